@@ -1,0 +1,140 @@
+/**
+ * The same commands from a shell: `canary-deploy <command> [--input-name value ...]`. Flags are the
+ * action's input names (from action.yml, via action-inputs.ts), logs go to stderr, and the report
+ * is printed to stdout as Markdown, so `canary-deploy diff ... > diff.md` works.
+ */
+import { execFileSync } from 'node:child_process'
+import { ACTION_INPUTS } from './action-inputs.js'
+import type { Logger } from './logger.js'
+import { renderMarkdown } from './github/report.js'
+import { failureLine, runCommand } from './run-command.js'
+import { COMMANDS } from './settings.js'
+
+export interface CliIo {
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+  env: NodeJS.ProcessEnv
+}
+
+const INPUT_NAMES = new Set(ACTION_INPUTS.map(input => input.name))
+
+export function helpText(): string {
+  const width = Math.max(...ACTION_INPUTS.map(input => input.name.length)) + 2
+  const rows = ACTION_INPUTS.map(input => {
+    const fallback = input.default.includes('${{') ? '' : input.default
+    const suffix = input.required ? ' (required)' : fallback ? ` (default: ${fallback})` : ''
+    return `  --${input.name.padEnd(width)}${input.description}${suffix}`
+  })
+  return [
+    'Usage: canary-deploy <command> [--input-name value ...]',
+    '',
+    `Commands: ${COMMANDS.join(', ')}`,
+    '',
+    'Flags (the action inputs of action.yml):',
+    ...rows,
+    '',
+    'The report is printed to stdout as Markdown; logs go to stderr. Exit code 0 on success, 1 otherwise.'
+  ].join('\n')
+}
+
+export class UsageError extends Error {}
+
+/** argv (without node and script) -> input values by name. */
+export function parseArgs(argv: string[]): Map<string, string> | 'help' {
+  const values = new Map<string, string>()
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--help' || arg === '-h' || arg === 'help') return 'help'
+    if (!arg.startsWith('--')) {
+      if (values.has('command')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`)
+      values.set('command', arg)
+      continue
+    }
+    const eq = arg.indexOf('=')
+    const name = arg.slice(2, eq > 0 ? eq : undefined)
+    if (!INPUT_NAMES.has(name)) {
+      throw new UsageError(`unknown flag --${name} (canary-deploy --help lists the flags)`)
+    }
+    let value: string
+    if (eq > 0) value = arg.slice(eq + 1)
+    else if (i + 1 < argv.length) value = argv[++i]
+    else throw new UsageError(`--${name} needs a value`)
+    values.set(name, value)
+  }
+  return values
+}
+
+function terminalLogger(io: CliIo): Logger {
+  const secrets: string[] = []
+  const redact = (text: string): string => secrets.reduce((t, s) => t.split(s).join('***'), text)
+  return {
+    info: message => io.stderr(`${redact(message)}\n`),
+    warning: message => io.stderr(`warning: ${redact(message)}\n`),
+    debug: message => {
+      if (io.env.CANARY_DEPLOY_DEBUG) io.stderr(`debug: ${redact(message)}\n`)
+    },
+    group: async (name, fn) => {
+      io.stderr(`\n== ${name}\n`)
+      return fn()
+    },
+    mask: secret => {
+      if (secret) secrets.push(secret)
+    }
+  }
+}
+
+function gitSha(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore']
+    }).trim()
+  } catch {
+    return undefined
+  }
+}
+
+export async function cli(argv: string[], io: CliIo, signal: AbortSignal): Promise<number> {
+  let values: Map<string, string> | 'help'
+  try {
+    values = parseArgs(argv)
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    io.stderr(`canary-deploy: ${error.message}\n`)
+    return 1
+  }
+  if (values === 'help') {
+    io.stdout(`${helpText()}\n`)
+    return 0
+  }
+  const env = { ...io.env }
+  env.GITHUB_SHA ??= gitSha()
+  const flags = values
+  const result = await runCommand(name => flags.get(name) ?? '', {
+    logger: terminalLogger(io),
+    env,
+    signal
+  })
+  io.stdout(`${renderMarkdown(result.report)}\n`)
+  const failure = failureLine(result)
+  if (failure) io.stderr(`canary-deploy: ${failure}\n`)
+  return failure ? 1 : 0
+}
+
+export async function main(): Promise<void> {
+  const controller = new AbortController()
+  const abort = (): void => controller.abort(new Error('interrupted'))
+  process.once('SIGINT', abort)
+  process.once('SIGTERM', abort)
+  const io: CliIo = {
+    stdout: text => process.stdout.write(text),
+    stderr: text => process.stderr.write(text),
+    env: process.env
+  }
+  try {
+    process.exitCode = await cli(process.argv.slice(2), io, controller.signal)
+  } catch (error) {
+    io.stderr(`canary-deploy: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.exitCode = 1
+  }
+}

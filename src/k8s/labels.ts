@@ -1,0 +1,38 @@
+/**
+ * The cluster contract from DESIGN.md: every label, annotation and name the action writes, in one
+ * place, so anyone (a person, a later run, rollback) can read the state back.
+ */
+export const PREFIX = 'canary-deploy.dev'
+
+export const LABEL_APP = 'app'
+export const LABEL_TRACK = `${PREFIX}/track`
+export const LABEL_RELEASE = `${PREFIX}/release`
+export const ANNOTATION_VERSION = `${PREFIX}/version`
+export const ANNOTATION_DIGEST = `${PREFIX}/image-digest`
+export const ANNOTATION_SOURCE = `${PREFIX}/source`
+export const ANNOTATION_APPROVER = `${PREFIX}/approved-by`
+export const ANNOTATION_PHASE = `${PREFIX}/phase`
+export const FIELD_MANAGER = 'canary-deploy'
+
+export type Track = 'stable' | 'canary'
+
+/** `<deployment>-canary`: one canary beside each stable Deployment (web-canary, worker-canary). */
+export function canaryName(deployment: string): string {
+  return `${deployment}-canary`
+}
+
+/** `<app>-migrate-<version>`, and `-2`, `-3`... for retries: a Job's template is immutable. */
+export function migrationJobName(app: string, version: string, attempt = 1): string {
+  const base = `${app}-migrate-${version}`.toLowerCase()
+  return attempt > 1 ? `${base}-${attempt}` : base
+}
+
+/** `<app>-<sha6>`: a rainbow release. */
+export function rainbowName(app: string, sha: string): string {
+  return `${app}-${sha.slice(0, 6).toLowerCase()}`
+}
+
+/** `<app>-canary-deploy`: the Lease that lets one run per app and namespace proceed. */
+export function lockName(app: string): string {
+  return `${app}-canary-deploy`
+}

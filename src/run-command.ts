@@ -1,0 +1,45 @@
+/**
+ * The part of a run that does not care where it runs: settings -> command -> result. main.ts and
+ * cli.ts wrap it with their own inputs, logging and summary sinks.
+ */
+import { COMMAND_HANDLERS } from './commands/index.js'
+import type { CommandContext, CommandResult } from './commands/types.js'
+import { newReport } from './github/report.js'
+import { readSettings, SECRET_INPUTS, SettingsError, type InputReader } from './settings.js'
+
+export async function runCommand(
+  read: InputReader,
+  context: CommandContext
+): Promise<CommandResult> {
+  // Secrets are masked before validation, so not even a parse error can print them.
+  for (const name of SECRET_INPUTS) {
+    const value = read(name)
+    if (value) context.logger.mask(value)
+  }
+  let settings
+  try {
+    settings = readSettings(read, context.env)
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error
+    const report = newReport(read('command') || 'deploy', 'canary-deploy: invalid inputs')
+    report.status = 'failure'
+    report.reason = error.message
+    report.sections.push({
+      title: 'Invalid inputs',
+      body: error.problems
+        .map(p => `- \`${p.input}\`: expected ${p.expected}, got ${p.given}`)
+        .join('\n')
+    })
+    return { report, outputs: { status: 'failure' } }
+  }
+  const result = await COMMAND_HANDLERS[settings.command](settings, context)
+  result.outputs.status ??= result.report.status
+  return result
+}
+
+/** One line for setFailed/exit: the reason, never a stack trace. */
+export function failureLine(result: CommandResult): string | undefined {
+  const { status, reason } = result.report
+  if (status === 'success' || status === 'no-op') return undefined
+  return reason ?? `${result.report.command} ${status}`
+}

@@ -1,0 +1,353 @@
+/**
+ * Inputs -> one typed, validated Settings object. The only place inputs are read: main.ts hands in
+ * the action's inputs, cli.ts its flags. Every bad input is reported at once, by name, before
+ * anything touches a cluster, a registry or GitHub.
+ */
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parse } from 'yaml'
+import { ACTION_INPUTS } from './action-inputs.js'
+import * as v from './validate.js'
+
+export const COMMANDS = ['deploy', 'promote', 'rollback', 'diff', 'cleanup'] as const
+export const STRATEGIES = ['replicas', 'ingress-host', 'ingress-weight', 'rainbow'] as const
+export const CACHE_MODES = ['auto', 'registry', 'none'] as const
+
+export type Command = (typeof COMMANDS)[number]
+export type Strategy = (typeof STRATEGIES)[number]
+export type CacheMode = (typeof CACHE_MODES)[number]
+
+/** Reads one raw input by its action.yml name; '' when not given. */
+export type InputReader = (name: string) => string
+
+export interface Settings {
+  command: Command
+  /** Where the cluster is. `kubeconfig` is the raw input (YAML or base64), undefined to auto-detect. */
+  cluster: { kubeconfig?: string; context?: string; namespace: string }
+  app: string
+  /** Stable Deployments that take the new image; the first serves HTTP and is smoke-checked. */
+  deployments: string[]
+  container?: string
+  /** Absolute paths of manifest files or folders, all inside the workspace. */
+  manifests: string[]
+  version: string
+  image: {
+    /** Repository to push to (build) or the image to deploy (no build). */
+    name: string
+    build: boolean
+    context: string
+    dockerfile: string
+    buildArgs: Record<string, string>
+    cache: CacheMode
+    registry?: string
+    username?: string
+    password?: string
+  }
+  migration?: { command: string[]; timeoutMs: number; backoffLimit: number }
+  strategy: Strategy
+  canary: {
+    replicas: number
+    host?: string
+    weight: number
+    steps: number[]
+    stepIntervalMs: number
+  }
+  smoke: {
+    url?: string
+    port?: number | string
+    healthPath: string
+    versionPath: string
+    expectedVersion: string
+    timeoutMs: number
+  }
+  /** Bound on each rollout wait. */
+  timeoutMs: number
+  lockTimeoutMs: number
+  approval: { approve: string; digest?: string; approvers: string[] }
+  rollbackOnFailure: boolean
+  rainbow: { keepReleases: number; drainMinAgeMs: number }
+  diff: { baseRef?: string; comment: boolean }
+  github: { token?: string; environment: string }
+  /** Where this run comes from, recorded on everything written (canary-deploy.dev/source). */
+  source: { repository: string; sha: string; runId: string; actor: string; workspace: string }
+}
+
+export interface InputError {
+  input: string
+  given: string
+  expected: string
+}
+
+export class SettingsError extends Error {
+  constructor(readonly problems: InputError[]) {
+    super(
+      `Invalid input${problems.length > 1 ? 's' : ''}: ` +
+        problems.map(p => `${p.input}: expected ${p.expected}, got ${p.given}`).join('; ')
+    )
+    this.name = 'SettingsError'
+  }
+}
+
+/** Inputs whose values are never echoed back, even in an error. */
+export const SECRET_INPUTS = new Set(['kubeconfig', 'registry-password', 'github-token'])
+const MAX_INPUT_BYTES = 256 * 1024
+const MAX_KUBECONFIG_BYTES = 1024 * 1024
+const DEFAULTS = new Map(ACTION_INPUTS.map(input => [input.name, input.default]))
+
+/** Shows a bad value safely: quoted, control characters escaped, long values cut, secrets hidden. */
+function describeGiven(name: string, value: string): string {
+  if (SECRET_INPUTS.has(name)) return '(value hidden)'
+  if (value === '') return '(empty)'
+  const shown = JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)
+  return value.length > 60 ? `${shown} (${value.length} characters)` : shown
+}
+
+export function readSettings(read: InputReader, env: NodeJS.ProcessEnv = process.env): Settings {
+  const problems: InputError[] = []
+  const raw = (name: string): string => {
+    if (!DEFAULTS.has(name))
+      throw new Error(`settings.ts reads an input missing from action.yml: ${name}`)
+    const given = read(name)
+    const value = given === '' ? (DEFAULTS.get(name) ?? '') : given
+    // `${{ github.token }}` and friends are only expanded by the runner; elsewhere they mean "not given".
+    return value.includes('${{') ? '' : value.trim()
+  }
+  /** Runs one check; a failure becomes a problem naming the input, and the result undefined. */
+  const check = <T>(name: string, parse: (value: string) => T): T | undefined => {
+    const value = raw(name)
+    const limit = name === 'kubeconfig' ? MAX_KUBECONFIG_BYTES : MAX_INPUT_BYTES
+    try {
+      if (Buffer.byteLength(value) > limit) throw new v.InputProblem(`at most ${limit / 1024} KiB`)
+      if (value.includes('\0')) throw new v.InputProblem('free of NUL characters')
+      return parse(value)
+    } catch (error) {
+      const expected = error instanceof v.InputProblem ? error.message : 'valid'
+      problems.push({ input: name, given: describeGiven(name, value), expected })
+      return undefined
+    }
+  }
+  const optional =
+    <T>(parse: (value: string) => T) =>
+    (value: string): T | undefined =>
+      value === '' ? undefined : parse(value)
+  const required =
+    <T>(what: string, parse: (value: string) => T) =>
+    (value: string): T => {
+      if (value === '') throw new v.InputProblem(`${what} (required)`)
+      return parse(value)
+    }
+
+  const workspace = resolve(env.GITHUB_WORKSPACE || process.cwd())
+  const sha = env.GITHUB_SHA ?? ''
+  const repository = env.GITHUB_REPOSITORY ?? ''
+
+  const command = check('command', value => v.oneOf(value, COMMANDS))
+  const app = check('app', required('an app name', v.dnsLabel))
+  const deployments = check('deployments', value => {
+    const names = v.list(value).map(v.deploymentName)
+    return names.length > 0 ? [...new Set(names)] : undefined
+  })
+  const build = check('build', v.boolean)
+  const image = check('image', value => {
+    if (value !== '') return v.imageRef(value)
+    // On GitHub the repository's own GHCR package is the obvious home for its image.
+    return repository ? v.imageRef(`ghcr.io/${repository.toLowerCase()}`) : ''
+  })
+  const version = check('version', value => {
+    if (value !== '') return v.version(value)
+    if (sha.length >= 7) return sha.slice(0, 7).toLowerCase()
+    throw new v.InputProblem(
+      'a version (required outside GitHub, where there is no GITHUB_SHA to default to)'
+    )
+  })
+  const buildContext = check('build-context', value => v.workspacePath(value, workspace))
+  const dockerfile = check(
+    'dockerfile',
+    optional(value => v.workspacePath(value, workspace))
+  )
+  const migrateCommand = check('migrate-command', optional(v.commandArgs))
+  const migrateTimeoutMs = check('migrate-timeout', value => v.duration(value, 10_000))
+  const migrateBackoffLimit = check('migrate-backoff-limit', value => v.integer(value, 0, 10))
+  const strategy = check('strategy', value => v.oneOf(value, STRATEGIES))
+  const canaryHost = check('canary-host', optional(v.hostName))
+  const smokeUrl = check('smoke-url', optional(v.httpUrl))
+  const smokePort = check(
+    'smoke-port',
+    optional(value => (/^\d+$/.test(value) ? v.integer(value, 1, 65535) : v.dnsLabel(value)))
+  )
+  const kubeconfig = check('kubeconfig', optional(kubeconfigText))
+  const manifests = check('manifests', value =>
+    v.lines(value).map(path => {
+      const full = v.workspacePath(path, workspace)
+      if (!existsSync(full))
+        throw new v.InputProblem('an existing file or folder inside the workspace')
+      return full
+    })
+  )
+
+  const settings = {
+    command,
+    cluster: {
+      kubeconfig,
+      context: check(
+        'context',
+        optional(value => boundedText(value, 253))
+      ),
+      namespace: check('namespace', v.dnsLabel)
+    },
+    app,
+    deployments: deployments ?? (app ? [app] : []),
+    container: check('container', optional(v.dnsLabel)),
+    manifests,
+    version,
+    image: {
+      name: image,
+      build,
+      context: buildContext,
+      dockerfile: dockerfile ?? (buildContext ? resolve(buildContext, 'Dockerfile') : undefined),
+      buildArgs: check('build-args', v.buildArgs),
+      cache: check('cache', value => v.oneOf(value, CACHE_MODES)),
+      registry: check('registry', optional(v.registryHost)),
+      username: check(
+        'registry-username',
+        optional(value => boundedText(value, 256))
+      ),
+      password: check(
+        'registry-password',
+        optional(value => boundedText(value, 4096))
+      )
+    },
+    migration:
+      migrateCommand && migrateTimeoutMs !== undefined && migrateBackoffLimit !== undefined
+        ? {
+            command: migrateCommand,
+            timeoutMs: migrateTimeoutMs,
+            backoffLimit: migrateBackoffLimit
+          }
+        : undefined,
+    strategy,
+    canary: {
+      replicas: check('canary-replicas', value => v.integer(value, 1, 100)),
+      host: canaryHost,
+      weight: check('canary-weight', value => v.integer(value, 0, 100)),
+      steps: check('steps', v.steps),
+      stepIntervalMs: check('step-interval', value => v.duration(value, 1000, 3_600_000))
+    },
+    smoke: {
+      url: smokeUrl,
+      port: smokePort,
+      healthPath: check('health-path', v.urlPath),
+      versionPath: check('version-path', v.urlPath),
+      expectedVersion: check('expected-version', value => boundedText(value, 256)) || version,
+      timeoutMs: check('smoke-timeout', value => v.duration(value, 1000, 3_600_000))
+    },
+    timeoutMs: check('timeout', value => v.duration(value, 10_000)),
+    lockTimeoutMs: check('lock-timeout', value => v.duration(value, 0, 3_600_000)),
+    approval: {
+      approve: check('approve', value => boundedText(value, 16)),
+      digest: check('digest', optional(v.digest)),
+      approvers: check('approvers', value => v.list(value).map(v.approver))
+    },
+    rollbackOnFailure: check('rollback-on-failure', v.boolean),
+    rainbow: {
+      keepReleases: check('keep-releases', value => v.integer(value, 2, 100)),
+      drainMinAgeMs: check('drain-min-age', value => v.duration(value, 0, 30 * 24 * 3_600_000))
+    },
+    diff: {
+      baseRef: check('base-ref', optional(gitRef)),
+      comment: check('comment', v.boolean)
+    },
+    github: {
+      token: check(
+        'github-token',
+        optional(value => boundedText(value, 4096))
+      ),
+      environment: check('environment', value => boundedText(value, 255, /^[^\s'"`$\\][^'"`$\\]*$/))
+    },
+    source: {
+      repository,
+      sha,
+      runId: env.GITHUB_RUN_ID ?? '',
+      actor: env.GITHUB_ACTOR ?? '',
+      workspace
+    }
+  }
+
+  // Rules that join inputs: only meaningful once each input is valid on its own.
+  if (command === 'deploy' && build === false && image === '') {
+    problems.push({
+      input: 'image',
+      given: '(empty)',
+      expected: 'the image to deploy (required with build: false)'
+    })
+  }
+  if (command === 'deploy' && build === true && image === '') {
+    problems.push({
+      input: 'image',
+      given: '(empty)',
+      expected: 'the repository to push the build to, e.g. ghcr.io/org/app (required to build)'
+    })
+  }
+  if (build === true && image && /[@]sha256:/.test(image)) {
+    problems.push({
+      input: 'image',
+      given: describeGiven('image', image),
+      expected: 'a repository without a digest when build is true (the build makes the digest)'
+    })
+  }
+  if (strategy === 'ingress-host' && !canaryHost && (command === 'deploy' || command === 'diff')) {
+    problems.push({
+      input: 'canary-host',
+      given: '(empty)',
+      expected: 'the canary host name (required by the ingress-host strategy)'
+    })
+  }
+  if (app && version && migrateCommand && `${app}-migrate-${version}-10`.length > 63) {
+    problems.push({
+      input: 'version',
+      given: describeGiven('version', version),
+      expected: `short enough that Job ${app}-migrate-<version>-<n> fits in 63 characters`
+    })
+  }
+  if (problems.length > 0) throw new SettingsError(problems)
+  return settings as Settings
+}
+
+function boundedText(value: string, max: number, pattern?: RegExp): string {
+  if (value.length > max || /[\r\n]/.test(value) || (pattern && value && !pattern.test(value))) {
+    throw new v.InputProblem(
+      `a single line of at most ${max} characters${pattern ? ' without quotes, $ or backslashes' : ''}`
+    )
+  }
+  return value
+}
+
+function gitRef(value: string): string {
+  // git check-ref-format's rules, minus the ones that cannot matter for a read-only diff.
+  if (
+    !/^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/.test(value) ||
+    value.includes('..') ||
+    value.endsWith('.lock')
+  ) {
+    throw new v.InputProblem('a git ref such as main or origin/main')
+  }
+  return value
+}
+
+/** Raw YAML or base64 of it; checked here so a wrong secret fails before any connection. */
+function kubeconfigText(value: string): string {
+  const text =
+    /^[A-Za-z0-9+/=\s]+$/.test(value) && !value.includes(':')
+      ? Buffer.from(value, 'base64').toString('utf8')
+      : value
+  let doc: unknown
+  try {
+    doc = parse(text, { maxAliasCount: 50 })
+  } catch {
+    throw new v.InputProblem('a kubeconfig: YAML, or base64 of YAML')
+  }
+  if (typeof doc !== 'object' || doc === null || !('clusters' in doc)) {
+    throw new v.InputProblem('a kubeconfig with clusters, users and contexts')
+  }
+  return text
+}
