@@ -1,0 +1,89 @@
+import {
+  digestFromPushOutput,
+  DockerBuilder,
+  dockerBuildArgs,
+  dockerPushArgs
+} from '../../src/image/docker.js'
+import { MemoryLogger } from '../../src/logger.js'
+import { buildRequest, DIGEST_A, DIGEST_B, scriptedRunner } from './request.js'
+
+describe('dockerBuildArgs', () => {
+  it('lists file, tag, build args, labels and the context last', () => {
+    expect(dockerBuildArgs(buildRequest({ buildArgs: { A: '1' }, version: 'v2' }))).toEqual([
+      'build',
+      '--file',
+      'app/Dockerfile',
+      '--tag',
+      'ghcr.io/acme/shop:abc1234',
+      '--build-arg',
+      'A=1',
+      '--label',
+      'org.opencontainers.image.revision=abc1234def',
+      '--label',
+      'org.opencontainers.image.source=https://github.com/acme/shop',
+      '--label',
+      'org.opencontainers.image.version=v2',
+      '--label',
+      'canary-deploy.dev/version=v2',
+      'app'
+    ])
+  })
+
+  it('reads an inline cache from the pushed tag when cache is registry', () => {
+    const args = dockerBuildArgs(buildRequest({ cache: 'registry' }))
+    expect(args).toEqual(expect.arrayContaining(['--cache-from', 'ghcr.io/acme/shop:abc1234']))
+    expect(args).toEqual(expect.arrayContaining(['BUILDKIT_INLINE_CACHE=1']))
+  })
+
+  it('pushes the tag', () => {
+    expect(dockerPushArgs('ghcr.io/acme/shop:abc1234')).toEqual([
+      'push',
+      'ghcr.io/acme/shop:abc1234'
+    ])
+  })
+})
+
+describe('digestFromPushOutput', () => {
+  it('reads the manifest digest docker push prints', () => {
+    expect(digestFromPushOutput(`abc1234: digest: ${DIGEST_A} size: 528\n`)).toBe(DIGEST_A)
+  })
+  it('finds nothing in output without a digest line', () => {
+    expect(
+      digestFromPushOutput('denied: requested access to the resource is denied')
+    ).toBeUndefined()
+  })
+})
+
+describe('DockerBuilder', () => {
+  it('builds, pushes, and reports the pushed digest', async () => {
+    const { runner, calls } = scriptedRunner(({ args }) =>
+      args[0] === 'push'
+        ? { stdout: `Layer already exists ${DIGEST_B}\nabc1234: digest: ${DIGEST_A} size: 1\n` }
+        : {}
+    )
+    const result = await new DockerBuilder({}, new MemoryLogger(), runner).build(buildRequest())
+    expect(calls.map(c => c.args[0])).toEqual(['build', 'push'])
+    expect(result).toMatchObject({ digest: DIGEST_A, imageRef: `ghcr.io/acme/shop@${DIGEST_A}` })
+  })
+
+  it('names the image and registry when the push fails', async () => {
+    const { runner } = scriptedRunner(({ args }) =>
+      args[0] === 'push' ? { exitCode: 1, stderr: 'denied' } : {}
+    )
+    await expect(
+      new DockerBuilder({}, new MemoryLogger(), runner).build(buildRequest())
+    ).rejects.toThrow('docker push of ghcr.io/acme/shop:abc1234 to registry ghcr.io failed')
+  })
+
+  it('keeps the password out of a failed login message', async () => {
+    const { runner } = scriptedRunner(() => ({
+      exitCode: 1,
+      stderr: 'bad credentials pw-123 for ghcr.io'
+    }))
+    const error = await new DockerBuilder({}, new MemoryLogger(), runner)
+      .login('ghcr.io', 'bot', 'pw-123')
+      .catch((e: unknown) => e as Error)
+    expect(error?.message).toContain('registry ghcr.io')
+    expect(error?.message).not.toContain('pw-123')
+  })
+})

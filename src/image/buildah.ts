@@ -1,0 +1,156 @@
+/**
+ * buildah where there is no Docker engine: `buildah bud` then `buildah push --digestfile`.
+ * The digest is the one buildah wrote while pushing, not a second look at the tag.
+ */
+import { mkdtemp, readFile, rm, writeFile, access } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { MemoryLogger, type Logger } from '../logger.js'
+import { execRunner, tail, type CommandRunner } from './command.js'
+import { redact } from './docker.js'
+import { imageLabels, keyValueFlags } from './image-labels.js'
+import { isLoopbackRegistry, parseImageRef, repositoryOf } from './image-ref.js'
+import type { BuildRequest, BuildResult, Env, ImageBuilder } from './types.js'
+
+/**
+ * Loopback registries are plain http (tests, local CI), so TLS verification is off for them unless
+ * asked for; for any other registry it cannot be turned off.
+ */
+export function skipsTlsVerify(registry: string, tlsVerify?: boolean): boolean {
+  if (tlsVerify === false && !isLoopbackRegistry(registry)) {
+    throw new Error(
+      `tlsVerify: false is allowed only for 127.0.0.1/localhost registries, not registry ${registry}`
+    )
+  }
+  return isLoopbackRegistry(registry) && tlsVerify !== true
+}
+
+function tlsArgs(req: BuildRequest): string[] {
+  return skipsTlsVerify(parseImageRef(req.image).registry, req.tlsVerify)
+    ? ['--tls-verify=false']
+    : []
+}
+
+export function buildahCacheRepository(image: string): string {
+  return `${repositoryOf(image)}/buildcache`
+}
+
+export function buildahBudArgs(req: BuildRequest): string[] {
+  const args = ['bud', '--layers', '--format', 'docker', '-f', req.dockerfile, '-t', req.image]
+  args.push(...keyValueFlags('--build-arg', req.buildArgs))
+  args.push(...keyValueFlags('--label', imageLabels(req)))
+  if (req.cache === 'registry') {
+    const cache = buildahCacheRepository(req.image)
+    args.push('--cache-from', cache, '--cache-to', cache, ...tlsArgs(req))
+  }
+  args.push(req.context)
+  return args
+}
+
+export function buildahPushArgs(req: BuildRequest, digestFile: string): string[] {
+  return ['push', '--digestfile', digestFile, ...tlsArgs(req), req.image, `docker://${req.image}`]
+}
+
+export function buildahLoginArgs(registry: string, username: string): string[] {
+  const tls = skipsTlsVerify(registry) ? ['--tls-verify=false'] : []
+  return ['login', '--username', username, '--password-stdin', ...tls, registry]
+}
+
+/**
+ * True when every step after a FROM reused a cached layer (`--> Using cache <id>`): nothing was
+ * rebuilt. Steps are counted from buildah's `STEP n/m: INSTRUCTION` lines.
+ */
+export function allStepsCached(output: string): boolean {
+  const steps = [...output.matchAll(/^STEP \d+\/\d+: (\S+)/gm)].filter(
+    m => m[1].toUpperCase() !== 'FROM'
+  ).length
+  const cached = [...output.matchAll(/^--> Using cache /gm)].length
+  return steps > 0 && cached >= steps
+}
+
+export class BuildahBuilder implements ImageBuilder {
+  readonly name = 'buildah' as const
+  private authFile: Promise<string> | undefined
+
+  constructor(
+    private readonly env: Env,
+    private readonly logger: Logger = new MemoryLogger(),
+    private readonly runner: CommandRunner = execRunner
+  ) {}
+
+  /**
+   * chroot isolation runs inside unprivileged containers (CI); REGISTRY_AUTH_FILE must name an
+   * existing file, so a fresh `{}` is made when none is given.
+   */
+  private async buildahEnv(): Promise<Env> {
+    this.authFile ??= this.ensureAuthFile()
+    return {
+      ...this.env,
+      BUILDAH_ISOLATION: this.env.BUILDAH_ISOLATION ?? 'chroot',
+      REGISTRY_AUTH_FILE: await this.authFile
+    }
+  }
+
+  private async ensureAuthFile(): Promise<string> {
+    const given = this.env.REGISTRY_AUTH_FILE
+    if (given) {
+      const exists = await access(given).then(
+        () => true,
+        () => false
+      )
+      if (!exists) await writeFile(given, '{}\n', { mode: 0o600 })
+      return given
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'canary-buildah-auth-'))
+    const file = join(dir, 'auth.json')
+    await writeFile(file, '{}\n', { mode: 0o600 })
+    return file
+  }
+
+  async login(registry: string, username: string, password: string): Promise<void> {
+    this.logger.mask(password)
+    const result = await this.runner('buildah', buildahLoginArgs(registry, username), {
+      env: await this.buildahEnv(),
+      input: `${password}\n`
+    })
+    if (result.exitCode !== 0) {
+      const output = redact(tail(result.stderr || result.stdout, 5), password)
+      throw new Error(`buildah login to registry ${registry} as ${username} failed: ${output}`)
+    }
+  }
+
+  async build(req: BuildRequest): Promise<BuildResult> {
+    const env = await this.buildahEnv()
+    const registry = parseImageRef(req.image).registry
+    const built = await this.runner('buildah', buildahBudArgs(req), { env, logger: req.logger })
+    if (built.exitCode !== 0) {
+      throw new Error(`buildah bud of ${req.image} failed:\n${tail(built.stderr || built.stdout)}`)
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'canary-buildah-'))
+    const digestFile = join(dir, 'digest')
+    try {
+      const pushed = await this.runner('buildah', buildahPushArgs(req, digestFile), {
+        env,
+        logger: req.logger
+      })
+      if (pushed.exitCode !== 0) {
+        throw new Error(
+          `buildah push of ${req.image} to registry ${registry} failed:\n${tail(pushed.stderr || pushed.stdout)}`
+        )
+      }
+      const digest = (await readFile(digestFile, 'utf8').catch(() => '')).trim()
+      if (!/^sha256:[a-f0-9]{64}$/.test(digest)) {
+        throw new Error(`buildah push of ${req.image} wrote no digest to ${digestFile}`)
+      }
+      return {
+        image: req.image,
+        digest,
+        imageRef: `${repositoryOf(req.image)}@${digest}`,
+        cacheHit: allStepsCached(built.stdout),
+        warnings: []
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+}

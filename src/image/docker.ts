@@ -1,0 +1,102 @@
+/**
+ * Plain `docker build` + `docker push`, for machines with a Docker engine but no buildx plugin.
+ * The digest comes from the push output (`<tag>: digest: sha256:... size: N`).
+ */
+import { MemoryLogger, type Logger } from '../logger.js'
+import { execRunner, tail, type CommandRunner } from './command.js'
+import { imageLabels, keyValueFlags } from './image-labels.js'
+import { parseImageRef, repositoryOf } from './image-ref.js'
+import type { BuildRequest, BuildResult, Env, ImageBuilder } from './types.js'
+
+export function dockerBuildArgs(req: BuildRequest): string[] {
+  const args = ['build', '--file', req.dockerfile, '--tag', req.image]
+  args.push(...keyValueFlags('--build-arg', req.buildArgs))
+  args.push(...keyValueFlags('--label', imageLabels(req)))
+  if (req.cache === 'registry') {
+    // The classic engine cannot export a cache; the pushed image carries it inline instead.
+    args.push('--build-arg', 'BUILDKIT_INLINE_CACHE=1', '--cache-from', req.image)
+  }
+  args.push(req.context)
+  return args
+}
+
+export function dockerPushArgs(image: string): string[] {
+  return ['push', image]
+}
+
+/** The manifest digest `docker push` prints last. */
+export function digestFromPushOutput(output: string): string | undefined {
+  const matches = [...output.matchAll(/digest: (sha256:[a-f0-9]{64})/g)]
+  return matches.at(-1)?.[1]
+}
+
+/** Replaces a secret in tool output before it can reach an error message. */
+export function redact(text: string, secret: string): string {
+  return secret ? text.split(secret).join('***') : text
+}
+
+/** `docker login --password-stdin`, shared by the docker and buildx builders. */
+export async function dockerLogin(
+  runner: CommandRunner,
+  env: Env,
+  logger: Logger,
+  registry: string,
+  username: string,
+  password: string
+): Promise<void> {
+  logger.mask(password)
+  const result = await runner(
+    'docker',
+    ['login', '--username', username, '--password-stdin', registry],
+    {
+      env,
+      input: password
+    }
+  )
+  if (result.exitCode !== 0) {
+    const output = redact(tail(result.stderr || result.stdout, 5), password)
+    throw new Error(`docker login to registry ${registry} as ${username} failed: ${output}`)
+  }
+}
+
+export class DockerBuilder implements ImageBuilder {
+  readonly name = 'docker' as const
+
+  constructor(
+    private readonly env: Env,
+    private readonly logger: Logger = new MemoryLogger(),
+    private readonly runner: CommandRunner = execRunner
+  ) {}
+
+  login(registry: string, username: string, password: string): Promise<void> {
+    return dockerLogin(this.runner, this.env, this.logger, registry, username, password)
+  }
+
+  async build(req: BuildRequest): Promise<BuildResult> {
+    const registry = parseImageRef(req.image).registry
+    const built = await this.runner('docker', dockerBuildArgs(req), {
+      env: this.env,
+      logger: req.logger
+    })
+    if (built.exitCode !== 0) {
+      throw new Error(`docker build of ${req.image} failed:\n${tail(built.stderr || built.stdout)}`)
+    }
+    const pushed = await this.runner('docker', dockerPushArgs(req.image), {
+      env: this.env,
+      logger: req.logger
+    })
+    if (pushed.exitCode !== 0) {
+      throw new Error(
+        `docker push of ${req.image} to registry ${registry} failed:\n${tail(pushed.stderr || pushed.stdout)}`
+      )
+    }
+    const digest = digestFromPushOutput(pushed.stdout + pushed.stderr)
+    if (!digest) throw new Error(`docker push of ${req.image} did not report a digest`)
+    return {
+      image: req.image,
+      digest,
+      imageRef: `${repositoryOf(req.image)}@${digest}`,
+      warnings: []
+    }
+  }
+}
