@@ -3,17 +3,10 @@
  * the job summary, outputs, and a one-line failure.
  */
 import * as core from '@actions/core'
-import type { Logger } from './logger.js'
+import { actionsLogger } from './actions-logger.js'
 import { renderMarkdown } from './github/report.js'
 import { failureLine, runCommand } from './run-command.js'
-
-export const actionsLogger: Logger = {
-  info: message => core.info(message),
-  warning: message => core.warning(message),
-  debug: message => core.debug(message),
-  group: (name, fn) => core.group(name, fn),
-  mask: secret => core.setSecret(secret)
-}
+import { saveRunState, STATE_FINISHED } from './post-cleanup.js'
 
 export async function run(): Promise<void> {
   const controller = new AbortController()
@@ -24,10 +17,12 @@ export async function run(): Promise<void> {
     const result = await runCommand(name => core.getInput(name), {
       logger: actionsLogger,
       env: process.env,
-      signal: controller.signal
+      signal: controller.signal,
+      checkpoint: saveRunState
     })
     for (const [name, value] of Object.entries(result.outputs)) core.setOutput(name, value)
     await writeSummary(renderMarkdown(result.report))
+    core.saveState(STATE_FINISHED, 'true')
     const failure = failureLine(result)
     if (failure) core.setFailed(failure)
   } catch (error) {

@@ -1,9 +1,288 @@
-import { newReport } from '../github/report.js'
-import type { CommandHandler } from './types.js'
+/**
+ * promote (a maintainer's workflow_dispatch): the approved canary, bound to its version and image
+ * digest, becomes stable. Every check runs before the first write; a refusal changes nothing. A
+ * stable rollout that fails is put back, so web and worker never end on different releases.
+ */
+import type { V1Deployment } from '@kubernetes/client-node'
+import { githubClient } from '../github/client.js'
+import { readGitHubContext } from '../github/context.js'
+import { checkApprover } from '../github/permissions.js'
+import { newReport, timeStage, type Report } from '../github/report.js'
+import { apply, read } from '../k8s/apply.js'
+import { connect, type Cluster } from '../k8s/client.js'
+import { ANNOTATION_DIGEST, ANNOTATION_VERSION, canaryName, LABEL_TRACK } from '../k8s/labels.js'
+import { promotedStable, targetContainer, type Release } from '../k8s/render.js'
+import { rolloutStatus, waitForRollout } from '../k8s/wait.js'
+import type { Logger } from '../logger.js'
+import type { Settings } from '../settings.js'
+import { trackDeployment } from './deployment-status.js'
+import { errorMessage, readStables, removeCanaries, smokeCanary, sourceOf } from './release.js'
+import type { CommandContext, CommandHandler, CommandResult } from './types.js'
 
-export const promote: CommandHandler = async settings => {
-  const report = newReport('promote', `promote ${settings.app}`)
-  report.status = 'failure'
-  report.reason = 'promote is not implemented yet'
-  return { report, outputs: { status: 'failure' } }
+/** Raised for a check that failed: the run is refused, nothing was written. */
+export class Refusal extends Error {}
+
+export const promote: CommandHandler = async (settings, context) => {
+  const { logger, signal } = context
+  const report = newReport('promote', `Promote ${settings.app} ${settings.version}`)
+  report.facts.push(
+    ['app', settings.app],
+    ['namespace', settings.cluster.namespace],
+    ['version', settings.version]
+  )
+  const stage = <T>(name: string, fn: (detail: (text: string) => void) => Promise<T>): Promise<T> =>
+    logger.group(name, () => timeStage(report, name, s => fn(text => (s.detail = text))))
+
+  let cluster: Cluster | undefined
+  try {
+    // Checks, cheapest first. Nothing below writes until every one of them has passed.
+    const approver = await stage('approval', async detail => {
+      if (settings.approval.approve !== 'true') {
+        throw new Refusal(
+          `approve must be exactly "true" to promote (got ${settings.approval.approve ? JSON.stringify(settings.approval.approve) : 'nothing'})`
+        )
+      }
+      const who = await checkActor(settings, context)
+      detail(who.reason)
+      return who.actor
+    })
+    report.facts.push(['approved by', approver])
+
+    cluster = await stage('connect', async detail => {
+      const connected = await connect({
+        ...settings.cluster,
+        logger,
+        tempDir: context.env.RUNNER_TEMP
+      })
+      detail(connected.server)
+      return connected
+    })
+    const live = cluster
+    const { stables, canaries, digest, imageRef } = await stage('check canary', async detail => {
+      const checked = await checkCanaries(live, settings)
+      detail(`${checked.canaries.map(c => c.metadata?.name).join(', ')} run ${checked.digest}`)
+      return checked
+    })
+    report.facts.push(['digest', digest], ['image', imageRef])
+
+    await stage('smoke', async detail => {
+      const outcome = await smokeCanary(live, canaries[0], settings, logger, signal)
+      report.sections.push({ title: 'Smoke checks', body: `\`\`\`\n${outcome.summary}\n\`\`\`` })
+      detail(`${outcome.results.filter(r => r.ok).length}/${outcome.results.length} passed`)
+      if (!outcome.ok) {
+        throw new Refusal(
+          `the canary is not healthy right now: ${outcome.results.find(r => !r.ok)?.message}`
+        )
+      }
+    })
+
+    // The writes: one stable Deployment after another, each waited for.
+    const tracked = await trackDeployment(
+      settings,
+      context,
+      settings.github.environment,
+      `promote ${settings.version}`
+    )
+    const release: Release = {
+      app: settings.app,
+      version: settings.version,
+      imageRef,
+      digest,
+      source: sourceOf(settings),
+      container: settings.container
+    }
+    const promoted: V1Deployment[] = []
+    const imageRows: string[] = []
+    try {
+      await stage('promote', async detail => {
+        for (const stable of stables) {
+          const name = stable.metadata?.name ?? ''
+          const before = imageOf(stable, settings)
+          promoted.push(stable)
+          await apply(live, promotedStable(stable, release, approver), { force: true })
+          await waitForRollout(live, name, {
+            timeoutMs: settings.timeoutMs,
+            logger,
+            signal,
+            since: Date.now()
+          })
+          imageRows.push(`| ${name} | \`${before}\` | \`${imageRef}\` |`)
+          logger.info(`${name}: now runs ${imageRef}`)
+        }
+        detail(`${stables.map(s => s.metadata?.name).join(', ')} on ${settings.version}`)
+      })
+    } catch (error) {
+      await restore(report, live, promoted, settings, logger)
+      await tracked.finish('failure', { description: errorMessage(error).slice(0, 140) })
+      throw error
+    }
+    report.sections.push({
+      title: 'Stable Deployments',
+      body: [
+        '| Deployment | image before | image after |',
+        '| --- | --- | --- |',
+        ...imageRows
+      ].join('\n')
+    })
+
+    await stage('remove canary', async detail => {
+      const removed = await removeCanaries(live, settings.deployments, logger)
+      detail(removed.join(', '))
+    })
+    await tracked.finish('success', { description: `${settings.version} promoted by ${approver}` })
+    return { report, outputs: { version: settings.version, image: imageRef, digest } }
+  } catch (error) {
+    return failed(report, error)
+  } finally {
+    cluster?.dispose()
+  }
+}
+
+function failed(report: Report, error: unknown): CommandResult {
+  report.status = error instanceof Refusal ? 'refused' : 'failure'
+  report.reason = errorMessage(error).split('\n')[0]
+  if (errorMessage(error).includes('\n')) {
+    report.sections.push({
+      title: 'What went wrong',
+      body: `\`\`\`\n${errorMessage(error)}\n\`\`\``
+    })
+  }
+  return { report, outputs: { version: '' } }
+}
+
+/** Who is promoting, and may they? On GitHub the API decides; from a shell, cluster access does. */
+async function checkActor(
+  settings: Settings,
+  context: CommandContext
+): Promise<{ actor: string; reason: string }> {
+  const gh = readGitHubContext(context.env)
+  const actor = gh.triggeringActor || gh.actor
+  if (!gh.inActions && !settings.github.token) {
+    return {
+      actor: actor || 'local user',
+      reason: 'run from a shell: the cluster credentials are the approval'
+    }
+  }
+  if (!settings.github.token) throw new Refusal('github-token is needed to check who may promote')
+  if (!gh.owner || !gh.repo)
+    throw new Refusal('GITHUB_REPOSITORY is needed to check who may promote')
+  const octokit = githubClient(settings.github.token, gh.apiUrl, context.logger)
+  const decision = await checkApprover(
+    octokit,
+    { owner: gh.owner, repo: gh.repo, actor, approvers: settings.approval.approvers },
+    context.logger
+  )
+  if (!decision.allowed) throw new Refusal(decision.reason)
+  return { actor, reason: decision.reason }
+}
+
+/** Each canary exists, is available, and runs exactly the version (and digest) being approved. */
+async function checkCanaries(cluster: Cluster, settings: Settings) {
+  const stables = await readStables(cluster, settings)
+  const canaries: V1Deployment[] = []
+  let digest = ''
+  let imageRef = ''
+  for (const stable of stables) {
+    const name = canaryName(stable.metadata?.name ?? '')
+    const canary = await read<V1Deployment>(cluster, { kind: 'Deployment', name })
+    if (!canary)
+      throw new Refusal(`there is no canary ${name} to promote: deploy ${settings.version} first`)
+    const annotations = canary.metadata?.annotations ?? {}
+    const version = canary.metadata?.labels?.[ANNOTATION_VERSION] ?? annotations[ANNOTATION_VERSION]
+    if (canary.metadata?.labels?.[LABEL_TRACK] !== 'canary')
+      throw new Refusal(`${name} is not labelled as a canary`)
+    if (version !== settings.version) {
+      throw new Refusal(
+        `${name} runs version ${version ?? '(none)'}, not ${settings.version}: the approval names another release`
+      )
+    }
+    const canaryDigest = annotations[ANNOTATION_DIGEST] ?? ''
+    if (settings.approval.digest && canaryDigest !== settings.approval.digest) {
+      throw new Refusal(
+        `${name} runs image ${canaryDigest || '(unknown digest)'}, not the approved ${settings.approval.digest}`
+      )
+    }
+    const image = imageOf(canary, settings)
+    if (!canaryDigest || !image.endsWith(`@${canaryDigest}`)) {
+      throw new Refusal(
+        `${name} runs ${image}, which does not match its recorded digest ${canaryDigest || '(none)'}`
+      )
+    }
+    if (digest && canaryDigest !== digest)
+      throw new Refusal(`the canaries run different images (${digest}, ${canaryDigest})`)
+    const state = rolloutStatus(canary)
+    if (!state.done) throw new Refusal(`${name} is not available: ${state.failed ?? state.message}`)
+    digest = canaryDigest
+    imageRef = image
+    canaries.push(canary)
+  }
+  return { stables, canaries, digest, imageRef }
+}
+
+function imageOf(deployment: V1Deployment, settings: Settings): string {
+  const spec = deployment.spec?.template.spec ?? { containers: [] }
+  return (
+    targetContainer(spec, settings.container, `Deployment ${deployment.metadata?.name}`).image ?? ''
+  )
+}
+
+/**
+ * Puts Deployments back to the pod template they had before this run: the one that failed always,
+ * the ones already promoted too when rollback-on-failure is set, so no two run different releases.
+ */
+async function restore(
+  report: Report,
+  cluster: Cluster,
+  touched: V1Deployment[],
+  settings: Settings,
+  logger: Logger
+): Promise<void> {
+  const failedOne = touched[touched.length - 1]
+  const toRestore = settings.rollbackOnFailure
+    ? [...touched].reverse()
+    : failedOne
+      ? [failedOne]
+      : []
+  const kept = settings.rollbackOnFailure ? [] : touched.slice(0, -1).map(d => d.metadata?.name)
+  await logger.group('restore', () =>
+    timeStage(report, 'restore', async stage => {
+      const restored: string[] = []
+      for (const before of toRestore) {
+        const name = before.metadata?.name ?? ''
+        await putTemplateBack(cluster, before)
+        // Not tied to the run's abort signal: a cancelled run must still finish putting stable back.
+        await waitForRollout(cluster, name, {
+          timeoutMs: settings.timeoutMs,
+          logger,
+          since: Date.now()
+        })
+        restored.push(name)
+        logger.info(`${name}: restored to ${imageOf(before, settings)}`)
+      }
+      stage.detail = `restored ${restored.join(', ') || 'nothing'}${kept.length ? `; still promoted: ${kept.join(', ')}` : ''}; canary kept`
+    })
+  )
+  report.facts.push(['canary', 'kept: promotion failed'])
+}
+
+/** A PUT of the earlier pod template on the current object (its resourceVersion guards the write). */
+async function putTemplateBack(cluster: Cluster, before: V1Deployment): Promise<void> {
+  const name = before.metadata?.name ?? ''
+  for (let attempt = 0; ; attempt++) {
+    const current = await read<V1Deployment>(cluster, { kind: 'Deployment', name })
+    if (!current?.spec || !before.spec)
+      throw new Error(`Deployment ${name} vanished while being restored`)
+    current.spec.template = before.spec.template
+    try {
+      await cluster.apps.replaceNamespacedDeployment({
+        name,
+        namespace: cluster.namespace,
+        body: current
+      })
+      return
+    } catch (error) {
+      // 409: someone (the controller) wrote in between; read again and retry a few times.
+      if (attempt >= 4 || !/409|Conflict/.test(errorMessage(error))) throw error
+    }
+  }
 }

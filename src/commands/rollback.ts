@@ -1,9 +1,51 @@
-import { newReport } from '../github/report.js'
+/**
+ * rollback (a maintainer's workflow_dispatch): removes the canaries; the stable release is never
+ * touched. Rolling back twice, or with no canary, succeeds and says there was nothing to remove.
+ */
+import { newReport, timeStage } from '../github/report.js'
+import { connect, type Cluster } from '../k8s/client.js'
+import { trackDeployment } from './deployment-status.js'
+import { errorMessage, removeCanaries } from './release.js'
 import type { CommandHandler } from './types.js'
 
-export const rollback: CommandHandler = async settings => {
-  const report = newReport('rollback', `rollback ${settings.app}`)
-  report.status = 'failure'
-  report.reason = 'rollback is not implemented yet'
-  return { report, outputs: { status: 'failure' } }
+export const rollback: CommandHandler = async (settings, context) => {
+  const { logger } = context
+  const report = newReport('rollback', `Roll back the ${settings.app} canary`)
+  report.facts.push(['app', settings.app], ['namespace', settings.cluster.namespace])
+  let cluster: Cluster | undefined
+  try {
+    const tracked = await trackDeployment(
+      settings,
+      context,
+      `${settings.github.environment}-canary`,
+      'rollback'
+    )
+    cluster = await logger.group('connect', () =>
+      timeStage(report, 'connect', async () =>
+        connect({ ...settings.cluster, logger, tempDir: context.env.RUNNER_TEMP })
+      )
+    )
+    const live = cluster
+    const removed = await logger.group('remove canary', () =>
+      timeStage(report, 'remove canary', async stage => {
+        const names = await removeCanaries(live, settings.deployments, logger)
+        stage.detail = names.length > 0 ? `deleted ${names.join(', ')}` : 'nothing to remove'
+        return names
+      })
+    )
+    if (removed.length === 0) {
+      report.status = 'no-op'
+      report.reason = `there was no canary of ${settings.app} to remove; stable is unchanged`
+      logger.info(report.reason)
+    }
+    report.facts.push(['removed', removed.join(', ') || 'nothing'], ['stable', 'unchanged'])
+    await tracked.finish('inactive', { description: 'canary removed' })
+    return { report, outputs: { canary: '' } }
+  } catch (error) {
+    report.status = 'failure'
+    report.reason = errorMessage(error).split('\n')[0]
+    return { report, outputs: {} }
+  } finally {
+    cluster?.dispose()
+  }
 }

@@ -11,6 +11,16 @@ export interface CommandContext {
   env: NodeJS.ProcessEnv
   /** Aborted on SIGINT/SIGTERM (a cancelled workflow): stop waiting, clean up, report. */
   signal: AbortSignal
+  /**
+   * Records what this run has written so far (the canaries it applied), so that a post step can
+   * clean up after a run that was killed outright. main.ts keeps it as action state.
+   */
+  checkpoint?: (state: RunState) => void
+}
+
+export interface RunState {
+  /** Canary Deployments this run applied and has not yet removed or promoted. */
+  applied: string[]
 }
 
 export interface CommandResult {

@@ -1,0 +1,166 @@
+import type { V1Deployment } from '@kubernetes/client-node'
+import { startGitHubApi, type GitHubApi } from '../harness/github.js'
+import { NAMESPACE, NEW_DIGEST, NEW_IMAGE, STABLE_IMAGE, startShop, type Shop } from './fixture.js'
+
+let shop: Shop
+let github: GitHubApi
+let before: string
+
+beforeEach(async () => {
+  shop = await startShop()
+  github = await startGitHubApi({
+    permissions: { maintainer: 'write', reader: 'read', owner: 'admin' },
+    teams: { 'acme/release': ['teamie'] }
+  })
+  const deployed = await shop.run('deploy')
+  expect(deployed.report.status).toBe('success')
+  before = shop.stableSpecs()
+  shop.cluster.resetRequests()
+})
+afterEach(async () => {
+  await shop.stop()
+  await github.stop()
+})
+
+function promote(inputs: Record<string, string> = {}, actor = 'maintainer') {
+  return shop.run(
+    'promote',
+    { approve: 'true', version: 'v2', digest: NEW_DIGEST, 'github-token': github.token, ...inputs },
+    {
+      GITHUB_ACTIONS: 'true',
+      GITHUB_REPOSITORY: 'acme/shop',
+      GITHUB_SHA: 'abcdef1234567',
+      GITHUB_RUN_ID: '7',
+      GITHUB_ACTOR: actor,
+      GITHUB_API_URL: github.url,
+      GITHUB_SERVER_URL: 'https://github.example.com'
+    }
+  )
+}
+
+const deployment = (name: string) => shop.cluster.get<V1Deployment>('Deployment', NAMESPACE, name)
+const imageOf = (name: string) => deployment(name)?.spec?.template.spec?.containers[0].image
+
+/** A refusal changes nothing: not one write reached the cluster. */
+async function expectRefusedWithoutWrites(
+  result: Awaited<ReturnType<typeof promote>>,
+  reason: RegExp | string
+) {
+  expect(result.report.status).toBe('refused')
+  expect(result.report.reason).toMatch(reason)
+  expect(shop.cluster.writes()).toEqual([])
+  expect(shop.stableSpecs()).toBe(before)
+}
+
+describe('promote', () => {
+  it('puts the canary image on web and worker, annotated with who approved, and removes the canaries', async () => {
+    const result = await promote()
+    expect(result.report.reason).toBeUndefined()
+    expect(result.report.status).toBe('success')
+    for (const name of ['shop-web', 'shop-worker']) {
+      expect(imageOf(name)).toBe(NEW_IMAGE)
+      const annotations = deployment(name)?.metadata?.annotations ?? {}
+      expect(annotations['canary-deploy.dev/version']).toBe('v2')
+      expect(annotations['canary-deploy.dev/image-digest']).toBe(NEW_DIGEST)
+      expect(annotations['canary-deploy.dev/approved-by']).toBe('maintainer')
+      expect(annotations['canary-deploy.dev/source']).toContain('acme/shop')
+    }
+    expect(deployment('shop-web-canary')).toBeUndefined()
+    expect(deployment('shop-worker-canary')).toBeUndefined()
+    expect(result.report.facts).toContainEqual(['approved by', 'maintainer'])
+    const table = result.report.sections.find(s => s.title === 'Stable Deployments')?.body
+    expect(table).toContain(STABLE_IMAGE)
+    expect(table).toContain(NEW_IMAGE)
+  })
+
+  it('records a GitHub deployment with in_progress then success statuses', async () => {
+    await promote()
+    expect(github.state.deployments.map(d => d.environment)).toContain('production')
+    expect(github.state.statuses.map(s => s.state)).toEqual(
+      expect.arrayContaining(['in_progress', 'success'])
+    )
+  })
+
+  it('refuses a version the canary does not run', async () => {
+    await expectRefusedWithoutWrites(await promote({ version: 'v3' }), /runs version v2, not v3/)
+  })
+
+  it('refuses a digest the canary does not run', async () => {
+    await expectRefusedWithoutWrites(
+      await promote({ digest: `sha256:${'9'.repeat(64)}` }),
+      /not the approved sha256:9/
+    )
+  })
+
+  it('refuses without approve', async () => {
+    await expectRefusedWithoutWrites(
+      await promote({ approve: '' }),
+      /approve must be exactly "true"/
+    )
+  })
+
+  it('refuses approve: yes', async () => {
+    await expectRefusedWithoutWrites(await promote({ approve: 'yes' }), /got "yes"/)
+  })
+
+  it('refuses an actor with read permission', async () => {
+    await expectRefusedWithoutWrites(await promote({}, 'reader'), /reader has read permission/)
+  })
+
+  it('allows an actor listed through a team in approvers', async () => {
+    const result = await promote({ approvers: 'acme/release' }, 'teamie')
+    expect(result.report.status).toBe('success')
+    expect(imageOf('shop-web')).toBe(NEW_IMAGE)
+  })
+
+  it('refuses an actor missing from approvers even with write permission', async () => {
+    await expectRefusedWithoutWrites(
+      await promote({ approvers: 'owner' }, 'maintainer'),
+      /maintainer/
+    )
+  })
+
+  it('refuses when the canary is unhealthy at promotion time', async () => {
+    shop.canaryHealth.status = 503
+    await expectRefusedWithoutWrites(await promote(), /not healthy right now/)
+  })
+
+  it('refuses when there is no canary', async () => {
+    await shop.run('rollback')
+    shop.cluster.resetRequests()
+    await expectRefusedWithoutWrites(await promote(), /no canary shop-web-canary/)
+  })
+
+  it('restores web when the worker rollout fails mid-promotion, and keeps the canary', async () => {
+    shop.cluster.kubelet.behave(
+      { pod: /^shop-worker-(?!canary)/, image: NEW_IMAGE },
+      { kind: 'crashloop', logs: ['worker: boom'] }
+    )
+    const result = await promote({ timeout: '20s' })
+    expect(result.report.status).toBe('failure')
+    expect(JSON.stringify(result.report)).toContain('worker: boom')
+    expect(imageOf('shop-web')).toBe(STABLE_IMAGE)
+    expect(imageOf('shop-worker')).toBe(STABLE_IMAGE)
+    expect(deployment('shop-web-canary')).toBeDefined()
+    expect(deployment('shop-worker-canary')).toBeDefined()
+  }, 60_000)
+})
+
+describe('rollback', () => {
+  it('removes the canaries and leaves stable untouched', async () => {
+    const result = await shop.run('rollback')
+    expect(result.report.status).toBe('success')
+    expect(deployment('shop-web-canary')).toBeUndefined()
+    expect(deployment('shop-worker-canary')).toBeUndefined()
+    expect(shop.stableSpecs()).toBe(before)
+    expect(shop.cluster.writes().every(w => w.verb === 'delete')).toBe(true)
+  })
+
+  it('succeeds a second time, saying there was nothing to remove', async () => {
+    await shop.run('rollback')
+    const second = await shop.run('rollback')
+    expect(second.report.status).toBe('no-op')
+    expect(second.report.reason).toContain('no canary of shop to remove')
+    expect(shop.stableSpecs()).toBe(before)
+  })
+})

@@ -1,0 +1,115 @@
+/**
+ * `npm run demo`: the main job on the bundled example, on any machine. Without --kubeconfig it
+ * starts the project's own test cluster (a SIMULATED Kubernetes API server, in this process), loads
+ * examples/k8s as the live stable release, and runs `canary-deploy deploy` against it: a real
+ * buildah build pushed to a local registry when buildah is installed, `build: false` otherwise.
+ * With --kubeconfig <file> it runs the same deploy against that real cluster instead.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
+import { createInterface } from 'node:readline'
+import type { KubernetesObject, V1Pod } from '@kubernetes/client-node'
+import { startTestCluster } from '../__tests__/harness/cluster.js'
+import { startRegistry } from '../__tests__/harness/registry.js'
+import { cli } from '../src/cli.js'
+import { loadManifests } from '../src/k8s/manifests.js'
+
+const say = (text: string): void => {
+  process.stderr.write(`demo: ${text}\n`)
+}
+
+function hasBuildah(): boolean {
+  try {
+    execFileSync('buildah', ['--version'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** A real process of examples/app/server.js answering as one release. */
+async function startExampleApp(version: string): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['examples/app/server.js'], {
+    env: { ...process.env, PORT: '0', APP_VERSION: version },
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
+  const lines = createInterface({ input: child.stdout! })
+  for await (const line of lines) {
+    const port = /listening on :(\d+)/.exec(line)?.[1]
+    if (port) return { port: Number(port), child }
+  }
+  throw new Error('examples/app/server.js did not start')
+}
+
+const runCli = (argv: string[]): Promise<number> =>
+  cli(
+    argv,
+    { stdout: t => process.stdout.write(t), stderr: t => process.stderr.write(t), env: process.env },
+    new AbortController().signal
+  )
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2)
+  const at = args.indexOf('--kubeconfig')
+  const common = ['--app', 'shop', '--namespace', 'shop', '--deployments', 'shop-web,shop-worker']
+  if (at >= 0) {
+    const path = args[at + 1]
+    say(`deploying examples/ to the REAL cluster in ${path}`)
+    const rest = args.filter((_, i) => i !== at && i !== at + 1)
+    return runCli(['deploy', ...common, '--kubeconfig', readFileSync(path, 'utf8'), ...rest])
+  }
+
+  say('starting a SIMULATED cluster: the project\'s in-process Kubernetes API test server (__tests__/harness), not a real cluster')
+  const cluster = await startTestCluster({ namespace: 'shop' })
+  const apps: ChildProcess[] = []
+  const registry = hasBuildah() ? await startRegistry() : undefined
+  try {
+    for (const object of loadManifests(['examples/k8s'])) cluster.put(object as KubernetesObject)
+    await cluster.settle()
+    say('loaded examples/k8s as the live stable release (shop-web, shop-worker)')
+
+    // Pods are simulated, but what they answer is real: each version is examples/app/server.js.
+    const version = `demo-${Date.now().toString(36).slice(-5)}`
+    const stable = await startExampleApp('initial')
+    const canary = await startExampleApp(version)
+    apps.push(stable.child, canary.child)
+    const portOf = (pod: V1Pod): number =>
+      pod.metadata?.labels?.['canary-deploy.dev/track'] === 'canary' ? canary.port : stable.port
+    cluster.kubelet.serve({ label: { app: 'shop-web' } }, pod => (req, res) => {
+      const upstream = httpRequest({ host: '127.0.0.1', port: portOf(pod), path: req.url, method: req.method, headers: req.headers }, answer => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(res)
+      })
+      req.pipe(upstream)
+    })
+
+    const image = registry
+      ? ['--build', 'true', '--image', `${registry.host}/shop`, '--build-context', 'examples/app', '--dockerfile', 'examples/app/Dockerfile.offline', '--build-args', `APP_VERSION=${version}`, '--cache', 'none']
+      : ['--build', 'false', '--image', `registry.example.com/shop/app@sha256:${'d'.repeat(64)}`]
+    say(registry ? `buildah found: building examples/app for real and pushing to the local registry ${registry.host}` : 'buildah not installed: deploying with build: false (no image is built)')
+    return await runCli([
+      'deploy',
+      ...common,
+      '--kubeconfig',
+      cluster.kubeconfig,
+      '--version',
+      version,
+      '--migrate-command',
+      '["node", "migrate.js"]',
+      '--timeout',
+      '1m',
+      '--smoke-timeout',
+      '20s',
+      ...image,
+      ...args
+    ])
+  } finally {
+    for (const app of apps) app.kill()
+    await registry?.stop()
+    await cluster.stop()
+  }
+}
+
+process.exitCode = await main()
