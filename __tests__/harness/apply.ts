@@ -1,0 +1,416 @@
+/**
+ * Server-side apply and field ownership (metadata.managedFields, FieldsV1).
+ * https://kubernetes.io/docs/reference/using-api/server-side-apply/
+ *
+ * A field set is a set of paths; a path is a list of FieldsV1 keys (`f:spec`, `k:{"name":"app"}`,
+ * `v:"x"`, `i:0`), stored joined by newlines. Apply: the applier owns exactly what it sent; a
+ * field another manager owns with a different value is a conflict unless `force`; fields the
+ * applier owned before and no longer sends are removed unless someone else owns them. Other
+ * writes (create/update/patch) take ownership of every field they changed.
+ */
+import { deepEqual } from './patch.js'
+import type { ResourceType } from './resources.js'
+import { StatusError, failure } from './status.js'
+import { isRecord, now, type FieldsV1, type KObject, type ManagedFieldsEntry } from './types.js'
+
+type Path = string[]
+type FieldSet = Set<string>
+
+const SEP = '\n'
+const join = (p: Path): string => p.join(SEP)
+const split = (s: string): Path => (s === '' ? [] : s.split(SEP))
+
+/** Map-typed fields whose whole value is one field (x-kubernetes-map-type: atomic). */
+const ATOMIC_MAPS = new Set(['selector'])
+
+/** x-kubernetes-list-map-keys of the associative lists we serve; 'set' = list of unique scalars. */
+function listKeys(field: string, items: unknown[]): string[] | 'set' | undefined {
+  switch (field) {
+    case 'containers':
+    case 'initContainers':
+    case 'ephemeralContainers':
+    case 'env':
+    case 'volumes':
+    case 'imagePullSecrets':
+    case 'containerStatuses':
+    case 'initContainerStatuses':
+      return ['name']
+    case 'volumeMounts':
+      return ['mountPath']
+    case 'ports':
+      return items.some(i => isRecord(i) && 'containerPort' in i)
+        ? ['containerPort', 'protocol']
+        : ['port', 'protocol']
+    case 'conditions':
+      return ['type']
+    case 'ownerReferences':
+      return ['uid']
+    case 'hostAliases':
+      return ['ip']
+    case 'topologySpreadConstraints':
+      return ['topologyKey', 'whenUnsatisfiable']
+    case 'finalizers':
+      return 'set'
+    default:
+      return undefined
+  }
+}
+
+function keyValue(item: Record<string, unknown>, k: string): unknown {
+  // protocol is a defaulted key: an item without it is the TCP one.
+  return item[k] ?? (k === 'protocol' ? 'TCP' : undefined)
+}
+
+function keyElement(item: Record<string, unknown>, keys: string[]): string {
+  const o: Record<string, unknown> = {}
+  for (const k of [...keys].sort()) o[k] = keyValue(item, k)
+  return `k:${JSON.stringify(o)}`
+}
+
+function walk(v: Record<string, unknown>, path: Path, out: FieldSet): void {
+  const entries = Object.entries(v).filter(([, x]) => x !== undefined)
+  if (entries.length === 0) {
+    if (path.length > 0) out.add(join(path))
+    return
+  }
+  for (const [k, x] of entries) {
+    const p = [...path, `f:${k}`]
+    if (Array.isArray(x)) walkList(k, x, p, out)
+    else if (isRecord(x) && !ATOMIC_MAPS.has(k)) walk(x, p, out)
+    else out.add(join(p))
+  }
+}
+
+function walkList(field: string, items: unknown[], p: Path, out: FieldSet): void {
+  const keys = listKeys(field, items)
+  if (items.length === 0 || keys === undefined) {
+    out.add(join(p))
+  } else if (keys === 'set') {
+    for (const i of items) out.add(join([...p, `v:${JSON.stringify(i)}`]))
+  } else {
+    for (const i of items) {
+      if (!isRecord(i)) continue
+      const ip = [...p, keyElement(i, keys)]
+      out.add(join(ip))
+      walk(i, ip, out)
+    }
+  }
+}
+
+const STRIPPED = [
+  'f:apiVersion',
+  'f:kind',
+  ['f:metadata', 'f:name'],
+  ['f:metadata', 'f:namespace'],
+  ['f:metadata', 'f:uid'],
+  ['f:metadata', 'f:resourceVersion'],
+  ['f:metadata', 'f:generation'],
+  ['f:metadata', 'f:creationTimestamp'],
+  ['f:metadata', 'f:deletionTimestamp'],
+  ['f:metadata', 'f:managedFields'],
+  ['f:metadata', 'f:selfLink']
+].map(p => join(typeof p === 'string' ? [p] : p))
+
+/** The fields an object sets, less those no manager can own, for the main resource or /status. */
+export function fieldSet(obj: unknown, t: ResourceType, subresource?: string): FieldSet {
+  const all: FieldSet = new Set()
+  if (isRecord(obj)) walk(obj, [], all)
+  const out: FieldSet = new Set()
+  for (const p of all) {
+    if (STRIPPED.some(s => p === s || p.startsWith(s + SEP))) continue
+    if (p === 'f:metadata') continue
+    const isStatus = p === 'f:status' || p.startsWith('f:status' + SEP)
+    if (t.statusSubresource && (subresource === 'status') !== isStatus) continue
+    out.add(p)
+  }
+  return out
+}
+
+function valueAt(obj: unknown, path: Path): unknown {
+  let cur: unknown = obj
+  for (const pe of path) {
+    if (cur === undefined) return undefined
+    if (pe.startsWith('f:')) {
+      cur = isRecord(cur) ? cur[pe.slice(2)] : undefined
+    } else if (pe.startsWith('k:')) {
+      const key = JSON.parse(pe.slice(2)) as Record<string, unknown>
+      cur = Array.isArray(cur)
+        ? cur.find(i => isRecord(i) && Object.entries(key).every(([k, v]) => keyValue(i, k) === v))
+        : undefined
+    } else if (pe.startsWith('v:')) {
+      const v: unknown = JSON.parse(pe.slice(2))
+      cur = Array.isArray(cur) ? cur.find(i => deepEqual(i, v)) : undefined
+    } else if (pe.startsWith('i:')) {
+      cur = Array.isArray(cur) ? cur[Number(pe.slice(2))] : undefined
+    } else return undefined
+  }
+  return cur
+}
+
+function removeAt(obj: unknown, path: Path): void {
+  const parent = valueAt(obj, path.slice(0, -1))
+  const last = path[path.length - 1]
+  if (last.startsWith('f:')) {
+    if (isRecord(parent)) delete parent[last.slice(2)]
+    return
+  }
+  if (!Array.isArray(parent)) return
+  const item = valueAt(obj, path)
+  const i = parent.indexOf(item)
+  if (i >= 0) parent.splice(i, 1)
+}
+
+/** `.spec.template.spec.containers[name="app"].image`: how SSA conflicts name a field. */
+export function displayPath(path: string): string {
+  return split(path)
+    .map(pe => {
+      if (pe.startsWith('f:')) return `.${pe.slice(2)}`
+      if (pe.startsWith('k:')) {
+        const key = JSON.parse(pe.slice(2)) as Record<string, unknown>
+        return `[${Object.entries(key)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(',')}]`
+      }
+      if (pe.startsWith('v:')) return `[=${pe.slice(2)}]`
+      return `[${pe.slice(2)}]`
+    })
+    .join('')
+}
+
+export function toFieldsV1(set: FieldSet): FieldsV1 {
+  const root: FieldsV1 = {}
+  const nodeOf = (p: Path): FieldsV1 => {
+    let n = root
+    for (const pe of p) n = n[pe] ??= {}
+    return n
+  }
+  for (const s of set) nodeOf(split(s))
+  for (const s of set) {
+    const n = nodeOf(split(s))
+    if (Object.keys(n).some(k => k !== '.')) n['.'] = {}
+  }
+  return sortKeys(root)
+}
+
+function sortKeys(f: FieldsV1): FieldsV1 {
+  const out: FieldsV1 = {}
+  for (const k of Object.keys(f).sort((a, b) =>
+    a === '.' ? -1 : b === '.' ? 1 : a.localeCompare(b)
+  )) {
+    out[k] = sortKeys(f[k])
+  }
+  return out
+}
+
+export function fromFieldsV1(
+  f: FieldsV1 | undefined,
+  prefix: Path = [],
+  out: FieldSet = new Set()
+): FieldSet {
+  for (const [k, v] of Object.entries(f ?? {})) {
+    if (k === '.') {
+      out.add(join(prefix))
+      continue
+    }
+    const p = [...prefix, k]
+    if (!isRecord(v) || Object.keys(v).length === 0) out.add(join(p))
+    else fromFieldsV1(v, p, out)
+  }
+  return out
+}
+
+function sameManager(
+  e: ManagedFieldsEntry,
+  manager: string,
+  operation: string,
+  subresource?: string
+): boolean {
+  return (
+    e.manager === manager &&
+    e.operation === operation &&
+    (e.subresource ?? '') === (subresource ?? '')
+  )
+}
+
+/** How kube-apiserver names a manager in a conflict: `"name"`, or `"name" using apps/v1` for Update. */
+function printManager(e: ManagedFieldsEntry): string {
+  let s = JSON.stringify(e.manager)
+  if (e.subresource) s += ` with subresource ${JSON.stringify(e.subresource)}`
+  if (e.operation === 'Update') s += ` using ${e.apiVersion}`
+  return s
+}
+
+function conflictError(conflicts: { entry: ManagedFieldsEntry; path: string }[]): StatusError {
+  const causes = conflicts.map(c => ({
+    type: 'FieldManagerConflict',
+    message: `conflict with ${printManager(c.entry)}`,
+    field: displayPath(c.path)
+  }))
+  let message: string
+  if (conflicts.length === 1) {
+    message = `Apply failed with 1 conflict: conflict with ${printManager(conflicts[0].entry)}: ${displayPath(conflicts[0].path)}`
+  } else {
+    const byManager = new Map<string, string[]>()
+    for (const c of conflicts) {
+      const m = printManager(c.entry)
+      byManager.set(m, [...(byManager.get(m) ?? []), displayPath(c.path)])
+    }
+    const lines: string[] = []
+    for (const m of [...byManager.keys()].sort()) {
+      lines.push(`conflicts with ${m}:`)
+      for (const p of byManager.get(m) ?? []) lines.push(`- ${p}`)
+    }
+    message = `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`
+  }
+  return new StatusError({ ...failure(409, 'Conflict', message), details: { causes } })
+}
+
+function isItem(path: string): boolean {
+  const last = split(path).pop() ?? ''
+  return last.startsWith('k:') || last.startsWith('v:')
+}
+
+/** Merges an applied configuration into the live object: maps by key, keyed lists by item key. */
+function mergeApplied(live: unknown, applied: unknown, field = ''): unknown {
+  if (Array.isArray(applied)) {
+    const keys = listKeys(field, applied)
+    if (!Array.isArray(live) || keys === undefined) return structuredClone(applied)
+    if (keys === 'set') {
+      const out = [...live]
+      for (const v of applied) if (!out.some(x => deepEqual(x, v))) out.push(v)
+      return out
+    }
+    const out = structuredClone(live)
+    for (const a of applied) {
+      if (!isRecord(a)) continue
+      const id = keyElement(a, keys)
+      const i = out.findIndex(x => isRecord(x) && keyElement(x, keys) === id)
+      if (i >= 0) out[i] = mergeApplied(out[i], a)
+      else out.push(structuredClone(a))
+    }
+    return out
+  }
+  if (!isRecord(applied) || ATOMIC_MAPS.has(field)) return structuredClone(applied)
+  const out: Record<string, unknown> = isRecord(live) ? structuredClone(live) : {}
+  for (const [k, v] of Object.entries(applied)) {
+    if (v === null || v === undefined) delete out[k]
+    else out[k] = mergeApplied(out[k], v, k)
+  }
+  return out
+}
+
+export interface ApplyRequest {
+  live: KObject | undefined
+  applied: KObject
+  manager: string
+  force: boolean
+  resource: ResourceType
+  subresource?: string
+}
+
+/** The object that results from an apply, with its managedFields; throws the 409 on conflicts. */
+export function serverSideApply(req: ApplyRequest): KObject {
+  const { live, applied, manager, force, resource: t, subresource } = req
+  const apiVersion = applied.apiVersion ?? ''
+  const appliedSet = fieldSet(applied, t, subresource)
+  const entries: ManagedFieldsEntry[] = structuredClone(live?.metadata.managedFields ?? [])
+  const conflicts: { entry: ManagedFieldsEntry; path: string }[] = []
+  const others = entries.filter(e => !sameManager(e, manager, 'Apply', subresource))
+  for (const e of others) {
+    const owned = fromFieldsV1(e.fieldsV1)
+    for (const p of appliedSet) {
+      if (!owned.has(p) || isItem(p)) continue
+      if (!deepEqual(valueAt(applied, split(p)), valueAt(live, split(p))))
+        conflicts.push({ entry: e, path: p })
+    }
+  }
+  if (conflicts.length > 0 && !force) throw conflictError(conflicts)
+  const kept: ManagedFieldsEntry[] = []
+  const ownedByOthers: FieldSet = new Set()
+  for (const e of others) {
+    const owned = fromFieldsV1(e.fieldsV1)
+    for (const c of conflicts) if (c.entry === e) owned.delete(c.path)
+    if (owned.size === 0) continue
+    for (const p of owned) ownedByOthers.add(p)
+    kept.push({ ...e, fieldsV1: toFieldsV1(owned) })
+  }
+  const mine = entries.find(e => sameManager(e, manager, 'Apply', subresource))
+  const previouslyMine = fromFieldsV1(mine?.fieldsV1)
+
+  const base: unknown = live ? structuredClone(live) : {}
+  // Fields this manager applied before and no longer applies go, unless another manager holds them.
+  const dropped = [...previouslyMine]
+    .filter(p => !appliedSet.has(p) && !ownedByOthers.has(p))
+    .filter(p => ![...ownedByOthers].some(o => o.startsWith(p + SEP)))
+    .sort((a, b) => b.length - a.length)
+  for (const p of dropped) removeAt(base, split(p))
+  const merged = mergeApplied(base, applied) as KObject
+  merged.metadata = { ...(isRecord(merged.metadata) ? merged.metadata : {}) }
+  const entry: ManagedFieldsEntry = {
+    manager,
+    operation: 'Apply',
+    apiVersion,
+    time: now(),
+    fieldsType: 'FieldsV1',
+    fieldsV1: toFieldsV1(appliedSet),
+    ...(subresource ? { subresource } : {})
+  }
+  // Keep the entries' order; the applier's entry stays in place or joins at the end.
+  const result: ManagedFieldsEntry[] = []
+  for (const e of entries) {
+    if (e === mine) result.push(entry)
+    else {
+      const k = kept.find(x => sameManager(x, e.manager, e.operation, e.subresource))
+      if (k) result.push(k)
+    }
+  }
+  if (!mine) result.push(entry)
+  merged.metadata.managedFields = result
+  return merged
+}
+
+/**
+ * Records a non-apply write: the writer owns every field it changed; other managers lose those
+ * fields and any that no longer exist. Mutates `next.metadata.managedFields`.
+ */
+export function trackUpdate(
+  old: KObject | undefined,
+  next: KObject,
+  manager: string,
+  t: ResourceType,
+  subresource?: string
+): void {
+  const nextSet = fieldSet(next, t, subresource)
+  const changed: FieldSet = new Set()
+  for (const p of nextSet) {
+    const before = valueAt(old, split(p))
+    if (before === undefined || (!isItem(p) && !deepEqual(before, valueAt(next, split(p)))))
+      changed.add(p)
+  }
+  const allNext = new Set([...fieldSet(next, t), ...fieldSet(next, t, 'status')])
+  const entries: ManagedFieldsEntry[] = []
+  let mine: ManagedFieldsEntry | undefined
+  for (const e of old?.metadata.managedFields ?? []) {
+    const owned = [...fromFieldsV1(e.fieldsV1)].filter(p => allNext.has(p) && !changed.has(p))
+    if (sameManager(e, manager, 'Update', subresource)) {
+      mine = e
+      for (const p of owned) changed.add(p)
+      continue
+    }
+    if (owned.length > 0) entries.push({ ...e, fieldsV1: toFieldsV1(new Set(owned)) })
+  }
+  if (changed.size > 0) {
+    const time = mine && deepEqual(toFieldsV1(changed), mine.fieldsV1) ? mine.time : now()
+    entries.push({
+      manager,
+      operation: 'Update',
+      apiVersion: next.apiVersion ?? '',
+      time,
+      fieldsType: 'FieldsV1',
+      fieldsV1: toFieldsV1(changed),
+      ...(subresource ? { subresource } : {})
+    })
+  }
+  if (entries.length > 0) next.metadata.managedFields = entries
+  else delete next.metadata.managedFields
+}

@@ -1,0 +1,136 @@
+/**
+ * The test cluster: an in-process kube-apiserver (with controllers, a scheduler and a scripted
+ * kubelet) that tests reach through @kubernetes/client-node from a kubeconfig, as a real cluster.
+ * See CONFORMANCE.md for what it reproduces and where that is documented.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node'
+import { Api } from './api.js'
+import { Controllers } from './controllers.js'
+import { EventRecorder } from './events.js'
+import type { Faults } from './faults.js'
+import { FakeKubelet, type Kubelet } from './kubelet.js'
+import { MUTATING, ApiServer, type RequestRecord } from './server.js'
+import { Store } from './store.js'
+import type { KObject } from './types.js'
+
+export type { Faults } from './faults.js'
+export type { Kubelet, PodBehaviour, PodMatch } from './kubelet.js'
+export type { RequestRecord } from './server.js'
+
+export interface TestClusterOptions {
+  /** run the Deployment/ReplicaSet/Job/Endpoints controllers; default true */
+  controllers?: boolean
+  /** created at start; default 'default' */
+  namespace?: string
+  /** bearer token required on every request; default 'test-token' */
+  token?: string
+  /** simulated container start time; default 20ms */
+  podStartMs?: number
+  /** interval of BOOKMARK events on watches that allow them; default 1000ms */
+  bookmarkIntervalMs?: number
+  /** how many change events watches can resume from; default 1000 */
+  watchHistory?: number
+}
+
+export interface TestCluster {
+  /** http://127.0.0.1:<random port> */
+  url: string
+  /** cluster 'test' (server url), user 'test' (token), context 'test' with the namespace */
+  kubeconfig: string
+  /** create or replace, bypassing HTTP (not recorded); controllers react */
+  put(obj: KubernetesObject): KubernetesObject
+  get<T = KubernetesObject>(kind: string, namespace: string, name: string): T | undefined
+  list<T = KubernetesObject>(kind: string, namespace: string, labelSelector?: string): T[]
+  remove(kind: string, namespace: string, name: string): void
+  /** every HTTP request, in order */
+  requests: RequestRecord[]
+  resetRequests(): void
+  /** create/update/patch/delete/deletecollection requests that were not dryRun */
+  writes(): RequestRecord[]
+  kubelet: Kubelet
+  faults: Faults
+  /** resolves when controllers, garbage collection and the kubelet have nothing pending */
+  settle(): Promise<void>
+  stop(): Promise<void>
+}
+
+export async function startTestCluster(opts: TestClusterOptions = {}): Promise<TestCluster> {
+  const namespace = opts.namespace ?? 'default'
+  const token = opts.token ?? 'test-token'
+  const store = new Store(opts.watchHistory ?? 1000)
+  const api = new Api(store)
+  const events = new EventRecorder(api)
+  const server = new ApiServer(api, { token, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 1000 })
+  const kubelet = new FakeKubelet(api, events, opts.podStartMs ?? 20)
+  server.runtime = kubelet
+  const controllers = opts.controllers === false ? undefined : new Controllers(api, events)
+
+  for (const ns of new Set(['default', 'kube-system', namespace])) {
+    api.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
+  }
+  kubelet.start()
+  controllers?.start()
+  await server.listen()
+
+  const kubeconfig = [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: test',
+    '  cluster:',
+    `    server: ${server.url}`,
+    // client-node 2.x refuses plain http unless TLS verification is off; the server is loopback-only.
+    '    insecure-skip-tls-verify: true',
+    'users:',
+    '- name: test',
+    '  user:',
+    `    token: ${token}`,
+    'contexts:',
+    '- name: test',
+    '  context:',
+    '    cluster: test',
+    '    user: test',
+    `    namespace: ${namespace}`,
+    'current-context: test',
+    ''
+  ].join('\n')
+
+  const idle = (): boolean =>
+    (controllers?.idle ?? true) && kubelet.idle && !kubelet.serversStarting && api.pendingGC === 0
+
+  const cluster: TestCluster = {
+    url: server.url,
+    kubeconfig,
+    put: obj => api.put(obj as unknown as KObject) as unknown as KubernetesObject,
+    get: <T>(kind: string, ns: string, name: string) =>
+      api.store.get(api.kindOf(kind), ns || undefined, name) as T | undefined,
+    // An empty namespace lists every namespace.
+    list: <T>(kind: string, ns: string, labelSelector?: string) =>
+      api.list(api.kindOf(kind), ns || undefined, { labelSelector }) as unknown as T[],
+    remove: (kind, ns, name) => {
+      const t = api.kindOf(kind)
+      if (api.store.get(t, ns, name)) api.delete(t, ns, name, { propagationPolicy: 'Background' })
+    },
+    requests: server.requests,
+    resetRequests: () => {
+      server.requests.length = 0
+    },
+    writes: () => server.requests.filter(r => MUTATING.includes(r.verb) && !r.dryRun),
+    kubelet,
+    faults: server.faults,
+    settle: async () => {
+      // Two idle observations in a row, a macrotask apart: work queued by the last step has run.
+      let quiet = 0
+      while (quiet < 2) {
+        await new Promise(r => setTimeout(r, 1))
+        quiet = idle() ? quiet + 1 : 0
+      }
+    },
+    stop: async () => {
+      controllers?.stop()
+      await kubelet.stop()
+      await server.close()
+    }
+  }
+  return cluster
+}

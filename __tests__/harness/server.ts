@@ -1,0 +1,745 @@
+/**
+ * The HTTP face of the test cluster: kube-apiserver's REST paths, bearer-token auth, request
+ * recording, faults, and Status errors. The verbs themselves live in api.ts.
+ * https://kubernetes.io/docs/reference/using-api/api-concepts/
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { parse as parseYaml } from 'yaml'
+import type { Api, DeleteOptions } from './api.js'
+import { FaultState } from './faults.js'
+import {
+  apiGroupList,
+  apiResourceList,
+  findResource,
+  groupVersion,
+  type ResourceType
+} from './resources.js'
+import { fieldSelector, labelSelector } from './selectors.js'
+import { jsonPatch, mergePatch, strategicMerge } from './patch.js'
+import { badRequest, failure, methodNotAllowed, pathNotFound, StatusError } from './status.js'
+import { isRecord, type KObject, type Pod } from './types.js'
+import { WatchStream } from './watch.js'
+
+export type Verb =
+  | 'get'
+  | 'list'
+  | 'watch'
+  | 'create'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'deletecollection'
+  | 'proxy'
+  | 'log'
+
+export interface RequestRecord {
+  method: string
+  verb: Verb
+  group: string
+  version: string
+  resource: string
+  subresource?: string
+  namespace?: string
+  name?: string
+  dryRun: boolean
+  status: number
+  contentType?: string
+  fieldManager?: string
+}
+
+export const MUTATING: Verb[] = ['create', 'update', 'patch', 'delete', 'deletecollection']
+
+/** What the server asks of the kubelet for the pod subresources it serves. */
+export interface PodRuntime {
+  /** the text of GET .../log, or a StatusError */
+  readLogs(pod: Pod, q: URLSearchParams): string
+  /** the local port the pod's server listens on, if it has one */
+  proxyPort(pod: Pod, port: string | undefined): number | undefined
+}
+
+interface Route {
+  group: string
+  version: string
+  resource?: ResourceType
+  resourceName: string
+  namespace?: string
+  name?: string
+  subresource?: string
+  /** for proxy: the path after .../proxy */
+  rest?: string
+  legacyWatch: boolean
+}
+
+export interface ServerOptions {
+  token: string
+  bookmarkIntervalMs: number
+}
+
+export class ApiServer {
+  readonly requests: RequestRecord[] = []
+  readonly faults: FaultState
+  private server: http.Server
+  private readonly sockets = new Set<Socket>()
+  private readonly watches = new Set<WatchStream>()
+  private port = 0
+  private refuseTimer: NodeJS.Timeout | undefined
+  runtime: PodRuntime | undefined
+
+  constructor(
+    private readonly api: Api,
+    private readonly opts: ServerOptions
+  ) {
+    this.faults = new FaultState({
+      endWatches: () => this.endWatches(),
+      refuseFor: ms => this.refuseFor(ms)
+    })
+    this.faults.onStallEnd = () => {
+      for (const w of this.watches) w.flush()
+    }
+    this.server = this.createServer()
+  }
+
+  private createServer(): http.Server {
+    const server = http.createServer((req, res) => {
+      this.handle(req, res).catch(err => this.fail(res, err))
+    })
+    server.keepAliveTimeout = 1000
+    server.on('connection', s => {
+      this.sockets.add(s)
+      s.on('close', () => this.sockets.delete(s))
+    })
+    return server
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`
+  }
+
+  async listen(port = 0): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject)
+        resolve()
+      })
+    })
+    this.port = (this.server.address() as AddressInfo).port
+  }
+
+  endWatches(): void {
+    for (const w of [...this.watches]) w.end()
+  }
+
+  private refuseFor(ms: number): void {
+    this.endWatches()
+    this.server.close()
+    for (const s of this.sockets) s.destroy()
+    if (this.refuseTimer) clearTimeout(this.refuseTimer)
+    this.refuseTimer = setTimeout(() => {
+      this.refuseTimer = undefined
+      this.server = this.createServer()
+      this.listen(this.port).catch(() => undefined)
+    }, ms)
+  }
+
+  async close(): Promise<void> {
+    if (this.refuseTimer) clearTimeout(this.refuseTimer)
+    this.faults.dispose()
+    this.endWatches()
+    for (const s of this.sockets) s.destroy()
+    await new Promise<void>(resolve => {
+      if (!this.server.listening) return resolve()
+      this.server.close(() => resolve())
+    })
+  }
+
+  private send(
+    res: ServerResponse,
+    code: number,
+    body: unknown,
+    headers: Record<string, string> = {}
+  ): void {
+    if (res.headersSent) {
+      res.end()
+      return
+    }
+    const text = typeof body === 'string' ? body : JSON.stringify(body)
+    res.writeHead(code, {
+      'Content-Type': typeof body === 'string' ? 'text/plain' : 'application/json',
+      'Content-Length': Buffer.byteLength(text),
+      ...headers
+    })
+    res.end(text)
+  }
+
+  private fail(res: ServerResponse, err: unknown): void {
+    if (err instanceof StatusError) {
+      this.send(res, err.code, err.status, err.headers)
+      return
+    }
+    const message = err instanceof Error ? err.message : String(err)
+    this.send(
+      res,
+      500,
+      failure(500, 'InternalError', `Internal error occurred: ${message}`, {
+        causes: [{ message }]
+      })
+    )
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    const q = url.searchParams
+    const route = this.route(url.pathname)
+    const method = (req.method ?? 'GET').toUpperCase()
+    const watch = route?.legacyWatch || q.get('watch') === 'true' || q.get('watch') === '1'
+    const verb = verbOf(method, route, watch)
+    const record: RequestRecord = {
+      method,
+      verb,
+      group: route?.group ?? '',
+      version: route?.version ?? '',
+      resource: route?.resourceName ?? '',
+      dryRun: q.get('dryRun') === 'All',
+      status: 0
+    }
+    if (route?.subresource) record.subresource = route.subresource
+    if (route?.namespace) record.namespace = route.namespace
+    if (route?.name) record.name = route.name
+    const ct = req.headers['content-type']
+    if (ct) record.contentType = ct
+    const fm = q.get('fieldManager')
+    if (fm) record.fieldManager = fm
+    this.requests.push(record)
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse
+    res.writeHead = ((...args: unknown[]) => {
+      record.status = Number(args[0])
+      return writeHead(...args)
+    }) as typeof res.writeHead
+
+    if (this.faults.latencyMs > 0) await new Promise(r => setTimeout(r, this.faults.latencyMs))
+    const auth = req.headers.authorization
+    // Anonymous requests may read the public info paths (system:public-info-viewer); nothing else.
+    const publicInfo =
+      auth === undefined &&
+      ['/version', '/healthz', '/livez', '/readyz'].includes(url.pathname.replace(/\/+$/, ''))
+    if (auth !== `Bearer ${this.opts.token}` && !publicInfo) {
+      await drain(req)
+      this.send(res, 401, failure(401, 'Unauthorized', 'Unauthorized'))
+      return
+    }
+    const fault = this.faults.takeRequestFault()
+    if (fault) {
+      await drain(req)
+      if (fault.kind === 'tooMany') {
+        const s = failure(429, 'TooManyRequests', 'Too many requests, please try again later.', {
+          retryAfterSeconds: fault.retryAfterSeconds
+        })
+        this.send(res, 429, s, { 'Retry-After': String(fault.retryAfterSeconds) })
+      } else if (fault.code === 503) {
+        this.send(
+          res,
+          503,
+          failure(503, 'ServiceUnavailable', 'the server is currently unable to handle the request')
+        )
+      } else {
+        this.send(
+          res,
+          500,
+          failure(500, 'InternalError', 'Internal error occurred: injected fault')
+        )
+      }
+      return
+    }
+    if (await this.discovery(url.pathname, res)) return
+    if (!route || !route.resource) {
+      await drain(req)
+      throw pathNotFound()
+    }
+    if (route.subresource === 'proxy') return this.proxy(req, res, route, q)
+    const body = await readBody(req, method)
+    await this.dispatch(res, route, route.resource, verb, q, body, ct ?? '')
+  }
+
+  private async discovery(path: string, res: ServerResponse): Promise<boolean> {
+    const p = path.replace(/\/+$/, '') || '/'
+    if (p === '/version') {
+      this.send(res, 200, {
+        major: '1',
+        minor: '33',
+        gitVersion: 'v1.33.0',
+        gitCommit: 'test',
+        gitTreeState: 'clean',
+        buildDate: '2025-04-23T00:00:00Z',
+        goVersion: 'go1.24.2',
+        compiler: 'gc',
+        platform: 'linux/amd64'
+      })
+      return true
+    }
+    if (p === '/healthz' || p === '/readyz' || p === '/livez') {
+      this.send(res, 200, 'ok')
+      return true
+    }
+    if (p === '/api') {
+      this.send(res, 200, {
+        kind: 'APIVersions',
+        versions: ['v1'],
+        serverAddressByClientCIDRs: [
+          { clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${this.port}` }
+        ]
+      })
+      return true
+    }
+    if (p === '/apis') {
+      this.send(res, 200, apiGroupList())
+      return true
+    }
+    let m = /^\/api\/(v1)$/.exec(p)
+    const list = m ? apiResourceList('', m[1]) : undefined
+    if (list) {
+      this.send(res, 200, list)
+      return true
+    }
+    m = /^\/apis\/([^/]+)\/([^/]+)$/.exec(p)
+    if (m) {
+      const l = apiResourceList(m[1], m[2])
+      if (!l) throw pathNotFound()
+      this.send(res, 200, l)
+      return true
+    }
+    m = /^\/apis\/([^/]+)$/.exec(p)
+    if (m) {
+      const g = (apiGroupList().groups as { name: string }[]).find(x => x.name === m?.[1])
+      if (!g) throw pathNotFound()
+      this.send(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...g })
+      return true
+    }
+    return false
+  }
+
+  /** /api/v1/... and /apis/{group}/{version}/...; undefined when not an API path. */
+  private route(path: string): Route | undefined {
+    const segs = path
+      .split('/')
+      .filter(s => s !== '')
+      .map(decodeURIComponent)
+    let group: string
+    let version: string
+    let rest: string[]
+    if (segs[0] === 'api' && segs.length >= 2) {
+      group = ''
+      version = segs[1]
+      rest = segs.slice(2)
+    } else if (segs[0] === 'apis' && segs.length >= 3) {
+      group = segs[1]
+      version = segs[2]
+      rest = segs.slice(3)
+    } else return undefined
+    if (rest.length === 0) return undefined
+    let legacyWatch = false
+    if (rest[0] === 'watch') {
+      legacyWatch = true
+      rest = rest.slice(1)
+    }
+    let namespace: string | undefined
+    if (rest[0] === 'namespaces' && rest.length >= 3) {
+      namespace = rest[1]
+      rest = rest.slice(2)
+    }
+    const [resourceName, name, subresource, ...more] = rest
+    const resource = findResource(group, version, resourceName)
+    const r: Route = { group, version, resource, resourceName, legacyWatch }
+    if (namespace !== undefined) r.namespace = namespace
+    if (name !== undefined) r.name = name
+    if (subresource !== undefined) r.subresource = subresource
+    if (subresource === 'proxy') r.rest = '/' + more.join('/')
+    else if (more.length > 0) return { ...r, resource: undefined }
+    // Namespaces are addressed as /api/v1/namespaces/{name}[/status].
+    if (resourceName === 'namespaces' && namespace === undefined && name !== undefined)
+      r.name = name
+    return r
+  }
+
+  private async dispatch(
+    res: ServerResponse,
+    route: Route,
+    t: ResourceType,
+    verb: Verb,
+    q: URLSearchParams,
+    body: string,
+    contentType: string
+  ): Promise<void> {
+    const ns = t.namespaced ? route.namespace : undefined
+    const sub = route.subresource
+    if (sub !== undefined && !t.subresources.includes(sub)) throw pathNotFound()
+    const dryRun = q.get('dryRun') === 'All'
+    const fieldManager = q.get('fieldManager') ?? undefined
+    const forceParam = q.get('force')
+    const force = forceParam === null ? undefined : forceParam === 'true' || forceParam === '1'
+    const name = route.name
+    switch (verb) {
+      case 'watch':
+        return this.watch(res, t, ns, q)
+      case 'list': {
+        const items = this.api.list(t, ns, {
+          labelSelector: q.get('labelSelector') ?? undefined,
+          fieldSelector: q.get('fieldSelector') ?? undefined
+        })
+        return this.send(res, 200, this.listBody(t, items, q))
+      }
+      case 'log': {
+        const pod = this.api.get(t, ns, name ?? '') as Pod
+        if (!this.runtime) throw badRequest('no kubelet')
+        return this.send(res, 200, this.runtime.readLogs(pod, q))
+      }
+      case 'get': {
+        const obj = this.api.get(t, ns, name ?? '')
+        return this.send(res, 200, sub === 'scale' ? toScale(obj) : obj)
+      }
+      case 'create': {
+        if (name !== undefined) throw methodNotAllowed()
+        const created = this.api.create(t, ns, parseJson(body), {
+          dryRun,
+          fieldManager: fieldManager ?? defaultManager(res)
+        })
+        return this.send(res, 201, created)
+      }
+      case 'update': {
+        if (sub === 'scale')
+          return this.send(
+            res,
+            200,
+            this.updateScale(t, ns, name ?? '', parseJson(body), dryRun, fieldManager)
+          )
+        const updated = this.api.update(t, ns, name ?? '', parseJson(body), {
+          dryRun,
+          fieldManager: fieldManager ?? defaultManager(res),
+          subresource: sub
+        })
+        return this.send(res, 200, updated)
+      }
+      case 'patch': {
+        const isApply = contentType.startsWith('application/apply-patch+yaml')
+        const parsed = isApply ? parseApplyBody(body) : parseJson(body)
+        if (sub === 'scale') {
+          const current = toScale(this.api.get(t, ns, name ?? ''))
+          const type = contentType.split(';')[0]
+          const patched =
+            type === 'application/json-patch+json'
+              ? jsonPatch(current, parsed)
+              : type === 'application/merge-patch+json'
+                ? mergePatch(current, parsed)
+                : strategicMerge(current, parsed)
+          return this.send(
+            res,
+            200,
+            this.updateScale(t, ns, name ?? '', patched, dryRun, fieldManager)
+          )
+        }
+        const out = this.api.patch(t, ns, name ?? '', contentType, parsed, {
+          dryRun,
+          fieldManager: isApply ? fieldManager : (fieldManager ?? defaultManager(res)),
+          force,
+          subresource: sub
+        })
+        return this.send(res, out.created ? 201 : 200, out.object)
+      }
+      case 'delete': {
+        const out = this.api.delete(t, ns, name ?? '', deleteOptions(q, body))
+        return this.send(res, out.code, out.body)
+      }
+      case 'deletecollection': {
+        const items = this.api.deleteCollection(
+          t,
+          ns,
+          {
+            labelSelector: q.get('labelSelector') ?? undefined,
+            fieldSelector: q.get('fieldSelector') ?? undefined
+          },
+          deleteOptions(q, body)
+        )
+        return this.send(res, 200, this.listBody(t, items, new URLSearchParams()))
+      }
+      default:
+        throw methodNotAllowed()
+    }
+  }
+
+  private updateScale(
+    t: ResourceType,
+    ns: string | undefined,
+    name: string,
+    body: unknown,
+    dryRun: boolean,
+    fieldManager?: string
+  ): unknown {
+    const obj = this.api.get(t, ns, name)
+    if (!isRecord(body) || !isRecord(body.spec) || typeof body.spec.replicas !== 'number') {
+      throw badRequest('spec.replicas is required in a Scale')
+    }
+    const meta = isRecord(body.metadata) ? body.metadata : {}
+    const rv =
+      typeof meta.resourceVersion === 'string' && meta.resourceVersion
+        ? meta.resourceVersion
+        : obj.metadata.resourceVersion
+    const spec = isRecord(obj.spec) ? obj.spec : {}
+    const next = {
+      ...obj,
+      metadata: { ...obj.metadata, resourceVersion: rv },
+      spec: { ...spec, replicas: body.spec.replicas }
+    }
+    return toScale(
+      this.api.update(t, ns, name, next, { dryRun, fieldManager: fieldManager ?? 'unknown' })
+    )
+  }
+
+  /** A List, paged by `limit` / `continue` as the API pages. */
+  private listBody(t: ResourceType, items: KObject[], q: URLSearchParams): Record<string, unknown> {
+    const rv = String(this.api.store.currentRV())
+    let page = items
+    const metadata: Record<string, unknown> = { resourceVersion: rv }
+    const cont = q.get('continue')
+    if (cont) {
+      const after = Buffer.from(cont, 'base64url').toString()
+      page = page.filter(o => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}` > after)
+    }
+    const limit = Number(q.get('limit') ?? '0')
+    if (limit > 0 && page.length > limit) {
+      const last = page[limit - 1]
+      metadata.continue = Buffer.from(
+        `${last.metadata.namespace ?? ''}/${last.metadata.name ?? ''}`
+      ).toString('base64url')
+      metadata.remainingItemCount = page.length - limit
+      page = page.slice(0, limit)
+    }
+    // List items carry no kind/apiVersion on the wire; the List does.
+    const bare = page.map(o => {
+      const { kind: _k, apiVersion: _a, ...restOfObject } = o
+      return restOfObject
+    })
+    return { kind: `${t.kind}List`, apiVersion: groupVersion(t), metadata, items: bare }
+  }
+
+  private watch(
+    res: ServerResponse,
+    t: ResourceType,
+    ns: string | undefined,
+    q: URLSearchParams
+  ): void {
+    const byLabel = labelSelector(q.get('labelSelector') ?? undefined)
+    const byField = fieldSelector(t, q.get('fieldSelector') ?? undefined)
+    const gone = this.faults.takeGone()
+    if (gone) {
+      const status = failure(
+        410,
+        'Expired',
+        `too old resource version: ${q.get('resourceVersion') ?? ''} (${this.api.store.currentRV()})`
+      )
+      if (!gone.inStream) return this.send(res, 410, status)
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end(JSON.stringify({ type: 'ERROR', object: status }) + '\n')
+      return
+    }
+    const w = new WatchStream(res, this.api.store, this.faults, s => this.watches.delete(s))
+    this.watches.add(w)
+    const timeout = q.get('timeoutSeconds')
+    w.start({
+      resource: t,
+      namespace: ns,
+      matches: o => byLabel(o.metadata.labels) && byField(o),
+      resourceVersion: q.get('resourceVersion') ?? undefined,
+      bookmarks: q.get('allowWatchBookmarks') === 'true',
+      bookmarkIntervalMs: this.opts.bookmarkIntervalMs,
+      timeoutSeconds: timeout ? Number(timeout) : undefined
+    })
+  }
+
+  /** GET|POST|... /api/v1/namespaces/{ns}/pods/{name}[:port]/proxy/{path}: forwarded to the pod's server. */
+  private async proxy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Route,
+    q: URLSearchParams
+  ): Promise<void> {
+    const t = route.resource
+    if (!t || t.resource !== 'pods') {
+      await drain(req)
+      throw pathNotFound()
+    }
+    const parts = (route.name ?? '').split(':')
+    const podName = parts.length === 3 ? parts[1] : parts[0]
+    const port = parts.length === 3 ? parts[2] : parts[1]
+    let pod: Pod
+    try {
+      pod = this.api.get(t, route.namespace, podName) as Pod
+    } catch (e) {
+      await drain(req)
+      throw e
+    }
+    const target = this.runtime?.proxyPort(pod, port)
+    if (target === undefined) {
+      await drain(req)
+      const ip = pod.status?.podIP ?? ''
+      throw new StatusError(
+        failure(
+          503,
+          'ServiceUnavailable',
+          `error trying to reach service: dial tcp ${ip}:${port ?? '80'}: connect: connection refused`
+        )
+      )
+    }
+    const query = q.toString()
+    const headers = { ...req.headers }
+    delete headers.authorization
+    delete headers.host
+    await new Promise<void>(resolve => {
+      const out = http.request(
+        {
+          host: '127.0.0.1',
+          port: target,
+          method: req.method,
+          path: `${route.rest ?? '/'}${query ? `?${query}` : ''}`,
+          headers
+        },
+        upstream => {
+          res.writeHead(upstream.statusCode ?? 502, upstream.headers)
+          upstream.pipe(res)
+          upstream.on('end', resolve)
+          upstream.on('error', () => resolve())
+        }
+      )
+      out.on('error', err => {
+        this.fail(
+          res,
+          new StatusError(
+            failure(503, 'ServiceUnavailable', `error trying to reach service: ${err.message}`)
+          )
+        )
+        resolve()
+      })
+      req.pipe(out)
+    })
+  }
+}
+
+function verbOf(method: string, route: Route | undefined, watch: boolean): Verb {
+  const sub = route?.subresource
+  if (sub === 'proxy') return 'proxy'
+  switch (method) {
+    case 'GET':
+      if (sub === 'log') return 'log'
+      if (route?.name !== undefined) return 'get'
+      return watch ? 'watch' : 'list'
+    case 'POST':
+      return 'create'
+    case 'PUT':
+      return 'update'
+    case 'PATCH':
+      return 'patch'
+    case 'DELETE':
+      return route?.name !== undefined ? 'delete' : 'deletecollection'
+    default:
+      return 'get'
+  }
+}
+
+async function readBody(req: IncomingMessage, method: string): Promise<string> {
+  if (method === 'GET') {
+    await drain(req)
+    return ''
+  }
+  const chunks: Buffer[] = []
+  for await (const c of req) chunks.push(c as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+async function drain(req: IncomingMessage): Promise<void> {
+  for await (const _ of req) {
+    // discard
+  }
+}
+
+function parseJson(body: string): unknown {
+  if (body.trim() === '') throw badRequest('the body of the request was empty')
+  try {
+    return JSON.parse(body)
+  } catch (e) {
+    throw badRequest(`error decoding request body: ${e instanceof Error ? e.message : String(e)}`)
+  }
+}
+
+function parseApplyBody(body: string): unknown {
+  try {
+    return parseYaml(body)
+  } catch (e) {
+    throw badRequest(`error decoding YAML: ${e instanceof Error ? e.message : String(e)}`)
+  }
+}
+
+function deleteOptions(q: URLSearchParams, body: string): DeleteOptions {
+  const opts: DeleteOptions = { dryRun: q.get('dryRun') === 'All' }
+  let parsed: unknown
+  try {
+    parsed = body.trim() ? JSON.parse(body) : undefined
+  } catch {
+    throw badRequest('error decoding DeleteOptions')
+  }
+  const policy =
+    q.get('propagationPolicy') ?? (isRecord(parsed) ? parsed.propagationPolicy : undefined)
+  if (policy === 'Foreground' || policy === 'Background' || policy === 'Orphan')
+    opts.propagationPolicy = policy
+  else if (policy !== undefined && policy !== null)
+    throw badRequest(`propagationPolicy: Unsupported value: "${String(policy)}"`)
+  const grace =
+    q.get('gracePeriodSeconds') ?? (isRecord(parsed) ? parsed.gracePeriodSeconds : undefined)
+  if (grace !== undefined && grace !== null) opts.gracePeriodSeconds = Number(grace)
+  if (
+    q.get('orphanDependents') === 'true' ||
+    (isRecord(parsed) && parsed.orphanDependents === true)
+  )
+    opts.propagationPolicy = 'Orphan'
+  if (isRecord(parsed)) {
+    if (isRecord(parsed.preconditions)) {
+      const p = parsed.preconditions
+      opts.preconditions = {
+        uid: typeof p.uid === 'string' ? p.uid : undefined,
+        resourceVersion: typeof p.resourceVersion === 'string' ? p.resourceVersion : undefined
+      }
+    }
+    if (Array.isArray(parsed.dryRun) && parsed.dryRun.includes('All')) opts.dryRun = true
+  }
+  return opts
+}
+
+/** Without ?fieldManager the manager is the user agent's product name. */
+function defaultManager(res: ServerResponse): string {
+  const ua = res.req.headers['user-agent'] ?? ''
+  return ua.split('/')[0] || 'unknown'
+}
+
+function toScale(obj: KObject): Record<string, unknown> {
+  const spec = isRecord(obj.spec) ? obj.spec : {}
+  const status = isRecord(obj.status) ? obj.status : {}
+  const sel =
+    isRecord(spec.selector) && isRecord(spec.selector.matchLabels) ? spec.selector.matchLabels : {}
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: obj.metadata.name,
+      namespace: obj.metadata.namespace,
+      uid: obj.metadata.uid,
+      resourceVersion: obj.metadata.resourceVersion,
+      creationTimestamp: obj.metadata.creationTimestamp
+    },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: {
+      replicas: status.replicas ?? 0,
+      selector: Object.entries(sel)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(',')
+    }
+  }
+}
