@@ -153,7 +153,11 @@ describe('rollback', () => {
     expect(deployment('shop-web-canary')).toBeUndefined()
     expect(deployment('shop-worker-canary')).toBeUndefined()
     expect(shop.stableSpecs()).toBe(before)
-    expect(shop.cluster.writes().every(w => w.verb === 'delete')).toBe(true)
+    const writes = shop.cluster.writes().filter(w => w.resource !== 'leases')
+    expect(writes.map(w => `${w.verb} ${w.name}`).sort()).toEqual([
+      'delete shop-web-canary',
+      'delete shop-worker-canary'
+    ])
   })
 
   it('succeeds a second time, saying there was nothing to remove', async () => {

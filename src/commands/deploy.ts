@@ -10,13 +10,14 @@ import { selectBuilder } from '../image/select.js'
 import { isLoopbackRegistry, parseImageRef } from '../image/image-ref.js'
 import { resolveDigest } from '../image/registry.js'
 import { apply, read } from '../k8s/apply.js'
-import { connect, type Cluster } from '../k8s/client.js'
+import type { Cluster } from '../k8s/client.js'
 import { canaryName, migrationJobName } from '../k8s/labels.js'
 import { canaryFromStable, migrationJobFromStable, type Release } from '../k8s/render.js'
 import { jobStatus, waitForJob, waitForRollout, WaitError } from '../k8s/wait.js'
 import type { Logger } from '../logger.js'
 import type { Settings } from '../settings.js'
 import { trackDeployment } from './deployment-status.js'
+import { openSession, type Session } from './session.js'
 import {
   errorMessage,
   promoteInstructions,
@@ -37,7 +38,7 @@ export interface BuiltImage {
 }
 
 export const deploy: CommandHandler = async (settings, context) => {
-  const { logger, signal } = context
+  const { logger } = context
   const report = newReport('deploy', `Deploy ${settings.app} ${settings.version}`)
   report.facts.push(
     ['app', settings.app],
@@ -57,24 +58,20 @@ export const deploy: CommandHandler = async (settings, context) => {
     `${settings.github.environment}-canary`,
     `canary ${settings.version}`
   )
-  let cluster: Cluster | undefined
+  let session: Session | undefined
   try {
-    cluster = await stage('connect', async detail => {
-      const connected = await connect({
-        ...settings.cluster,
-        logger,
-        tempDir: context.env.RUNNER_TEMP
-      })
-      detail(connected.server)
-      return connected
-    })
-    const live = cluster
+    session = await openSession(settings, context, report)
+    const live = session.cluster
     // Read before anything is built or written: a wrong Deployment name fails here, cheaply.
     const stables = await stage('read stable', async detail => {
       const found = await readStables(live, settings)
       detail(found.map(d => `${d.metadata?.name}@${d.metadata?.resourceVersion}`).join(', '))
       return found
     })
+
+    // Checked and read-only so far; from here on this run writes, so it takes the app's lock.
+    await session.lock()
+    const signal = session.signal
 
     const image = await stage(settings.image.build ? 'build' : 'resolve image', async detail => {
       const built = await produceImage(settings, context)
@@ -117,6 +114,7 @@ export const deploy: CommandHandler = async (settings, context) => {
       detail(`${applied.join(', ')} available, ${settings.canary.replicas} replica(s) each`)
     })
 
+    await session.phase('smoke', applied)
     await stage('smoke', async detail => {
       const canary = await read<V1Deployment>(live, { kind: 'Deployment', name: canaries[0] })
       if (!canary) throw new Error(`${canaries[0]} disappeared before it could be smoke-checked`)
@@ -129,6 +127,7 @@ export const deploy: CommandHandler = async (settings, context) => {
       }
     })
 
+    await session.phase('ready', applied)
     report.facts.push(['canary', canaries.join(', ')])
     report.next = {
       title: 'Promote or roll back',
@@ -146,7 +145,13 @@ export const deploy: CommandHandler = async (settings, context) => {
     }
   } catch (error) {
     fail(report, error)
-    if (cluster && applied.length > 0) await undoCanaries(report, cluster, settings, logger)
+    if (session && applied.length > 0) {
+      if (settings.rollbackOnFailure) await undoCanaries(report, session.cluster, settings, logger)
+      else {
+        await session.phase('failed', applied)
+        report.facts.push(['canary', 'kept for inspection (rollback-on-failure: false)'])
+      }
+    }
     await tracked.finish('failure', { description: report.reason?.slice(0, 140) })
     if (
       settings.rollbackOnFailure &&
@@ -156,7 +161,7 @@ export const deploy: CommandHandler = async (settings, context) => {
     }
     return { report, outputs: { version: settings.version } }
   } finally {
-    cluster?.dispose()
+    await session?.close()
   }
 }
 
@@ -179,10 +184,6 @@ async function undoCanaries(
   settings: Settings,
   logger: Logger
 ): Promise<void> {
-  if (!settings.rollbackOnFailure) {
-    report.facts.push(['canary', 'kept for inspection (rollback-on-failure: false)'])
-    return
-  }
   try {
     await logger.group('rollback', () =>
       timeStage(report, 'rollback', async s => {

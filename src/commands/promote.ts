@@ -9,13 +9,14 @@ import { readGitHubContext } from '../github/context.js'
 import { checkApprover } from '../github/permissions.js'
 import { newReport, timeStage, type Report } from '../github/report.js'
 import { apply, read } from '../k8s/apply.js'
-import { connect, type Cluster } from '../k8s/client.js'
+import type { Cluster } from '../k8s/client.js'
 import { ANNOTATION_DIGEST, ANNOTATION_VERSION, canaryName, LABEL_TRACK } from '../k8s/labels.js'
 import { promotedStable, targetContainer, type Release } from '../k8s/render.js'
 import { rolloutStatus, waitForRollout } from '../k8s/wait.js'
 import type { Logger } from '../logger.js'
 import type { Settings } from '../settings.js'
 import { trackDeployment } from './deployment-status.js'
+import { openSession, type Session } from './session.js'
 import { errorMessage, readStables, removeCanaries, smokeCanary, sourceOf } from './release.js'
 import type { CommandContext, CommandHandler, CommandResult } from './types.js'
 
@@ -23,7 +24,7 @@ import type { CommandContext, CommandHandler, CommandResult } from './types.js'
 export class Refusal extends Error {}
 
 export const promote: CommandHandler = async (settings, context) => {
-  const { logger, signal } = context
+  const { logger } = context
   const report = newReport('promote', `Promote ${settings.app} ${settings.version}`)
   report.facts.push(
     ['app', settings.app],
@@ -33,7 +34,7 @@ export const promote: CommandHandler = async (settings, context) => {
   const stage = <T>(name: string, fn: (detail: (text: string) => void) => Promise<T>): Promise<T> =>
     logger.group(name, () => timeStage(report, name, s => fn(text => (s.detail = text))))
 
-  let cluster: Cluster | undefined
+  let session: Session | undefined
   try {
     // Checks, cheapest first. Nothing below writes until every one of them has passed.
     const approver = await stage('approval', async detail => {
@@ -48,16 +49,9 @@ export const promote: CommandHandler = async (settings, context) => {
     })
     report.facts.push(['approved by', approver])
 
-    cluster = await stage('connect', async detail => {
-      const connected = await connect({
-        ...settings.cluster,
-        logger,
-        tempDir: context.env.RUNNER_TEMP
-      })
-      detail(connected.server)
-      return connected
-    })
-    const live = cluster
+    session = await openSession(settings, context, report)
+    const live = session.cluster
+    const { signal } = context
     const { stables, canaries, digest, imageRef } = await stage('check canary', async detail => {
       const checked = await checkCanaries(live, settings)
       detail(`${checked.canaries.map(c => c.metadata?.name).join(', ')} run ${checked.digest}`)
@@ -76,6 +70,16 @@ export const promote: CommandHandler = async (settings, context) => {
       }
     })
 
+    // Every check passed without a write. Lock, then make sure the canary did not change meanwhile.
+    await session.lock()
+    const locked = session
+    await stage('recheck canary', async detail => {
+      const again = await checkCanaries(live, settings)
+      if (again.digest !== digest)
+        throw new Refusal(`the canary changed to ${again.digest} while this run checked it`)
+      detail('unchanged')
+    })
+
     // The writes: one stable Deployment after another, each waited for.
     const tracked = await trackDeployment(
       settings,
@@ -91,6 +95,10 @@ export const promote: CommandHandler = async (settings, context) => {
       source: sourceOf(settings),
       container: settings.container
     }
+    await session.phase(
+      'promoting',
+      canaries.map(c => c.metadata?.name ?? '')
+    )
     const promoted: V1Deployment[] = []
     const imageRows: string[] = []
     try {
@@ -103,7 +111,7 @@ export const promote: CommandHandler = async (settings, context) => {
           await waitForRollout(live, name, {
             timeoutMs: settings.timeoutMs,
             logger,
-            signal,
+            signal: locked.signal,
             since: Date.now()
           })
           imageRows.push(`| ${name} | \`${before}\` | \`${imageRef}\` |`)
@@ -134,7 +142,7 @@ export const promote: CommandHandler = async (settings, context) => {
   } catch (error) {
     return failed(report, error)
   } finally {
-    cluster?.dispose()
+    await session?.close()
   }
 }
 

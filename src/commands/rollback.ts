@@ -3,16 +3,16 @@
  * touched. Rolling back twice, or with no canary, succeeds and says there was nothing to remove.
  */
 import { newReport, timeStage } from '../github/report.js'
-import { connect, type Cluster } from '../k8s/client.js'
 import { trackDeployment } from './deployment-status.js'
 import { errorMessage, removeCanaries } from './release.js'
+import { openSession, type Session } from './session.js'
 import type { CommandHandler } from './types.js'
 
 export const rollback: CommandHandler = async (settings, context) => {
   const { logger } = context
   const report = newReport('rollback', `Roll back the ${settings.app} canary`)
   report.facts.push(['app', settings.app], ['namespace', settings.cluster.namespace])
-  let cluster: Cluster | undefined
+  let session: Session | undefined
   try {
     const tracked = await trackDeployment(
       settings,
@@ -20,12 +20,9 @@ export const rollback: CommandHandler = async (settings, context) => {
       `${settings.github.environment}-canary`,
       'rollback'
     )
-    cluster = await logger.group('connect', () =>
-      timeStage(report, 'connect', async () =>
-        connect({ ...settings.cluster, logger, tempDir: context.env.RUNNER_TEMP })
-      )
-    )
-    const live = cluster
+    session = await openSession(settings, context, report)
+    await session.lock()
+    const live = session.cluster
     const removed = await logger.group('remove canary', () =>
       timeStage(report, 'remove canary', async stage => {
         const names = await removeCanaries(live, settings.deployments, logger)
@@ -46,6 +43,6 @@ export const rollback: CommandHandler = async (settings, context) => {
     report.reason = errorMessage(error).split('\n')[0]
     return { report, outputs: {} }
   } finally {
-    cluster?.dispose()
+    await session?.close()
   }
 }

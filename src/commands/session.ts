@@ -1,0 +1,94 @@
+/**
+ * A command's time on the cluster: connected, holding the app's lock (one run per app and
+ * namespace), with the run's phase recorded where a person or a later run can read it. Closing
+ * releases the lock and the connection, whatever happened.
+ */
+import type { Report } from '../github/report.js'
+import { timeStage } from '../github/report.js'
+import { connect, type Cluster } from '../k8s/client.js'
+import { ANNOTATION_PHASE } from '../k8s/labels.js'
+import { acquireLock, type Lock } from '../k8s/lock.js'
+import { requestJson } from '../k8s/rest.js'
+import type { Settings } from '../settings.js'
+import { errorMessage, sourceOf } from './release.js'
+import type { CommandContext } from './types.js'
+
+export type Phase = 'building' | 'migrating' | 'canary' | 'smoke' | 'ready' | 'promoting' | 'failed'
+
+export interface Session {
+  cluster: Cluster
+  /** Aborted when the run is cancelled or, once locked, the lock is lost to another run. */
+  signal: AbortSignal
+  /**
+   * Takes the app's lock. Commands read and check first, then lock, then write: a refusal or a
+   * bad name writes nothing at all, not even a Lease.
+   */
+  lock(): Promise<void>
+  /** Records the phase on the given canary Deployments (annotation canary-deploy.dev/phase). */
+  phase(phase: Phase, deployments: string[]): Promise<void>
+  close(): Promise<void>
+}
+
+export async function openSession(
+  settings: Settings,
+  context: CommandContext,
+  report: Report
+): Promise<Session> {
+  const { logger } = context
+  const cluster = await logger.group('connect', () =>
+    timeStage(report, 'connect', async stage => {
+      const connected = await connect({
+        ...settings.cluster,
+        logger,
+        tempDir: context.env.RUNNER_TEMP
+      })
+      stage.detail = connected.server
+      return connected
+    })
+  )
+  let lock: Lock | undefined
+  const session: Session = {
+    cluster,
+    signal: context.signal,
+    async lock() {
+      lock = await logger.group('lock', () =>
+        timeStage(report, 'lock', async stage => {
+          const held = await acquireLock(cluster, {
+            app: settings.app,
+            holder: sourceOf(settings),
+            timeoutMs: settings.lockTimeoutMs,
+            logger,
+            signal: context.signal
+          })
+          stage.detail = `held by ${held.holder}`
+          return held
+        })
+      )
+      session.signal = AbortSignal.any([context.signal, lock.lost])
+    },
+    async phase(phase, deployments) {
+      for (const name of deployments) {
+        try {
+          // A merge patch, not an apply: it must not change which fields our apply owns.
+          await requestJson(
+            cluster,
+            {
+              method: 'PATCH',
+              path: `/apis/apps/v1/namespaces/${cluster.namespace}/deployments/${name}`,
+              body: { metadata: { annotations: { [ANNOTATION_PHASE]: phase } } },
+              contentType: 'application/merge-patch+json'
+            },
+            { verb: 'patch', resource: 'deployments', namespace: cluster.namespace, name }
+          )
+        } catch (error) {
+          logger.warning(`could not record phase ${phase} on ${name}: ${errorMessage(error)}`)
+        }
+      }
+    },
+    async close() {
+      await lock?.release()
+      cluster.dispose()
+    }
+  }
+  return session
+}
