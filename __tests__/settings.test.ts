@@ -5,7 +5,12 @@ import { readSettings, SettingsError, type Settings } from '../src/settings.js'
 
 const workspace = mkdtempSync(join(tmpdir(), 'settings-ws-'))
 mkdirSync(join(workspace, 'k8s'))
-writeFileSync(join(workspace, 'k8s', 'web.yaml'), 'kind: Deployment\n')
+mkdirSync(join(workspace, 'bad'))
+writeFileSync(join(workspace, 'bad', 'broken.yaml'), 'kind: Deployment\n')
+writeFileSync(
+  join(workspace, 'k8s', 'web.yaml'),
+  'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\n'
+)
 
 const env = {
   GITHUB_WORKSPACE: workspace,
@@ -192,10 +197,14 @@ describe.each<[string, string]>([
   ['drain-min-age', 'forever'],
   ['manifests', '../../etc/passwd'],
   ['manifests', 'k8s/missing.yaml'],
+  ['manifests', 'bad/broken.yaml'],
   ['kubeconfig', 'this is not a kubeconfig'],
   ['base-ref', 'main..evil'],
   ['environment', 'prod"uction'],
-  ['canary-host', 'not a host']
+  ['canary-host', 'not a host'],
+  ['smoke-url', 'https://canary.example.com/#frag'],
+  ['kubeconfig', 'clusters: 5'],
+  ['kubeconfig', "clusters: [{ name: c, cluster: { server: 'file:///etc/passwd' } }]"]
 ])('invalid %s %j', (input, value) => {
   it('is refused with an error that names the input', () => {
     const error = problemsWith({ [input]: value })
@@ -242,6 +251,13 @@ describe('readSettings errors', () => {
       'migrate-backoff-limit': '2'
     })
     expect(s.migration).toEqual({ command: ['migrate'], timeoutMs: 5_400_000, backoffLimit: 2 })
+  })
+  it('accepts a workspace path whose name starts with two dots', () => {
+    mkdirSync(join(workspace, '..app'), { recursive: true })
+    expect(settingsWith({ 'build-context': '..app' }).image.context).toBe(join(workspace, '..app'))
+  })
+  it('keeps a given value that contains ${{ (only an unexpanded default means none)', () => {
+    expect(settingsWith({ 'registry-password': 'pa${{ss' }).image.password).toBe('pa${{ss')
   })
   it('requires an app', () => {
     expect(problemsWith({ app: '' }).problems.map(p => p.input)).toContain('app')

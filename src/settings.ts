@@ -3,10 +3,10 @@
  * the action's inputs, cli.ts its flags. Every bad input is reported at once, by name, before
  * anything touches a cluster, a registry or GitHub.
  */
-import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parse } from 'yaml'
 import { ACTION_INPUTS } from './action-inputs.js'
+import { loadManifests, ManifestError } from './k8s/manifests.js'
 import * as v from './validate.js'
 
 export const COMMANDS = ['deploy', 'promote', 'rollback', 'diff', 'cleanup'] as const
@@ -107,10 +107,11 @@ export function readSettings(read: InputReader, env: NodeJS.ProcessEnv = process
   const raw = (name: string): string => {
     if (!DEFAULTS.has(name))
       throw new Error(`settings.ts reads an input missing from action.yml: ${name}`)
-    const given = read(name)
-    const value = given === '' ? (DEFAULTS.get(name) ?? '') : given
-    // `${{ github.token }}` and friends are only expanded by the runner; elsewhere they mean "not given".
-    return value.includes('${{') ? '' : value.trim()
+    const given = read(name).trim()
+    if (given !== '') return given
+    // A default such as `${{ github.token }}` is only expanded by the runner; elsewhere it means none.
+    const fallback = DEFAULTS.get(name) ?? ''
+    return fallback.includes('${{') ? '' : fallback
   }
   /** Runs one check; a failure becomes a problem naming the input, and the result undefined. */
   const check = <T>(name: string, parse: (value: string) => T): T | undefined => {
@@ -176,14 +177,18 @@ export function readSettings(read: InputReader, env: NodeJS.ProcessEnv = process
     optional(value => (/^\d+$/.test(value) ? v.integer(value, 1, 65535) : v.dnsLabel(value)))
   )
   const kubeconfig = check('kubeconfig', optional(kubeconfigText))
-  const manifests = check('manifests', value =>
-    v.lines(value).map(path => {
-      const full = v.workspacePath(path, workspace)
-      if (!existsSync(full))
-        throw new v.InputProblem('an existing file or folder inside the workspace')
-      return full
-    })
-  )
+  const manifests = check('manifests', value => {
+    const paths = v.lines(value).map(path => v.existingWorkspacePath(path, workspace))
+    // Read now, so an oversized file or an alias bomb is refused before any cluster call.
+    try {
+      loadManifests(paths)
+    } catch (error) {
+      if (error instanceof ManifestError)
+        throw new v.InputProblem(`readable manifests (${error.message})`)
+      throw error
+    }
+    return paths
+  })
 
   const settings = {
     command,
@@ -346,8 +351,16 @@ function kubeconfigText(value: string): string {
   } catch {
     throw new v.InputProblem('a kubeconfig: YAML, or base64 of YAML')
   }
-  if (typeof doc !== 'object' || doc === null || !('clusters' in doc)) {
+  const clusters =
+    typeof doc === 'object' && doc !== null && 'clusters' in doc ? doc.clusters : undefined
+  if (!Array.isArray(clusters) || clusters.length === 0) {
     throw new v.InputProblem('a kubeconfig with clusters, users and contexts')
+  }
+  for (const entry of clusters as unknown[]) {
+    const server = (entry as { cluster?: { server?: unknown } } | null)?.cluster?.server
+    if (typeof server !== 'string' || !/^https?:\/\/[^\s/]/.test(server)) {
+      throw new v.InputProblem('a kubeconfig whose every cluster has an http(s) server URL')
+    }
   }
   return text
 }

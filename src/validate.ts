@@ -2,7 +2,8 @@
  * Pure checks for input values. Each returns the parsed value or throws an InputProblem whose text
  * says what was expected; settings.ts collects every problem into one error.
  */
-import { isAbsolute, relative, resolve } from 'node:path'
+import { realpathSync } from 'node:fs'
+import { isAbsolute, relative, resolve, sep } from 'node:path'
 
 export class InputProblem extends Error {}
 
@@ -138,6 +139,7 @@ export function httpUrl(value: string): string {
     throw new InputProblem('an http(s) URL without credentials in it')
   }
   if (!url.hostname) throw new InputProblem('an http(s) URL with a host')
+  if (url.hash) throw new InputProblem('an http(s) URL without a #fragment')
   return url.toString().replace(/\/$/, '')
 }
 
@@ -152,9 +154,27 @@ export function urlPath(value: string): string {
 export function workspacePath(value: string, workspace: string): string {
   if (value.includes('\0')) throw new InputProblem('a path inside the workspace')
   const full = resolve(workspace, value)
-  const rel = relative(workspace, full)
-  if (rel.startsWith('..') || isAbsolute(rel)) {
+  if (!isInside(full, workspace))
     throw new InputProblem(`a path inside the workspace (${workspace})`)
+  return full
+}
+
+function isInside(path: string, folder: string): boolean {
+  const rel = relative(folder, path)
+  return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)
+}
+
+/** An existing path whose real location (symlinks followed) is still inside the workspace. */
+export function existingWorkspacePath(value: string, workspace: string): string {
+  const full = workspacePath(value, workspace)
+  let real: string
+  try {
+    real = realpathSync(full)
+  } catch {
+    throw new InputProblem('an existing file or folder inside the workspace')
+  }
+  if (!isInside(real, realpathSync(workspace))) {
+    throw new InputProblem('a path inside the workspace (it is a link that leads outside)')
   }
   return full
 }
