@@ -12,6 +12,7 @@ import { request as httpRequest } from 'node:http'
 import { createInterface } from 'node:readline'
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node'
 import { startTestCluster } from '../__tests__/harness/cluster.js'
+import { buildahSandbox } from '../__tests__/harness/buildah.js'
 import { startRegistry } from '../__tests__/harness/registry.js'
 import { cli } from '../src/cli.js'
 import { loadManifests } from '../src/k8s/manifests.js'
@@ -46,7 +47,11 @@ async function startExampleApp(version: string): Promise<{ port: number; child: 
 const runCli = (argv: string[]): Promise<number> =>
   cli(
     argv,
-    { stdout: t => process.stdout.write(t), stderr: t => process.stderr.write(t), env: process.env },
+    {
+      stdout: t => process.stdout.write(t),
+      stderr: t => process.stderr.write(t),
+      env: process.env
+    },
     new AbortController().signal
   )
 
@@ -61,13 +66,23 @@ async function main(): Promise<number> {
     return runCli(['deploy', ...common, '--kubeconfig', readFileSync(path, 'utf8'), ...rest])
   }
 
-  say('starting a SIMULATED cluster: the project\'s in-process Kubernetes API test server (__tests__/harness), not a real cluster')
+  say(
+    "starting a SIMULATED cluster: the project's in-process Kubernetes API test server (__tests__/harness), not a real cluster"
+  )
   const cluster = await startTestCluster({ namespace: 'shop' })
   const apps: ChildProcess[] = []
   const registry = hasBuildah() ? await startRegistry() : undefined
+  // Its own buildah storage (vfs, chroot isolation) in a temp dir: nothing of the machine's is touched.
+  const sandbox = registry ? await buildahSandbox() : undefined
+  Object.assign(process.env, sandbox?.env)
   try {
     for (const object of loadManifests(['examples/k8s'])) cluster.put(object as KubernetesObject)
     await cluster.settle()
+    // The migration Job's pods are simulated too: they run to the end, as examples/app/migrate.js does.
+    cluster.kubelet.behave(
+      { pod: /-migrate-/ },
+      { kind: 'succeed', logs: ['migrated to the new version'] }
+    )
     say('loaded examples/k8s as the live stable release (shop-web, shop-worker)')
 
     // Pods are simulated, but what they answer is real: each version is examples/app/server.js.
@@ -78,17 +93,43 @@ async function main(): Promise<number> {
     const portOf = (pod: V1Pod): number =>
       pod.metadata?.labels?.['canary-deploy.dev/track'] === 'canary' ? canary.port : stable.port
     cluster.kubelet.serve({ label: { app: 'shop-web' } }, pod => (req, res) => {
-      const upstream = httpRequest({ host: '127.0.0.1', port: portOf(pod), path: req.url, method: req.method, headers: req.headers }, answer => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers)
-        answer.pipe(res)
-      })
+      const upstream = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: portOf(pod),
+          path: req.url,
+          method: req.method,
+          headers: req.headers
+        },
+        answer => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers)
+          answer.pipe(res)
+        }
+      )
       req.pipe(upstream)
     })
 
     const image = registry
-      ? ['--build', 'true', '--image', `${registry.host}/shop`, '--build-context', 'examples/app', '--dockerfile', 'examples/app/Dockerfile.offline', '--build-args', `APP_VERSION=${version}`, '--cache', 'none']
+      ? [
+          '--build',
+          'true',
+          '--image',
+          `${registry.host}/shop`,
+          '--build-context',
+          'examples/app',
+          '--dockerfile',
+          'examples/app/Dockerfile.offline',
+          '--build-args',
+          `APP_VERSION=${version}`,
+          '--cache',
+          'none'
+        ]
       : ['--build', 'false', '--image', `registry.example.com/shop/app@sha256:${'d'.repeat(64)}`]
-    say(registry ? `buildah found: building examples/app for real and pushing to the local registry ${registry.host}` : 'buildah not installed: deploying with build: false (no image is built)')
+    say(
+      registry
+        ? `buildah found: building examples/app for real and pushing to the local registry ${registry.host}`
+        : 'buildah not installed: deploying with build: false (no image is built)'
+    )
     return await runCli([
       'deploy',
       ...common,
@@ -108,6 +149,7 @@ async function main(): Promise<number> {
   } finally {
     for (const app of apps) app.kill()
     await registry?.stop()
+    await sandbox?.dispose()
     await cluster.stop()
   }
 }
