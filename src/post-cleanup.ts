@@ -51,6 +51,14 @@ export async function runPost(): Promise<void> {
       core.warning(
         `The main step did not finish: removed ${removed.join(', ') || 'nothing (already gone)'}.`
       )
+      // The killed run's lock would otherwise block the next run until the Lease expires.
+      const ref = {
+        kind: 'Lease',
+        apiVersion: 'coordination.k8s.io/v1',
+        name: lockName(settings.app)
+      }
+      const lease = await read<Lease>(cluster, ref)
+      if (lease?.spec?.holderIdentity === sourceOf(settings)) await remove(cluster, ref)
     } finally {
       cluster.dispose()
     }
