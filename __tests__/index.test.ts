@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { parse } from 'yaml'
 
 /** Runs the built action the way the runner does: `node dist/index.js` with INPUT_* variables. */
 function runAction(env: Record<string, string>) {
@@ -49,5 +51,17 @@ current-context: x
     expect(errors[0]).toContain('namespace: expected a DNS-1123 label')
     expect(errors[0]).toContain('timeout: expected a duration')
     expect(hits).toBe(0)
+  })
+})
+
+describe('node dist/cli.js --help', () => {
+  it('lists every input of action.yml', () => {
+    const result = spawnSync(process.execPath, [join('dist', 'cli.js'), '--help'], {
+      encoding: 'utf8'
+    })
+    expect(result.status).toBe(0)
+    const action = parse(readFileSync('action.yml', 'utf8')) as { inputs: Record<string, unknown> }
+    const missing = Object.keys(action.inputs).filter(name => !result.stdout.includes(`--${name} `))
+    expect(missing).toEqual([])
   })
 })
