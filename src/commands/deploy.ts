@@ -11,21 +11,15 @@ import { isLoopbackRegistry, parseImageRef } from '../image/image-ref.js'
 import { resolveDigest } from '../image/registry.js'
 import { apply, read } from '../k8s/apply.js'
 import type { Cluster } from '../k8s/client.js'
-import { canaryName, migrationJobName } from '../k8s/labels.js'
-import { canaryFromStable, migrationJobFromStable, type Release } from '../k8s/render.js'
+import { migrationJobName } from '../k8s/labels.js'
+import { migrationJobFromStable, type Release } from '../k8s/render.js'
 import { jobStatus, waitForJob, waitForRollout, WaitError } from '../k8s/wait.js'
 import type { Logger } from '../logger.js'
 import type { Settings } from '../settings.js'
 import { trackDeployment } from './deployment-status.js'
 import { openSession, type Session } from './session.js'
-import {
-  errorMessage,
-  promoteInstructions,
-  readStables,
-  removeCanaries,
-  smokeCanary,
-  sourceOf
-} from './release.js'
+import { errorMessage, promoteInstructions, readStables, smokeCanary, sourceOf } from './release.js'
+import { strategyFor, type ReleaseStrategy, type StrategyRun } from './strategies/index.js'
 import type { CommandContext, CommandHandler } from './types.js'
 
 /** A migration retried this many times for one version is a problem for a person, not a loop. */
@@ -50,7 +44,8 @@ export const deploy: CommandHandler = async (settings, context) => {
   const stage = <T>(name: string, fn: (detail: (text: string) => void) => Promise<T>): Promise<T> =>
     logger.group(name, () => timeStage(report, name, s => fn(text => (s.detail = text))))
 
-  const canaries = settings.deployments.map(canaryName)
+  const strategy = strategyFor(settings.strategy)
+  let canaries: string[] = []
   const applied: string[] = []
   const tracked = await trackDeployment(
     settings,
@@ -68,10 +63,13 @@ export const deploy: CommandHandler = async (settings, context) => {
       detail(found.map(d => `${d.metadata?.name}@${d.metadata?.resourceVersion}`).join(', '))
       return found
     })
+    canaries = stables.map(stable => strategy.releaseName(stable, settings))
 
     // Checked and read-only so far; from here on this run writes, so it takes the app's lock.
     await session.lock()
     const signal = session.signal
+    const run: StrategyRun = { cluster: live, settings, logger, signal, report }
+    await strategy.prepare?.(run, stables)
 
     const image = await stage(settings.image.build ? 'build' : 'resolve image', async detail => {
       const built = await produceImage(settings, context)
@@ -102,8 +100,8 @@ export const deploy: CommandHandler = async (settings, context) => {
 
     await stage('canary', async detail => {
       for (const stable of stables) {
-        await apply(live, canaryFromStable(stable, release, { replicas: settings.canary.replicas }))
-        applied.push(canaryName(stable.metadata?.name ?? ''))
+        await apply(live, strategy.render(stable, release, settings))
+        applied.push(strategy.releaseName(stable, settings))
         context.checkpoint?.({ applied: [...applied] })
       }
       await Promise.all(
@@ -115,17 +113,31 @@ export const deploy: CommandHandler = async (settings, context) => {
     })
 
     await session.phase('smoke', applied)
-    await stage('smoke', async detail => {
+    const smoke = async (detail: (text: string) => void) => {
       const canary = await read<V1Deployment>(live, { kind: 'Deployment', name: canaries[0] })
       if (!canary) throw new Error(`${canaries[0]} disappeared before it could be smoke-checked`)
-      const outcome = await smokeCanary(live, canary, settings, logger, signal)
+      const outcome = await smokeCanary(
+        live,
+        canary,
+        settings,
+        logger,
+        signal,
+        strategy.podSelector(canary)
+      )
       report.sections.push({ title: 'Smoke checks', body: codeBlock(outcome.summary) })
       detail(`${outcome.results.filter(r => r.ok).length}/${outcome.results.length} passed`)
       if (!outcome.ok) {
         const failed = outcome.results.find(r => !r.ok)
         throw new Error(`smoke check failed: ${failed?.message ?? 'no result'}`)
       }
-    })
+    }
+    await stage('smoke', smoke)
+    if (strategy.expose) {
+      const expose = strategy.expose.bind(strategy)
+      await stage('expose', async detail =>
+        detail(await expose(run, stables, () => smoke(() => undefined)))
+      )
+    }
 
     await session.phase('ready', applied)
     report.facts.push(['canary', canaries.join(', ')])
@@ -146,8 +158,10 @@ export const deploy: CommandHandler = async (settings, context) => {
   } catch (error) {
     fail(report, error)
     if (session && applied.length > 0) {
-      if (settings.rollbackOnFailure) await undoCanaries(report, session.cluster, settings, logger)
-      else {
+      if (settings.rollbackOnFailure) {
+        const run = { cluster: session.cluster, settings, logger, signal: context.signal, report }
+        await undoCanaries(run, strategy)
+      } else {
         await session.phase('failed', applied)
         report.facts.push(['canary', 'kept for inspection (rollback-on-failure: false)'])
       }
@@ -178,16 +192,12 @@ function fail(report: Report, error: unknown): void {
   }
 }
 
-async function undoCanaries(
-  report: Report,
-  cluster: Cluster,
-  settings: Settings,
-  logger: Logger
-): Promise<void> {
+async function undoCanaries(run: StrategyRun, strategy: ReleaseStrategy): Promise<void> {
+  const { report, logger } = run
   try {
     await logger.group('rollback', () =>
       timeStage(report, 'rollback', async s => {
-        const removed = await removeCanaries(cluster, settings.deployments, logger)
+        const removed = await strategy.discard(run)
         s.detail = removed.length > 0 ? `deleted ${removed.join(', ')}` : 'no canary to delete'
       })
     )

@@ -8,16 +8,16 @@ import { githubClient } from '../github/client.js'
 import { readGitHubContext } from '../github/context.js'
 import { checkApprover } from '../github/permissions.js'
 import { newReport, timeStage, type Report } from '../github/report.js'
-import { apply, read } from '../k8s/apply.js'
-import type { Cluster } from '../k8s/client.js'
-import { ANNOTATION_DIGEST, ANNOTATION_VERSION, canaryName, LABEL_TRACK } from '../k8s/labels.js'
-import { promotedStable, targetContainer, type Release } from '../k8s/render.js'
-import { rolloutStatus, waitForRollout } from '../k8s/wait.js'
-import type { Logger } from '../logger.js'
+import { ANNOTATION_DIGEST, ANNOTATION_VERSION, LABEL_TRACK } from '../k8s/labels.js'
+import type { Release } from '../k8s/render.js'
+import { rolloutStatus } from '../k8s/wait.js'
 import type { Settings } from '../settings.js'
 import { trackDeployment } from './deployment-status.js'
 import { openSession, type Session } from './session.js'
-import { errorMessage, readStables, removeCanaries, smokeCanary, sourceOf } from './release.js'
+import { errorMessage, readStables, smokeCanary, sourceOf } from './release.js'
+import { strategyFor, type ReleaseStrategy, type StrategyRun } from './strategies/index.js'
+import { imageOf } from './strategies/in-place.js'
+import { PromotionFailed } from './strategies/types.js'
 import type { CommandContext, CommandHandler, CommandResult } from './types.js'
 
 /** Raised for a check that failed: the run is refused, nothing was written. */
@@ -52,15 +52,24 @@ export const promote: CommandHandler = async (settings, context) => {
     session = await openSession(settings, context, report)
     const live = session.cluster
     const { signal } = context
+    const strategy = strategyFor(settings.strategy)
+    const checkRun: StrategyRun = { cluster: live, settings, logger, signal, report }
     const { stables, canaries, digest, imageRef } = await stage('check canary', async detail => {
-      const checked = await checkCanaries(live, settings)
+      const checked = await checkCanaries(checkRun, strategy)
       detail(`${checked.canaries.map(c => c.metadata?.name).join(', ')} run ${checked.digest}`)
       return checked
     })
     report.facts.push(['digest', digest], ['image', imageRef])
 
     await stage('smoke', async detail => {
-      const outcome = await smokeCanary(live, canaries[0], settings, logger, signal)
+      const outcome = await smokeCanary(
+        live,
+        canaries[0],
+        settings,
+        logger,
+        signal,
+        strategy.podSelector(canaries[0])
+      )
       report.sections.push({ title: 'Smoke checks', body: `\`\`\`\n${outcome.summary}\n\`\`\`` })
       detail(`${outcome.results.filter(r => r.ok).length}/${outcome.results.length} passed`)
       if (!outcome.ok) {
@@ -74,13 +83,13 @@ export const promote: CommandHandler = async (settings, context) => {
     await session.lock()
     const locked = session
     await stage('recheck canary', async detail => {
-      const again = await checkCanaries(live, settings)
+      const again = await checkCanaries(checkRun, strategy)
       if (again.digest !== digest)
         throw new Refusal(`the canary changed to ${again.digest} while this run checked it`)
       detail('unchanged')
     })
 
-    // The writes: one stable Deployment after another, each waited for.
+    // The writes: traffic moves to the release (the image onto stable, or the Service selector).
     const tracked = await trackDeployment(
       settings,
       context,
@@ -99,42 +108,22 @@ export const promote: CommandHandler = async (settings, context) => {
       'promoting',
       canaries.map(c => c.metadata?.name ?? '')
     )
-    const promoted: V1Deployment[] = []
-    const imageRows: string[] = []
+    const run: StrategyRun = { cluster: live, settings, logger, signal: locked.signal, report }
     try {
-      await stage('promote', async detail => {
-        for (const stable of stables) {
-          const name = stable.metadata?.name ?? ''
-          const before = imageOf(stable, settings)
-          promoted.push(stable)
-          await apply(live, promotedStable(stable, release, approver), { force: true })
-          await waitForRollout(live, name, {
-            timeoutMs: settings.timeoutMs,
-            logger,
-            signal: locked.signal,
-            since: Date.now()
-          })
-          imageRows.push(`| ${name} | \`${before}\` | \`${imageRef}\` |`)
-          logger.info(`${name}: now runs ${imageRef}`)
-        }
-        detail(`${stables.map(s => s.metadata?.name).join(', ')} on ${settings.version}`)
+      const promotion = await stage('promote', async detail => {
+        const done = await strategy.promote(run, stables, canaries, release, approver)
+        detail(done.detail)
+        return done
       })
+      if (promotion.section) report.sections.push(promotion.section)
     } catch (error) {
-      await restore(report, live, promoted, settings, logger)
+      if (error instanceof PromotionFailed) await error.undo()
       await tracked.finish('failure', { description: errorMessage(error).slice(0, 140) })
-      throw error
+      throw error instanceof PromotionFailed ? error.cause : error
     }
-    report.sections.push({
-      title: 'Stable Deployments',
-      body: [
-        '| Deployment | image before | image after |',
-        '| --- | --- | --- |',
-        ...imageRows
-      ].join('\n')
-    })
 
     await stage('remove canary', async detail => {
-      const removed = await removeCanaries(live, settings.deployments, logger)
+      const removed = await strategy.retire(run)
       detail(removed.join(', '))
     })
     await tracked.finish('success', { description: `${settings.version} promoted by ${approver}` })
@@ -185,14 +174,14 @@ async function checkActor(
 }
 
 /** Each canary exists, is available, and runs exactly the version (and digest) being approved. */
-async function checkCanaries(cluster: Cluster, settings: Settings) {
+async function checkCanaries(run: StrategyRun, strategy: ReleaseStrategy) {
+  const { cluster, settings } = run
   const stables = await readStables(cluster, settings)
   const canaries: V1Deployment[] = []
   let digest = ''
   let imageRef = ''
   for (const stable of stables) {
-    const name = canaryName(stable.metadata?.name ?? '')
-    const canary = await read<V1Deployment>(cluster, { kind: 'Deployment', name })
+    const { name, deployment: canary } = await strategy.find(run, stable.metadata?.name ?? '')
     if (!canary)
       throw new Refusal(`there is no canary ${name} to promote: deploy ${settings.version} first`)
     const annotations = canary.metadata?.annotations ?? {}
@@ -225,72 +214,4 @@ async function checkCanaries(cluster: Cluster, settings: Settings) {
     canaries.push(canary)
   }
   return { stables, canaries, digest, imageRef }
-}
-
-function imageOf(deployment: V1Deployment, settings: Settings): string {
-  const spec = deployment.spec?.template.spec ?? { containers: [] }
-  return (
-    targetContainer(spec, settings.container, `Deployment ${deployment.metadata?.name}`).image ?? ''
-  )
-}
-
-/**
- * Puts Deployments back to the pod template they had before this run: the one that failed always,
- * the ones already promoted too when rollback-on-failure is set, so no two run different releases.
- */
-async function restore(
-  report: Report,
-  cluster: Cluster,
-  touched: V1Deployment[],
-  settings: Settings,
-  logger: Logger
-): Promise<void> {
-  const failedOne = touched[touched.length - 1]
-  const toRestore = settings.rollbackOnFailure
-    ? [...touched].reverse()
-    : failedOne
-      ? [failedOne]
-      : []
-  const kept = settings.rollbackOnFailure ? [] : touched.slice(0, -1).map(d => d.metadata?.name)
-  await logger.group('restore', () =>
-    timeStage(report, 'restore', async stage => {
-      const restored: string[] = []
-      for (const before of toRestore) {
-        const name = before.metadata?.name ?? ''
-        await putTemplateBack(cluster, before)
-        // Not tied to the run's abort signal: a cancelled run must still finish putting stable back.
-        await waitForRollout(cluster, name, {
-          timeoutMs: settings.timeoutMs,
-          logger,
-          since: Date.now()
-        })
-        restored.push(name)
-        logger.info(`${name}: restored to ${imageOf(before, settings)}`)
-      }
-      stage.detail = `restored ${restored.join(', ') || 'nothing'}${kept.length ? `; still promoted: ${kept.join(', ')}` : ''}; canary kept`
-    })
-  )
-  report.facts.push(['canary', 'kept: promotion failed'])
-}
-
-/** A PUT of the earlier pod template on the current object (its resourceVersion guards the write). */
-async function putTemplateBack(cluster: Cluster, before: V1Deployment): Promise<void> {
-  const name = before.metadata?.name ?? ''
-  for (let attempt = 0; ; attempt++) {
-    const current = await read<V1Deployment>(cluster, { kind: 'Deployment', name })
-    if (!current?.spec || !before.spec)
-      throw new Error(`Deployment ${name} vanished while being restored`)
-    current.spec.template = before.spec.template
-    try {
-      await cluster.apps.replaceNamespacedDeployment({
-        name,
-        namespace: cluster.namespace,
-        body: current
-      })
-      return
-    } catch (error) {
-      // 409: someone (the controller) wrote in between; read again and retry a few times.
-      if (attempt >= 4 || !/409|Conflict/.test(errorMessage(error))) throw error
-    }
-  }
 }

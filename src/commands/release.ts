@@ -81,11 +81,12 @@ function selectorOf(deployment: V1Deployment): string {
 }
 
 /** The canary's pods that can be checked: running, ready, not terminating. */
-export async function canaryPods(cluster: Cluster, canary: V1Deployment): Promise<V1Pod[]> {
-  const pods = await cluster.core.listNamespacedPod({
-    namespace: cluster.namespace,
-    labelSelector: `${selectorOf(canary)},${LABEL_TRACK}=canary`
-  })
+export async function canaryPods(
+  cluster: Cluster,
+  canary: V1Deployment,
+  labelSelector = `${selectorOf(canary)},${LABEL_TRACK}=canary`
+): Promise<V1Pod[]> {
+  const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector })
   return pods.items.filter(isPodReady)
 }
 
@@ -120,13 +121,15 @@ export async function smokeCanary(
   canary: V1Deployment,
   settings: Settings,
   logger: Logger,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  /** Which pods are the release's (rainbow pods carry no track label); default its canary pods. */
+  podSelector?: string
 ): Promise<SmokeOutcome> {
   let targets
   if (settings.smoke.url) {
     targets = [urlTarget(settings.smoke.url)]
   } else {
-    const pods = await canaryPods(cluster, canary)
+    const pods = await canaryPods(cluster, canary, podSelector)
     if (pods.length === 0)
       throw new Error(`${canary.metadata?.name} has no ready pod to smoke-check`)
     const port = smokePort(canary, settings)

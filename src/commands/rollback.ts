@@ -1,11 +1,14 @@
 /**
- * rollback (a maintainer's workflow_dispatch): removes the canaries; the stable release is never
- * touched. Rolling back twice, or with no canary, succeeds and says there was nothing to remove.
+ * rollback (a maintainer's workflow_dispatch): takes the release out of traffic as its strategy
+ * says (removes the canaries and their Service and Ingress; rainbow: deletes a release never
+ * promoted, or moves the Service back). The stable Deployments are never touched. Rolling back
+ * twice, or with nothing to roll back, succeeds and says there was nothing to remove.
  */
 import { newReport, timeStage } from '../github/report.js'
 import { trackDeployment } from './deployment-status.js'
-import { errorMessage, removeCanaries } from './release.js'
+import { errorMessage } from './release.js'
 import { openSession, type Session } from './session.js'
+import { strategyFor } from './strategies/index.js'
 import type { CommandHandler } from './types.js'
 
 export const rollback: CommandHandler = async (settings, context) => {
@@ -25,7 +28,13 @@ export const rollback: CommandHandler = async (settings, context) => {
     const live = session.cluster
     const removed = await logger.group('remove canary', () =>
       timeStage(report, 'remove canary', async stage => {
-        const names = await removeCanaries(live, settings.deployments, logger)
+        const names = await strategyFor(settings.strategy).rollback({
+          cluster: live,
+          settings,
+          logger,
+          signal: session?.signal ?? context.signal,
+          report
+        })
         stage.detail = names.length > 0 ? `deleted ${names.join(', ')}` : 'nothing to remove'
         return names
       })

@@ -12,6 +12,14 @@ export const ANNOTATION_DIGEST = `${PREFIX}/image-digest`
 export const ANNOTATION_SOURCE = `${PREFIX}/source`
 export const ANNOTATION_APPROVER = `${PREFIX}/approved-by`
 export const ANNOTATION_PHASE = `${PREFIX}/phase`
+/** Rainbow: on a release Deployment, the stable Deployment it is a release of (shop-web). */
+export const LABEL_RELEASE_OF = `${PREFIX}/release-of`
+/** Rainbow: when a release became live (its Service selector moved to it), ISO 8601. */
+export const ANNOTATION_RELEASED_AT = `${PREFIX}/released-at`
+/** Rainbow: when a release stopped being live; cleanup's drain age counts from here. */
+export const ANNOTATION_REPLACED_AT = `${PREFIX}/replaced-at`
+/** Rainbow: on the Service, the selector it had before the last promotion (JSON), for rollback. */
+export const ANNOTATION_PREVIOUS_SELECTOR = `${PREFIX}/previous-selector`
 export const FIELD_MANAGER = 'canary-deploy'
 
 export type Track = 'stable' | 'canary'

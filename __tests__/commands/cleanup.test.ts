@@ -1,0 +1,104 @@
+import type { V1Deployment } from '@kubernetes/client-node'
+import { NAMESPACE, startShop, stableDeployment, type Shop } from './fixture.js'
+import { get, putWebService, writesTo } from './strategies-fixture.js'
+
+const HOUR = 3_600_000
+let shop: Shop
+
+beforeEach(async () => {
+  shop = await startShop(['shop-web'])
+})
+afterEach(() => shop.stop())
+
+/** A rainbow release of shop-web as deploy and promote leave it, `replacedHoursAgo` (undefined: live). */
+function seedRelease(
+  shop: Shop,
+  id: string,
+  opts: { releasedHoursAgo?: number; replacedHoursAgo?: number } = {}
+): void {
+  const base = stableDeployment('shop-web')
+  const ago = (hours: number) => new Date(Date.now() - hours * HOUR).toISOString()
+  const labels = { app: 'shop-web', 'canary-deploy.dev/release': id }
+  const release: V1Deployment = {
+    ...base,
+    metadata: {
+      name: `shop-web-${id}`,
+      namespace: NAMESPACE,
+      labels: { ...labels, 'canary-deploy.dev/release-of': 'shop-web' },
+      annotations: {
+        ...(opts.releasedHoursAgo !== undefined
+          ? { 'canary-deploy.dev/released-at': ago(opts.releasedHoursAgo) }
+          : {}),
+        ...(opts.replacedHoursAgo !== undefined
+          ? { 'canary-deploy.dev/replaced-at': ago(opts.replacedHoursAgo) }
+          : {})
+      }
+    },
+    spec: {
+      ...base.spec!,
+      replicas: 0,
+      selector: { matchLabels: labels },
+      template: { ...base.spec!.template, metadata: { labels } }
+    }
+  }
+  shop.cluster.put(release)
+}
+
+const releasesLeft = () =>
+  shop.cluster
+    .list<V1Deployment>('Deployment', NAMESPACE, 'canary-deploy.dev/release-of=shop-web')
+    .map(d => d.metadata?.labels?.['canary-deploy.dev/release'])
+    .sort()
+
+const cleanup = (inputs: Record<string, string> = {}) =>
+  shop.run('cleanup', { strategy: 'rainbow', deployments: 'shop-web', ...inputs })
+
+describe('cleanup', () => {
+  beforeEach(() => {
+    putWebService(shop, { app: 'shop-web', 'canary-deploy.dev/release': 'eeeeee' })
+    seedRelease(shop, 'aaaaaa', { releasedHoursAgo: 100, replacedHoursAgo: 80 })
+    seedRelease(shop, 'bbbbbb', { releasedHoursAgo: 80, replacedHoursAgo: 50 })
+    seedRelease(shop, 'cccccc', { releasedHoursAgo: 50, replacedHoursAgo: 30 })
+    seedRelease(shop, 'dddddd', { releasedHoursAgo: 30, replacedHoursAgo: 2 })
+    seedRelease(shop, 'eeeeee', { releasedHoursAgo: 2 })
+    seedRelease(shop, 'ffffff')
+  })
+
+  it('deletes the drained releases beyond keep-releases, and only those', async () => {
+    const result = await cleanup({ 'keep-releases': '3', 'drain-min-age': '24h' })
+    expect(result.report.reason).toBeUndefined()
+    expect(releasesLeft()).toEqual(['cccccc', 'dddddd', 'eeeeee', 'ffffff'])
+    expect(writesTo(shop, 'deployments')).toEqual(['deletecollection deployments/undefined'])
+  })
+
+  it('keeps a release beyond keep-releases that has not drained for drain-min-age', async () => {
+    await cleanup({ 'keep-releases': '2', 'drain-min-age': '60h' })
+    expect(releasesLeft()).toEqual(['bbbbbb', 'cccccc', 'dddddd', 'eeeeee', 'ffffff'])
+  })
+
+  it('takes the live release from the Service selector', async () => {
+    // The Service says cccccc is live (a rollback), whatever the annotations say.
+    putWebService(shop, { app: 'shop-web', 'canary-deploy.dev/release': 'cccccc' })
+    await cleanup({ 'keep-releases': '2', 'drain-min-age': '0s' })
+    expect(get.deployment(shop, 'shop-web-cccccc')).toBeDefined()
+  })
+
+  it('reports each release with its state, age and reason', async () => {
+    const result = await cleanup({ 'keep-releases': '3', 'drain-min-age': '24h' })
+    const table = result.report.sections.find(s => s.title === 'Releases')?.body ?? ''
+    expect(table).toContain('| release | state | age | reason |')
+    expect(table).toMatch(/\| shop-web-eeeeee \| live \|/)
+    expect(table).toMatch(/\| shop-web-dddddd \| previous \| 2 h \|/)
+    expect(table).toMatch(/\| shop-web-cccccc \| kept \|/)
+    expect(table).toMatch(/\| shop-web-aaaaaa \| deleted \| 3\.3 d \|/)
+    expect(table).toMatch(/\| shop-web-ffffff \| pending \|/)
+    expect(result.report.facts).toContainEqual(['deleted', '2'])
+  })
+
+  it('has nothing to clean with the replicas strategy', async () => {
+    const result = await cleanup({ strategy: 'replicas' })
+    expect(result.report.status).toBe('no-op')
+    expect(result.report.reason).toContain('nothing to clean')
+    expect(shop.cluster.writes()).toEqual([])
+  })
+})

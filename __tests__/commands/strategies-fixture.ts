@@ -1,0 +1,81 @@
+/**
+ * What the ingress and rainbow strategies need beside the shop of fixture.ts: the web Service and
+ * the Ingress in front of it, as a real cluster would have them before the first canary.
+ */
+import type { V1Deployment, V1Endpoints, V1Ingress, V1Service } from '@kubernetes/client-node'
+import { NAMESPACE, type Shop } from './fixture.js'
+
+export const STABLE_HOST = 'shop.example.com'
+export const CANARY_HOST = 'canary.example.com'
+export const TLS_SECRET = 'wildcard-example-com'
+
+/** Service shop-web on port 80 -> 8080, selecting the given labels (default: app and track stable). */
+export function putWebService(
+  shop: Shop,
+  selector: Record<string, string> = { app: 'shop-web', 'canary-deploy.dev/track': 'stable' }
+): V1Service {
+  const service: V1Service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'shop-web', namespace: NAMESPACE, labels: { app: 'shop-web' } },
+    spec: {
+      selector,
+      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]
+    }
+  }
+  shop.cluster.put(service)
+  return service
+}
+
+/** Ingress shop-web: class nginx, TLS from a wildcard secret, shop.example.com/ -> shop-web:http. */
+export function putWebIngress(shop: Shop): V1Ingress {
+  const ingress: V1Ingress = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: 'shop-web', namespace: NAMESPACE },
+    spec: {
+      ingressClassName: 'nginx',
+      tls: [{ hosts: [STABLE_HOST], secretName: TLS_SECRET }],
+      rules: [
+        {
+          host: STABLE_HOST,
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: 'shop-web', port: { name: 'http' } } }
+              }
+            ]
+          }
+        }
+      ]
+    }
+  }
+  shop.cluster.put(ingress)
+  return ingress
+}
+
+export const get = {
+  deployment: (shop: Shop, name: string) =>
+    shop.cluster.get<V1Deployment>('Deployment', NAMESPACE, name),
+  service: (shop: Shop, name: string) => shop.cluster.get<V1Service>('Service', NAMESPACE, name),
+  ingress: (shop: Shop, name: string) => shop.cluster.get<V1Ingress>('Ingress', NAMESPACE, name),
+  /** Names of the pods a Service's Endpoints list (ready addresses). */
+  endpointPods: (shop: Shop, name: string): string[] =>
+    (shop.cluster.get<V1Endpoints>('Endpoints', NAMESPACE, name)?.subsets ?? [])
+      .flatMap(subset => subset.addresses ?? [])
+      .map(address => address.targetRef?.name ?? '')
+      .sort()
+}
+
+/** Writes (not reads) that reached an object, as `verb resource/name`, leases left out. */
+export function writesTo(shop: Shop, resource: string, name?: string): string[] {
+  return shop.cluster
+    .writes()
+    .filter(w => w.resource === resource && (name === undefined || w.name === name))
+    .map(w => `${w.verb} ${w.resource}/${w.name}`)
+}
+
+/** promote from a shell: the cluster credentials are the approval. */
+export const PROMOTE = { approve: 'true', version: 'v2' }

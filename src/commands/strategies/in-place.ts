@@ -1,0 +1,117 @@
+/**
+ * Promotion in place (replicas, ingress-host, ingress-weight): the approved image goes onto each
+ * stable Deployment, one after another, each waited for. A stable rollout that fails is put back,
+ * so web and worker never end on different releases.
+ */
+import type { V1Deployment } from '@kubernetes/client-node'
+import { timeStage } from '../../github/report.js'
+import { apply, read } from '../../k8s/apply.js'
+import type { Cluster } from '../../k8s/client.js'
+import { promotedStable, targetContainer, type Release } from '../../k8s/render.js'
+import { waitForRollout } from '../../k8s/wait.js'
+import type { Settings } from '../../settings.js'
+import { errorMessage } from '../release.js'
+import { PromotionFailed, type Promotion, type StrategyRun } from './types.js'
+
+export async function promoteInPlace(
+  run: StrategyRun,
+  stables: V1Deployment[],
+  release: Release,
+  approver: string
+): Promise<Promotion> {
+  const { cluster, settings, logger } = run
+  const promoted: V1Deployment[] = []
+  const imageRows: string[] = []
+  try {
+    for (const stable of stables) {
+      const name = stable.metadata?.name ?? ''
+      const before = imageOf(stable, settings)
+      promoted.push(stable)
+      await apply(cluster, promotedStable(stable, release, approver), { force: true })
+      await waitForRollout(cluster, name, {
+        timeoutMs: settings.timeoutMs,
+        logger,
+        signal: run.signal,
+        since: Date.now()
+      })
+      imageRows.push(`| ${name} | \`${before}\` | \`${release.imageRef}\` |`)
+      logger.info(`${name}: now runs ${release.imageRef}`)
+    }
+  } catch (error) {
+    throw new PromotionFailed(error, () => restore(run, promoted))
+  }
+  return {
+    detail: `${stables.map(s => s.metadata?.name).join(', ')} on ${settings.version}`,
+    section: {
+      title: 'Stable Deployments',
+      body: [
+        '| Deployment | image before | image after |',
+        '| --- | --- | --- |',
+        ...imageRows
+      ].join('\n')
+    }
+  }
+}
+
+export function imageOf(deployment: V1Deployment, settings: Settings): string {
+  const spec = deployment.spec?.template.spec ?? { containers: [] }
+  return (
+    targetContainer(spec, settings.container, `Deployment ${deployment.metadata?.name}`).image ?? ''
+  )
+}
+
+/**
+ * Puts Deployments back to the pod template they had before this run: the one that failed always,
+ * the ones already promoted too when rollback-on-failure is set, so no two run different releases.
+ */
+async function restore(run: StrategyRun, touched: V1Deployment[]): Promise<void> {
+  const { cluster, settings, logger, report } = run
+  const failedOne = touched[touched.length - 1]
+  const toRestore = settings.rollbackOnFailure
+    ? [...touched].reverse()
+    : failedOne
+      ? [failedOne]
+      : []
+  const kept = settings.rollbackOnFailure ? [] : touched.slice(0, -1).map(d => d.metadata?.name)
+  await logger.group('restore', () =>
+    timeStage(report, 'restore', async stage => {
+      const restored: string[] = []
+      for (const before of toRestore) {
+        const name = before.metadata?.name ?? ''
+        await putTemplateBack(cluster, before)
+        // Not tied to the run's abort signal: a cancelled run must still finish putting stable back.
+        await waitForRollout(cluster, name, {
+          timeoutMs: settings.timeoutMs,
+          logger,
+          since: Date.now()
+        })
+        restored.push(name)
+        logger.info(`${name}: restored to ${imageOf(before, settings)}`)
+      }
+      stage.detail = `restored ${restored.join(', ') || 'nothing'}${kept.length ? `; still promoted: ${kept.join(', ')}` : ''}; canary kept`
+    })
+  )
+  report.facts.push(['canary', 'kept: promotion failed'])
+}
+
+/** A PUT of the earlier pod template on the current object (its resourceVersion guards the write). */
+async function putTemplateBack(cluster: Cluster, before: V1Deployment): Promise<void> {
+  const name = before.metadata?.name ?? ''
+  for (let attempt = 0; ; attempt++) {
+    const current = await read<V1Deployment>(cluster, { kind: 'Deployment', name })
+    if (!current?.spec || !before.spec)
+      throw new Error(`Deployment ${name} vanished while being restored`)
+    current.spec.template = before.spec.template
+    try {
+      await cluster.apps.replaceNamespacedDeployment({
+        name,
+        namespace: cluster.namespace,
+        body: current
+      })
+      return
+    } catch (error) {
+      // 409: someone (the controller) wrote in between; read again and retry a few times.
+      if (attempt >= 4 || !/409|Conflict/.test(errorMessage(error))) throw error
+    }
+  }
+}

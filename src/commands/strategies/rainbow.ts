@@ -1,0 +1,442 @@
+/**
+ * rainbow (Olark's "rainbow deploys"): each release is a Deployment of its own,
+ * `<deployment>-<sha6>`, labelled canary-deploy.dev/release: <sha6>. Promotion moves the Service's
+ * selector to it in one PATCH; earlier releases keep running and serving the connections they
+ * hold until cleanup deletes them (keep-releases, drain-min-age). Rollback moves the selector back.
+ *
+ * Release pods carry the stable pod labels less canary-deploy.dev/track, plus the release label:
+ * a Service selecting track=stable or another release never reaches them before promotion.
+ */
+import type { V1Deployment, V1Service } from '@kubernetes/client-node'
+import { remove } from '../../k8s/apply.js'
+import type { Cluster } from '../../k8s/client.js'
+import { KubeError } from '../../k8s/errors.js'
+import {
+  ANNOTATION_APPROVER,
+  ANNOTATION_PREVIOUS_SELECTOR,
+  ANNOTATION_RELEASED_AT,
+  ANNOTATION_REPLACED_AT,
+  ANNOTATION_VERSION,
+  LABEL_RELEASE,
+  LABEL_RELEASE_OF,
+  LABEL_TRACK,
+  rainbowName
+} from '../../k8s/labels.js'
+import { canaryFromStable } from '../../k8s/render.js'
+import { requestJson } from '../../k8s/rest.js'
+import type { Settings } from '../../settings.js'
+import type { ReleaseRecord } from './cleanup-plan.js'
+import { findStableService, listAll } from './exposure.js'
+import { PromotionFailed, type ReleaseStrategy, type StrategyRun } from './types.js'
+
+type Selector = Record<string, string>
+
+/** `<sha6>` of the commit; without a commit, the version made name-safe. */
+export function releaseId(settings: Settings): string {
+  if (settings.source.sha) return settings.source.sha.slice(0, 6).toLowerCase()
+  return (
+    settings.version
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40)
+      .replace(/-+$/, '') || 'release'
+  )
+}
+
+function releaseNameOf(stable: string, settings: Settings): string {
+  return settings.source.sha
+    ? rainbowName(stable, settings.source.sha)
+    : `${stable}-${releaseId(settings)}`
+}
+
+function withoutTrack(labels: Selector | undefined): Selector {
+  const out = { ...(labels ?? {}) }
+  delete out[LABEL_TRACK]
+  return out
+}
+
+function selectorString(selector: Selector): string {
+  return Object.entries(selector)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',')
+}
+
+const now = () => new Date().toISOString()
+
+async function mergePatch(
+  cluster: Cluster,
+  kind: 'deployments' | 'services',
+  name: string,
+  body: unknown
+): Promise<void> {
+  const group = kind === 'deployments' ? 'apis/apps/v1' : 'api/v1'
+  await requestJson(
+    cluster,
+    {
+      method: 'PATCH',
+      path: `/${group}/namespaces/${cluster.namespace}/${kind}/${name}`,
+      body,
+      contentType: 'application/merge-patch+json'
+    },
+    { verb: 'patch', resource: kind, namespace: cluster.namespace, name }
+  )
+}
+
+/** A merge patch that turns selector `from` into `to` (keys to drop are set to null). */
+function selectorPatch(from: Selector, to: Selector): Record<string, string | null> {
+  const patch: Record<string, string | null> = { ...to }
+  for (const key of Object.keys(from)) if (!(key in to)) patch[key] = null
+  return patch
+}
+
+/** The release Deployments of one stable Deployment, oldest first. */
+export async function listReleases(cluster: Cluster, stable: string): Promise<V1Deployment[]> {
+  const found = await listAll<V1Deployment>(
+    cluster,
+    'apis/apps/v1',
+    'deployments',
+    `${LABEL_RELEASE_OF}=${stable}`
+  )
+  return found.sort((a, b) =>
+    String(a.metadata?.creationTimestamp ?? '').localeCompare(
+      String(b.metadata?.creationTimestamp ?? '')
+    )
+  )
+}
+
+const idOf = (d: V1Deployment) => d.metadata?.labels?.[LABEL_RELEASE] ?? ''
+const annotation = (d: V1Deployment, key: string) => d.metadata?.annotations?.[key]
+const time = (value: string | undefined) => {
+  const ms = value === undefined ? Number.NaN : Date.parse(value)
+  return Number.isNaN(ms) ? undefined : ms
+}
+
+/** Which release is live: the one the Service selects; without a Service, the newest released. */
+function liveRelease(releases: V1Deployment[], service?: V1Service): V1Deployment | undefined {
+  if (service) {
+    const id = service.spec?.selector?.[LABEL_RELEASE]
+    return id === undefined ? undefined : releases.find(r => idOf(r) === id)
+  }
+  return releases
+    .filter(r => annotation(r, ANNOTATION_RELEASED_AT) && !annotation(r, ANNOTATION_REPLACED_AT))
+    .sort(
+      (a, b) =>
+        (time(annotation(b, ANNOTATION_RELEASED_AT)) ?? 0) -
+        (time(annotation(a, ANNOTATION_RELEASED_AT)) ?? 0)
+    )[0]
+}
+
+/** The history cleanup plans over, for one stable Deployment. */
+export async function releaseHistory(
+  cluster: Cluster,
+  stable: V1Deployment
+): Promise<ReleaseRecord[]> {
+  const releases = await listReleases(cluster, stable.metadata?.name ?? '')
+  if (releases.length === 0) return []
+  const live = liveRelease(releases, await findStableService(cluster, stable))
+  return releases.map(r => ({
+    name: r.metadata?.name ?? '',
+    id: idOf(r),
+    releasedAt: time(annotation(r, ANNOTATION_RELEASED_AT)),
+    replacedAt: r === live ? undefined : time(annotation(r, ANNOTATION_REPLACED_AT)),
+    live: r === live
+  }))
+}
+
+/** Release ids per DELETE of a collection: keeps the label selector (and URL) short. */
+const IDS_PER_DELETE = 50
+
+/**
+ * Deletes releases of `stable` by their release label, a collection at a time (hundreds of
+ * releases in a few requests). Where deletecollection is not granted, one DELETE each.
+ */
+export async function deleteReleases(
+  cluster: Cluster,
+  stable: string,
+  releases: ReleaseRecord[]
+): Promise<void> {
+  const path = `/apis/apps/v1/namespaces/${cluster.namespace}/deployments`
+  for (let start = 0; start < releases.length; start += IDS_PER_DELETE) {
+    const chunk = releases.slice(start, start + IDS_PER_DELETE)
+    const ids = chunk.map(r => r.id).filter((id): id is string => Boolean(id))
+    const oneByOne = async () => {
+      for (const r of chunk) await remove(cluster, { kind: 'Deployment', name: r.name })
+    }
+    if (ids.length !== chunk.length) {
+      await oneByOne()
+      continue
+    }
+    try {
+      await requestJson(
+        cluster,
+        {
+          method: 'DELETE',
+          path,
+          query: {
+            labelSelector: `${LABEL_RELEASE_OF}=${stable},${LABEL_RELEASE} in (${ids.join(',')})`,
+            propagationPolicy: 'Background'
+          }
+        },
+        { verb: 'deletecollection', resource: 'deployments', namespace: cluster.namespace }
+      )
+    } catch (error) {
+      if (!(error instanceof KubeError && error.status === 403)) throw error
+      await oneByOne()
+    }
+  }
+}
+
+async function findRelease(run: StrategyRun, stable: string): Promise<V1Deployment | undefined> {
+  const releases = await listReleases(run.cluster, stable)
+  return releases
+    .filter(r => r.metadata?.labels?.[ANNOTATION_VERSION] === run.settings.version)
+    .pop()
+}
+
+async function readStable(run: StrategyRun, name: string): Promise<V1Deployment> {
+  const stable = await run.cluster.apps.readNamespacedDeployment({
+    name,
+    namespace: run.cluster.namespace
+  })
+  return stable
+}
+
+/** Deletes the release of this version when it never went live; says whether it did. */
+async function deleteIfNeverLive(run: StrategyRun, stable: string): Promise<string | undefined> {
+  const found = await findRelease(run, stable)
+  const name = found?.metadata?.name
+  if (!found || !name || annotation(found, ANNOTATION_RELEASED_AT)) return undefined
+  if (!(await remove(run.cluster, { kind: 'Deployment', name }))) return undefined
+  run.logger.info(`${name}: deleted (never live)`)
+  return name
+}
+
+export const rainbow: ReleaseStrategy = {
+  /**
+   * A Service that selects on `app` alone would send traffic to a release as soon as its pods are
+   * ready. It is narrowed to track=stable first: the same pods (every stable pod carries it), and
+   * release pods (which do not) wait for promotion.
+   */
+  async prepare(run, stables) {
+    for (const stable of stables) {
+      const service = await findStableService(run.cluster, stable)
+      const selector = service?.spec?.selector ?? {}
+      if (!service || LABEL_TRACK in selector || LABEL_RELEASE in selector) continue
+      const track = stable.spec?.template.metadata?.labels?.[LABEL_TRACK]
+      if (track !== 'stable') {
+        throw new Error(
+          `Service ${service.metadata?.name} selects ${selectorString(selector)}, which would send traffic to a rainbow release before promotion, and the pods of ${stable.metadata?.name} carry no ${LABEL_TRACK}: stable label to narrow it by`
+        )
+      }
+      await mergePatch(run.cluster, 'services', service.metadata?.name ?? '', {
+        spec: { selector: { [LABEL_TRACK]: 'stable' } }
+      })
+      run.logger.info(
+        `Service ${service.metadata?.name}: now selects ${LABEL_TRACK}=stable too (the same pods), so releases wait for promotion`
+      )
+    }
+  },
+
+  releaseName: (stable, settings) => releaseNameOf(stable.metadata?.name ?? '', settings),
+
+  render(stable, release, settings) {
+    const stableName = stable.metadata?.name ?? ''
+    const id = releaseId(settings)
+    // The canary rendering (same pod template, new image, release annotations), re-labelled.
+    const rendered = canaryFromStable(stable, release, {
+      replicas: stable.spec?.replicas ?? 1
+    })
+    const template = rendered.spec!.template
+    template.metadata = {
+      ...template.metadata,
+      labels: { ...withoutTrack(template.metadata?.labels), [LABEL_RELEASE]: id }
+    }
+    rendered.spec!.selector = {
+      matchLabels: { ...withoutTrack(stable.spec?.selector.matchLabels), [LABEL_RELEASE]: id }
+    }
+    rendered.metadata = {
+      ...rendered.metadata,
+      name: releaseNameOf(stableName, settings),
+      labels: {
+        ...rendered.metadata?.labels,
+        [LABEL_TRACK]: 'canary',
+        [LABEL_RELEASE]: id,
+        [LABEL_RELEASE_OF]: stableName
+      }
+    }
+    return rendered
+  },
+
+  podSelector: release => selectorString(release.spec?.selector.matchLabels ?? {}),
+
+  async expose(run, stables) {
+    const service = await findStableService(run.cluster, stables[0])
+    return service
+      ? `waits for promotion: Service ${service.metadata?.name} still selects ${selectorString(service.spec?.selector ?? {})}`
+      : 'no Service selects these pods: promotion only records which release is live'
+  },
+
+  async find(run, stable) {
+    const deployment = await findRelease(run, stable)
+    return {
+      name: deployment?.metadata?.name ?? `release of ${stable} at ${run.settings.version}`,
+      deployment
+    }
+  },
+
+  async promote(run, stables, releases, _release, approver) {
+    const { cluster } = run
+    const switched: { service: string; before: Selector; after: Selector }[] = []
+    const rows: string[] = []
+    try {
+      for (const [index, stable] of stables.entries()) {
+        const stableName = stable.metadata?.name ?? ''
+        const next = releases[index]
+        const nextName = next.metadata?.name ?? ''
+        const all = await listReleases(cluster, stableName)
+        const service = await findStableService(cluster, stable)
+        const previous = liveRelease(all, service)
+        const at = now()
+        if (service) {
+          const before = { ...(service.spec?.selector ?? {}) }
+          const after = { ...withoutTrack(before), [LABEL_RELEASE]: idOf(next) }
+          const name = service.metadata?.name ?? ''
+          // One PATCH: the selector moves, and where it was is recorded for rollback.
+          await mergePatch(cluster, 'services', name, {
+            metadata: { annotations: { [ANNOTATION_PREVIOUS_SELECTOR]: JSON.stringify(before) } },
+            spec: { selector: selectorPatch(before, after) }
+          })
+          switched.push({ service: name, before, after })
+          rows.push(`| ${name} | \`${selectorString(before)}\` | \`${selectorString(after)}\` |`)
+        } else {
+          rows.push(`| (no Service) | ${previous?.metadata?.name ?? stableName} | ${nextName} |`)
+        }
+        await mergePatch(cluster, 'deployments', nextName, {
+          metadata: {
+            labels: { [LABEL_TRACK]: 'stable' },
+            annotations: {
+              [ANNOTATION_RELEASED_AT]: at,
+              [ANNOTATION_REPLACED_AT]: null,
+              [ANNOTATION_APPROVER]: approver
+            }
+          }
+        })
+        if (previous && previous.metadata?.name !== nextName) {
+          await mergePatch(cluster, 'deployments', previous.metadata?.name ?? '', {
+            metadata: { annotations: { [ANNOTATION_REPLACED_AT]: at } }
+          })
+        }
+        run.logger.info(`${nextName}: live; ${previous?.metadata?.name ?? stableName} drains`)
+      }
+    } catch (error) {
+      throw new PromotionFailed(error, async () => {
+        for (const { service, before, after } of switched.reverse()) {
+          await mergePatch(cluster, 'services', service, {
+            spec: { selector: selectorPatch(after, before) }
+          })
+          run.logger.info(`Service ${service}: selector put back to ${selectorString(before)}`)
+        }
+      })
+    }
+    return {
+      detail: `${releases.map(r => r.metadata?.name).join(', ')} live`,
+      section: {
+        title: 'Traffic',
+        body: [
+          '| Service | selector before | selector after |',
+          '| --- | --- | --- |',
+          ...rows
+        ].join('\n')
+      }
+    }
+  },
+
+  history: (run, stable) => releaseHistory(run.cluster, stable),
+
+  prune: (run, stable, releases) =>
+    deleteReleases(run.cluster, stable.metadata?.name ?? '', releases),
+
+  async retire(run) {
+    run.logger.info(
+      'earlier releases keep running and serving the connections they hold; cleanup deletes them once drained'
+    )
+    return []
+  },
+
+  async rollback(run) {
+    const { cluster } = run
+    const done: string[] = []
+    for (const stableName of run.settings.deployments) {
+      const deleted = await deleteIfNeverLive(run, stableName)
+      if (deleted) {
+        done.push(deleted)
+        continue
+      }
+      const release = await findRelease(run, stableName)
+      if (!release) continue
+      const stable = await readStable(run, stableName)
+      const all = await listReleases(cluster, stableName)
+      const service = await findStableService(cluster, stable)
+      if (liveRelease(all, service)?.metadata?.name !== release.metadata?.name) {
+        run.logger.info(`${release.metadata?.name}: not live, nothing to switch back`)
+        continue
+      }
+      const at = now()
+      let back = 'the previous release'
+      if (service) {
+        const current = { ...(service.spec?.selector ?? {}) }
+        const recorded = service.metadata?.annotations?.[ANNOTATION_PREVIOUS_SELECTOR]
+        if (!recorded) {
+          throw new Error(
+            `Service ${service.metadata?.name} has no ${ANNOTATION_PREVIOUS_SELECTOR} annotation: there is no recorded release to switch back to`
+          )
+        }
+        const previous = JSON.parse(recorded) as Selector
+        await mergePatch(cluster, 'services', service.metadata?.name ?? '', {
+          metadata: { annotations: { [ANNOTATION_PREVIOUS_SELECTOR]: null } },
+          spec: { selector: selectorPatch(current, previous) }
+        })
+        back = selectorString(previous)
+        const previousRelease = all.find(r => idOf(r) === previous[LABEL_RELEASE])
+        if (previousRelease) {
+          await mergePatch(cluster, 'deployments', previousRelease.metadata?.name ?? '', {
+            metadata: { annotations: { [ANNOTATION_REPLACED_AT]: null } }
+          })
+        }
+      } else {
+        const previousRelease = all
+          .filter(
+            r =>
+              r.metadata?.name !== release.metadata?.name && annotation(r, ANNOTATION_REPLACED_AT)
+          )
+          .sort(
+            (a, b) =>
+              (time(annotation(b, ANNOTATION_REPLACED_AT)) ?? 0) -
+              (time(annotation(a, ANNOTATION_REPLACED_AT)) ?? 0)
+          )[0]
+        if (previousRelease) {
+          await mergePatch(cluster, 'deployments', previousRelease.metadata?.name ?? '', {
+            metadata: { annotations: { [ANNOTATION_REPLACED_AT]: null } }
+          })
+          back = previousRelease.metadata?.name ?? back
+        }
+      }
+      await mergePatch(cluster, 'deployments', release.metadata?.name ?? '', {
+        metadata: { annotations: { [ANNOTATION_REPLACED_AT]: at } }
+      })
+      run.logger.info(`${release.metadata?.name}: out of traffic; back to ${back}`)
+      done.push(`${release.metadata?.name} (switched back to ${back})`)
+    }
+    return done
+  },
+
+  async discard(run) {
+    const deleted: string[] = []
+    for (const stable of run.settings.deployments) {
+      const name = await deleteIfNeverLive(run, stable)
+      if (name) deleted.push(name)
+    }
+    return deleted
+  }
+}
