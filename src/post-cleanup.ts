@@ -7,7 +7,9 @@ import * as core from '@actions/core'
 import type { RunState } from './commands/types.js'
 import { connect } from './k8s/client.js'
 import { actionsLogger } from './actions-logger.js'
-import { removeCanaries, sourceOf } from './commands/release.js'
+import { sourceOf } from './commands/release.js'
+import { strategyFor } from './commands/strategies/index.js'
+import { newReport } from './github/report.js'
 import { read, remove } from './k8s/apply.js'
 import { lockName } from './k8s/labels.js'
 import type { Lease } from './k8s/lock.js'
@@ -46,8 +48,14 @@ export async function runPost(): Promise<void> {
       tempDir: process.env.RUNNER_TEMP
     })
     try {
-      const stables = state.applied.map(name => name.replace(/-canary$/, ''))
-      const removed = await removeCanaries(cluster, stables, actionsLogger)
+      // The strategy knows everything a deploy adds (canaries, releases, Services, Ingresses).
+      const removed = await strategyFor(settings.strategy).discard({
+        cluster,
+        settings,
+        logger: actionsLogger,
+        signal: new AbortController().signal,
+        report: newReport('post', 'post-step clean-up')
+      })
       core.warning(
         `The main step did not finish: removed ${removed.join(', ') || 'nothing (already gone)'}.`
       )
