@@ -9,6 +9,7 @@ import { Controllers } from './controllers.js'
 import { EventRecorder } from './events.js'
 import type { Faults } from './faults.js'
 import { FakeKubelet, type Kubelet } from './kubelet.js'
+import { serviceAccountUser, type RbacRole } from './rbac.js'
 import { MUTATING, ApiServer, type RequestRecord } from './server.js'
 import { Store } from './store.js'
 import type { KObject } from './types.js'
@@ -16,6 +17,7 @@ import type { KObject } from './types.js'
 export type { Faults } from './faults.js'
 export type { Kubelet, PodBehaviour, PodMatch } from './kubelet.js'
 export type { RequestRecord } from './server.js'
+export type { PolicyRule, RbacRole } from './rbac.js'
 
 export interface TestClusterOptions {
   /** run the Deployment/ReplicaSet/Job/Endpoints controllers; default true */
@@ -30,6 +32,8 @@ export interface TestClusterOptions {
   bookmarkIntervalMs?: number
   /** how many change events watches can resume from; default 1000 */
   watchHistory?: number
+  /** authorize every request against this Role (see enforceRole); default: everything allowed */
+  role?: RbacRole
 }
 
 export interface TestCluster {
@@ -47,8 +51,19 @@ export interface TestCluster {
   resetRequests(): void
   /** create/update/patch/delete/deletecollection requests that were not dryRun */
   writes(): RequestRecord[]
+  /**
+   * Calls listener with each request as it arrives, before faults are taken, so a fault injected
+   * here already meets this request. Returns the unsubscribe function.
+   */
+  onRequest(listener: (record: RequestRecord) => void): () => void
   kubelet: Kubelet
   faults: Faults
+  /**
+   * From now on, authorize every resource request against this Role, as the token's user (default
+   * system:serviceaccount:<role namespace>:<role name>); anything else is 403 Forbidden. Undefined
+   * lifts it (everything allowed again).
+   */
+  enforceRole(role: RbacRole | undefined, user?: string): void
   /** resolves when controllers, garbage collection and the kubelet have nothing pending */
   settle(): Promise<void>
   stop(): Promise<void>
@@ -116,8 +131,15 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       server.requests.length = 0
     },
     writes: () => server.requests.filter(r => MUTATING.includes(r.verb) && !r.dryRun),
+    onRequest: listener => {
+      server.listeners.add(listener)
+      return () => server.listeners.delete(listener)
+    },
     kubelet,
     faults: server.faults,
+    enforceRole: (role, user) => {
+      server.rbac = role ? { role, user: user ?? serviceAccountUser(role) } : undefined
+    },
     settle: async () => {
       // Two idle observations in a row, a macrotask apart: work queued by the last step has run.
       let quiet = 0
@@ -132,5 +154,6 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       await server.close()
     }
   }
+  if (opts.role) cluster.enforceRole(opts.role)
   return cluster
 }

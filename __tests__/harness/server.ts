@@ -17,6 +17,7 @@ import {
 } from './resources.js'
 import { fieldSelector, labelSelector } from './selectors.js'
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js'
+import { authorize, authorizeCreateOnPatch, type RbacRole, type RequestAttributes } from './rbac.js'
 import { badRequest, failure, methodNotAllowed, pathNotFound, StatusError } from './status.js'
 import { isRecord, type KObject, type Pod } from './types.js'
 import { WatchStream } from './watch.js'
@@ -85,6 +86,10 @@ export class ApiServer {
   private port = 0
   private refuseTimer: NodeJS.Timeout | undefined
   runtime: PodRuntime | undefined
+  /** When set, every resource request is authorized against this Role for this user (rbac.ts). */
+  rbac: { role: RbacRole; user: string } | undefined
+  /** Called for every request as soon as it is recorded, before latency, auth and faults. */
+  readonly listeners = new Set<(record: RequestRecord) => void>()
 
   constructor(
     private readonly api: Api,
@@ -212,6 +217,7 @@ export class ApiServer {
     const fm = q.get('fieldManager')
     if (fm) record.fieldManager = fm
     this.requests.push(record)
+    for (const listener of [...this.listeners]) listener(record)
     const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse
     res.writeHead = ((...args: unknown[]) => {
       record.status = Number(args[0])
@@ -252,10 +258,37 @@ export class ApiServer {
       }
       return
     }
+    // Discovery is allowed to every authenticated user (the system:discovery ClusterRole).
     if (await this.discovery(url.pathname, res)) return
     if (!route || !route.resource) {
       await drain(req)
       throw pathNotFound()
+    }
+    if (this.rbac) {
+      const attributes: RequestAttributes = {
+        user: this.rbac.user,
+        verb: authorizationVerb(method, route, watch),
+        group: route.group,
+        resource: route.resource,
+        subresource: route.subresource,
+        // A namespace is addressed as itself: GET /api/v1/namespaces/shop is in namespace shop.
+        namespace:
+          route.resource.resource === 'namespaces' && route.namespace === undefined
+            ? route.name
+            : route.namespace,
+        name: route.name
+      }
+      let denied = authorize(this.rbac.role, attributes)
+      // An apply that would create the object also needs create (handlers/patch.go withAuthorization).
+      const applying = method === 'PATCH' && (ct ?? '').startsWith('application/apply-patch+yaml')
+      const t = route.resource
+      const ns = t.namespaced ? route.namespace : undefined
+      if (!denied && applying && !route.subresource && !this.api.store.get(t, ns, route.name ?? ''))
+        denied = authorizeCreateOnPatch(this.rbac.role, { ...attributes, verb: 'create' })
+      if (denied) {
+        await drain(req)
+        throw denied
+      }
     }
     if (route.subresource === 'proxy') return this.proxy(req, res, route, q)
     const body = await readBody(req, method)
@@ -642,6 +675,31 @@ function verbOf(method: string, route: Route | undefined, watch: boolean): Verb 
       return route?.name !== undefined ? 'delete' : 'deletecollection'
     default:
       return 'get'
+  }
+}
+
+/**
+ * The verb RBAC sees: from the HTTP method, the same for subresources (GET pods/x/log is get,
+ * GET pods/x/proxy is get), and a dry run is the write it would be.
+ * https://kubernetes.io/docs/reference/access-authn-authz/authorization/#determine-the-request-verb
+ */
+function authorizationVerb(method: string, route: Route, watch: boolean): string {
+  const named = route.name !== undefined
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      if (named || route.subresource !== undefined) return 'get'
+      return watch ? 'watch' : 'list'
+    case 'POST':
+      return 'create'
+    case 'PUT':
+      return 'update'
+    case 'PATCH':
+      return 'patch'
+    case 'DELETE':
+      return named ? 'delete' : 'deletecollection'
+    default:
+      return method.toLowerCase()
   }
 }
 

@@ -1,0 +1,275 @@
+/**
+ * The least-privilege Roles of docs/rbac.yaml are enough, and only just: every command runs under
+ * its documented Role on a test cluster that enforces RBAC, and a Role missing one verb fails the
+ * command with a message that names the verb, the resource and the namespace.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseAllDocuments } from 'yaml'
+import type { RbacRole } from '../harness/cluster.js'
+import { startGitHubApi, type GitHubApi } from '../harness/github.js'
+import { NAMESPACE, NEW_DIGEST, startShop, type Shop } from '../commands/fixture.js'
+
+const MIGRATE = '["bin/rails", "db:migrate"]'
+
+/** The Role named `name` in docs/rbac.yaml, as kubectl apply would read it. */
+function documentedRole(name: string): RbacRole {
+  const text = readFileSync(join(process.cwd(), 'docs/rbac.yaml'), 'utf8')
+  const docs = parseAllDocuments(text).map(d => d.toJS() as Record<string, unknown> | null)
+  const role = docs.find(
+    d => d?.kind === 'Role' && (d.metadata as { name?: string } | undefined)?.name === name
+  )
+  if (!role) throw new Error(`docs/rbac.yaml has no Role ${name}`)
+  return role as RbacRole
+}
+
+/** The Role without one verb on one resource (the rule stays, with its other verbs). */
+function without(role: RbacRole, resource: string, verb: string): RbacRole {
+  let found = false
+  const rules = (role.rules ?? []).map(rule => {
+    if (!rule.resources?.includes(resource) || !rule.verbs.includes(verb)) return rule
+    found = true
+    return { ...rule, verbs: rule.verbs.filter(v => v !== verb) }
+  })
+  if (!found) throw new Error(`the Role grants no ${verb} on ${resource} to take away`)
+  return { ...role, rules }
+}
+
+const DEPLOYER = documentedRole('canary-deploy')
+const DIFF = documentedRole('canary-deploy-diff')
+const GITHUB_ENV = {
+  GITHUB_ACTIONS: 'true',
+  GITHUB_REPOSITORY: 'acme/shop',
+  GITHUB_SHA: 'abcdef1234567',
+  GITHUB_RUN_ID: '7',
+  GITHUB_ACTOR: 'maintainer',
+  GITHUB_SERVER_URL: 'https://github.example.com'
+}
+
+let shop: Shop
+let github: GitHubApi
+
+beforeEach(async () => {
+  shop = await startShop()
+  github = await startGitHubApi({ permissions: { maintainer: 'write' } })
+})
+afterEach(async () => {
+  await shop.stop()
+  await github.stop()
+})
+
+const forbiddenAnswers = () => shop.cluster.requests.filter(r => r.status === 403)
+const deploy = (inputs: Record<string, string> = {}) =>
+  shop.run('deploy', { 'migrate-command': MIGRATE, ...inputs })
+const promote = () =>
+  shop.run(
+    'promote',
+    { approve: 'true', version: 'v2', digest: NEW_DIGEST, 'github-token': github.token },
+    { ...GITHUB_ENV, GITHUB_API_URL: github.url }
+  )
+
+describe('the test cluster enforces a Role', () => {
+  const call = (path: string, init: RequestInit = {}) =>
+    fetch(`${shop.cluster.url}${path}`, {
+      ...init,
+      headers: { Authorization: 'Bearer test-token', ...init.headers }
+    })
+
+  beforeEach(() => shop.cluster.enforceRole(DIFF))
+
+  it('answers a verb the Role lacks with 403 Forbidden, worded as kube-apiserver words it', async () => {
+    const res = await call(`/apis/apps/v1/namespaces/${NAMESPACE}/deployments/shop-web`, {
+      method: 'DELETE'
+    })
+    expect(res.status).toBe(403)
+    expect(await res.json()).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message:
+        'deployments.apps "shop-web" is forbidden: User "system:serviceaccount:shop:canary-deploy-diff" cannot delete resource "deployments" in API group "apps" in the namespace "shop"',
+      reason: 'Forbidden',
+      details: { name: 'shop-web', group: 'apps', kind: 'deployments' },
+      code: 403
+    })
+  })
+
+  it('authorizes a dry-run request as the write it is', async () => {
+    const body = JSON.stringify({ metadata: { labels: { x: 'y' } } })
+    const patch = (dryRun: string) =>
+      call(`/apis/apps/v1/namespaces/${NAMESPACE}/deployments/shop-web${dryRun}`, {
+        method: 'PATCH',
+        body,
+        headers: { 'Content-Type': 'application/merge-patch+json' }
+      })
+    expect((await patch('?dryRun=All')).status).toBe(200)
+    shop.cluster.enforceRole(without(DIFF, 'deployments', 'patch'))
+    expect((await patch('?dryRun=All')).status).toBe(403)
+  })
+
+  it('authorizes a server-side apply that would create the object as create too', async () => {
+    const apply = (name: string) =>
+      call(`/apis/coordination.k8s.io/v1/namespaces/${NAMESPACE}/leases/${name}?fieldManager=t`, {
+        method: 'PATCH',
+        body: JSON.stringify({
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name }
+        }),
+        headers: { 'Content-Type': 'application/apply-patch+yaml' }
+      })
+    const rules = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['patch'] }]
+    shop.cluster.enforceRole({ metadata: { name: 'patcher', namespace: NAMESPACE }, rules })
+    const denied = await apply('new-lease')
+    expect(denied.status).toBe(403)
+    expect(((await denied.json()) as { message: string }).message).toBe(
+      'leases.coordination.k8s.io "new-lease" is forbidden: '
+    )
+    rules[0].verbs.push('create')
+    expect((await apply('new-lease')).status).toBe(201)
+    rules[0].verbs.splice(rules[0].verbs.indexOf('create'), 1)
+    expect((await apply('new-lease')).status).toBe(200)
+  })
+
+  it('tells list, watch and subresources apart', async () => {
+    const pods = `/api/v1/namespaces/${NAMESPACE}/pods`
+    expect((await call(pods)).status).toBe(200)
+    const watch = await call(`${pods}?watch=true`)
+    expect(watch.status).toBe(403)
+    expect(((await watch.json()) as { message: string }).message).toContain('cannot watch')
+    const [pod] = shop.cluster.list<{ metadata: { name: string } }>('Pod', NAMESPACE)
+    const log = await call(`${pods}/${pod.metadata.name}/log`)
+    expect(((await log.json()) as { message: string }).message).toContain(
+      'cannot get resource "pods/log"'
+    )
+  })
+
+  it('grants nothing outside the Role namespace', async () => {
+    const res = await call('/api/v1/namespaces/default/pods')
+    expect(res.status).toBe(403)
+    expect(((await res.json()) as { message: string }).message).toContain(
+      'in the namespace "default"'
+    )
+  })
+})
+
+describe('docs/rbac.yaml canary-deploy Role', () => {
+  beforeEach(() => shop.cluster.enforceRole(DEPLOYER))
+
+  it('is enough to deploy, with a migration and smoke checks', async () => {
+    const result = await deploy()
+    expect(result.report.reason).toBeUndefined()
+    expect(result.report.status).toBe('success')
+    expect(forbiddenAnswers()).toEqual([])
+  })
+
+  it('is enough to promote with a GitHub approval', async () => {
+    expect((await deploy()).report.status).toBe('success')
+    const result = await promote()
+    expect(result.report.reason).toBeUndefined()
+    expect(result.report.status).toBe('success')
+    expect(forbiddenAnswers()).toEqual([])
+  })
+
+  it('is enough to roll back', async () => {
+    expect((await deploy()).report.status).toBe('success')
+    const result = await shop.run('rollback')
+    expect(result.report.status).toBe('success')
+    expect(shop.cluster.get('Deployment', NAMESPACE, 'shop-web-canary')).toBeUndefined()
+    expect(forbiddenAnswers()).toEqual([])
+  })
+
+  it('is enough for a deploy that fails and removes its canary', async () => {
+    shop.canaryHealth.status = 500
+    const result = await deploy()
+    expect(result.report.status).toBe('failure')
+    expect(result.report.reason).toContain('500')
+    expect(shop.cluster.get('Deployment', NAMESPACE, 'shop-web-canary')).toBeUndefined()
+    expect(forbiddenAnswers()).toEqual([])
+  })
+
+  it('without create on deployments, deploy fails naming the verb, resource and namespace', async () => {
+    const before = shop.stableSpecs()
+    shop.cluster.enforceRole(without(DEPLOYER, 'deployments', 'create'))
+    const result = await deploy()
+    expect(result.report.status).toBe('failure')
+    expect(result.report.reason).toContain('forbidden')
+    // The canary is created by server-side apply: a PATCH the server also authorizes as create.
+    expect(result.report.reason).toMatch(/cannot apply deployments in namespace shop/)
+    expect(result.report.reason).toContain('deployments.apps "shop-web-canary" is forbidden')
+    expect(result.report.reason).not.toMatch(/\n|\bat .*\.js:\d+/)
+    expect(shop.stableSpecs()).toBe(before)
+  })
+
+  it('without get on pods/proxy, the smoke check fails naming the verb, resource and namespace', async () => {
+    shop.cluster.enforceRole(without(DEPLOYER, 'pods/proxy', 'get'))
+    const result = await deploy()
+    expect(result.report.status).toBe('failure')
+    expect(result.report.reason).toMatch(/forbidden|403/i)
+    expect(result.report.reason).toContain('pods/proxy')
+    expect(result.report.reason).toContain('shop')
+    expect(shop.cluster.get('Deployment', NAMESPACE, 'shop-web-canary')).toBeUndefined()
+  })
+
+  it('without delete on leases, the run still ends and says the lock was not released', async () => {
+    shop.cluster.enforceRole(without(DEPLOYER, 'leases', 'delete'))
+    const result = await deploy()
+    expect(result.report.status).toBe('success')
+    expect(result.logs.join('\n')).toMatch(
+      /could not release the lock shop-canary-deploy.*forbidden: cannot delete leases in namespace shop/
+    )
+  })
+
+  it('without patch on deployments, promote fails naming the verb and leaves stable as it was', async () => {
+    expect((await deploy()).report.status).toBe('success')
+    const before = shop.stableSpecs()
+    shop.cluster.enforceRole(without(DEPLOYER, 'deployments', 'patch'))
+    const result = await promote()
+    expect(result.report.status).toBe('failure')
+    expect(result.report.reason).toMatch(/forbidden: cannot apply deployments in namespace shop/)
+    expect(result.report.reason).toContain('cannot patch resource "deployments"')
+    expect(shop.stableSpecs()).toBe(before)
+  })
+})
+
+describe('docs/rbac.yaml canary-deploy-diff Role', () => {
+  it('is enough to diff, and writes nothing', async () => {
+    shop.cluster.enforceRole(DIFF)
+    shop.cluster.resetRequests()
+    const result = await shop.run('diff', { comment: 'false' })
+    expect(result.report.reason).toBeUndefined()
+    expect(result.report.status).toBe('success')
+    expect(forbiddenAnswers()).toEqual([])
+    expect(shop.cluster.writes()).toEqual([])
+  })
+
+  it('without patch on deployments, diff says which objects were refused, and why', async () => {
+    shop.cluster.enforceRole(without(DIFF, 'deployments', 'patch'))
+    const result = await shop.run('diff', { comment: 'false' })
+    expect(result.report.status).toBe('failure')
+    expect(result.report.reason).toContain('refused by the cluster: Deployment shop/shop-web')
+    expect(JSON.stringify(result.report)).toContain(
+      'cannot patch resource \\"deployments\\" in API group \\"apps\\" in the namespace \\"shop\\"'
+    )
+  })
+
+  it('without create on deployments, diff cannot show the new canary and says so', async () => {
+    shop.cluster.enforceRole(without(DIFF, 'deployments', 'create'))
+    const result = await shop.run('diff', { comment: 'false' })
+    expect(result.report.status).toBe('failure')
+    expect(result.report.reason).toContain('Deployment shop/shop-web-canary')
+    expect(JSON.stringify(result.report)).toContain(
+      'deployments.apps \\"shop-web-canary\\" is forbidden'
+    )
+  })
+
+  it('refuses deploy: the diff identity cannot write', async () => {
+    shop.cluster.enforceRole(DIFF)
+    shop.cluster.resetRequests()
+    const result = await deploy()
+    expect(result.report.status).toBe('failure')
+    expect(result.report.reason).toMatch(/forbidden: cannot \w+ \w+ in namespace shop/)
+    expect(shop.cluster.writes().filter(w => w.status < 300)).toEqual([])
+  })
+})
