@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import type { V1Deployment } from '@kubernetes/client-node'
 import { runPost } from '../src/post-cleanup.js'
 import { NAMESPACE, startShop, type Shop } from './commands/fixture.js'
@@ -55,7 +56,10 @@ describe('the post step', () => {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
       metadata: { name: 'shop-canary-deploy', namespace: NAMESPACE },
-      spec: { holderIdentity: 'acme/shop@abcdef123456 run:99', leaseDurationSeconds: 60 }
+      spec: {
+        holderIdentity: `acme/shop@abcdef123456 run:99 ${hostname()}:12345`,
+        leaseDurationSeconds: 60
+      }
     } as never)
     const restore = asPostStep(shop, { run: JSON.stringify({ applied: ['shop-web-canary'] }) })
     Object.assign(process.env, {

@@ -123,7 +123,8 @@ export async function cli(argv: string[], io: CliIo, signal: AbortSignal): Promi
 
 export async function main(): Promise<void> {
   const controller = new AbortController()
-  const abort = (): void => controller.abort(new Error('interrupted'))
+  const abort = (signal: NodeJS.Signals): void =>
+    controller.abort(new Error(`the run was cancelled (${signal})`))
   process.once('SIGINT', abort)
   process.once('SIGTERM', abort)
   const io: CliIo = {

@@ -10,7 +10,8 @@ import { saveRunState, STATE_FINISHED } from './post-cleanup.js'
 
 export async function run(): Promise<void> {
   const controller = new AbortController()
-  const abort = (): void => controller.abort(new Error('the run was cancelled'))
+  const abort = (signal: NodeJS.Signals): void =>
+    controller.abort(new Error(`the run was cancelled (${signal})`))
   process.once('SIGINT', abort)
   process.once('SIGTERM', abort)
   try {

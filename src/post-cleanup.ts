@@ -7,7 +7,7 @@ import * as core from '@actions/core'
 import type { RunState } from './commands/types.js'
 import { connect } from './k8s/client.js'
 import { actionsLogger } from './actions-logger.js'
-import { sourceOf } from './commands/release.js'
+import { lockHolderOfJob } from './commands/session.js'
 import { strategyFor } from './commands/strategies/index.js'
 import { newReport } from './github/report.js'
 import { read, remove } from './k8s/apply.js'
@@ -66,7 +66,9 @@ export async function runPost(): Promise<void> {
         name: lockName(settings.app)
       }
       const lease = await read<Lease>(cluster, ref)
-      if (lease?.spec?.holderIdentity === sourceOf(settings)) await remove(cluster, ref)
+      if (lease?.spec?.holderIdentity?.startsWith(lockHolderOfJob(settings, process.env))) {
+        await remove(cluster, ref)
+      }
     } finally {
       cluster.dispose()
     }

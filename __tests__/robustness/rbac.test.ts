@@ -196,7 +196,9 @@ describe('docs/rbac.yaml canary-deploy Role', () => {
     expect(result.report.status).toBe('failure')
     expect(result.report.reason).toContain('forbidden')
     // The canary is created by server-side apply: a PATCH the server also authorizes as create.
-    expect(result.report.reason).toMatch(/cannot apply deployments in namespace shop/)
+    expect(result.report.reason).toMatch(
+      /cannot patch \(server-side apply\) deployments in namespace shop/
+    )
     expect(result.report.reason).toContain('deployments.apps "shop-web-canary" is forbidden')
     expect(result.report.reason).not.toMatch(/\n|\bat .*\.js:\d+/)
     expect(shop.stableSpecs()).toBe(before)
@@ -227,7 +229,9 @@ describe('docs/rbac.yaml canary-deploy Role', () => {
     shop.cluster.enforceRole(without(DEPLOYER, 'deployments', 'patch'))
     const result = await promote()
     expect(result.report.status).toBe('failure')
-    expect(result.report.reason).toMatch(/forbidden: cannot apply deployments in namespace shop/)
+    expect(result.report.reason).toMatch(
+      /forbidden: cannot patch \(server-side apply\) deployments in namespace shop/
+    )
     expect(result.report.reason).toContain('cannot patch resource "deployments"')
     expect(shop.stableSpecs()).toBe(before)
   })

@@ -156,7 +156,7 @@ export const deploy: CommandHandler = async (settings, context) => {
       }
     }
   } catch (error) {
-    fail(report, error)
+    fail(report, error, context.signal)
     if (session && applied.length > 0) {
       if (settings.rollbackOnFailure) {
         const run = { cluster: session.cluster, settings, logger, signal: context.signal, report }
@@ -179,9 +179,11 @@ export const deploy: CommandHandler = async (settings, context) => {
   }
 }
 
-function fail(report: Report, error: unknown): void {
+function fail(report: Report, error: unknown, signal: AbortSignal): void {
   report.status = 'failure'
   report.reason = errorMessage(error).split('\n')[0]
+  // Say it plainly: a cancelled run is not a broken release.
+  if (signal.aborted) report.reason = `cancelled: ${report.reason}`
   const full = errorMessage(error)
   const verdict = error instanceof WaitError ? error.verdict?.message : undefined
   const details = [full, verdict && !full.includes(verdict) ? verdict : '']

@@ -129,15 +129,16 @@ export const promote: CommandHandler = async (settings, context) => {
     await tracked.finish('success', { description: `${settings.version} promoted by ${approver}` })
     return { report, outputs: { version: settings.version, image: imageRef, digest } }
   } catch (error) {
-    return failed(report, error)
+    return failed(report, error, context.signal)
   } finally {
     await session?.close()
   }
 }
 
-function failed(report: Report, error: unknown): CommandResult {
+function failed(report: Report, error: unknown, signal: AbortSignal): CommandResult {
   report.status = error instanceof Refusal ? 'refused' : 'failure'
   report.reason = errorMessage(error).split('\n')[0]
+  if (signal.aborted) report.reason = `cancelled: ${report.reason}`
   if (errorMessage(error).includes('\n')) {
     report.sections.push({
       title: 'What went wrong',

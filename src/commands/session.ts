@@ -3,6 +3,8 @@
  * namespace), with the run's phase recorded where a person or a later run can read it. Closing
  * releases the lock and the connection, whatever happened.
  */
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
 import type { Report } from '../github/report.js'
 import { timeStage } from '../github/report.js'
 import { connect, type Cluster } from '../k8s/client.js'
@@ -27,6 +29,21 @@ export interface Session {
   /** Records the phase on the given canary Deployments (annotation canary-deploy.dev/phase). */
   phase(phase: Phase, deployments: string[]): Promise<void>
   close(): Promise<void>
+}
+
+/**
+ * Who holds the lock, as another run reads it: the run's source, made unique per process, so two
+ * jobs of one workflow run (or two shells on one commit) never mistake each other's lock for theirs.
+ */
+export function lockHolder(settings: Settings, env: NodeJS.ProcessEnv): string {
+  return `${lockHolderOfJob(settings, env)}${process.pid}-${randomBytes(3).toString('hex')}`
+}
+
+/** The holder without the process: how the job's post step recognises its main step's lock. */
+export function lockHolderOfJob(settings: Settings, env: NodeJS.ProcessEnv): string {
+  const attempt = env.GITHUB_RUN_ATTEMPT ? `.${env.GITHUB_RUN_ATTEMPT}` : ''
+  const job = env.GITHUB_JOB ? ` job:${env.GITHUB_JOB}` : ''
+  return `${sourceOf(settings)}${attempt}${job} ${hostname()}:`
 }
 
 export async function openSession(
@@ -55,7 +72,7 @@ export async function openSession(
         timeStage(report, 'lock', async stage => {
           const held = await acquireLock(cluster, {
             app: settings.app,
-            holder: sourceOf(settings),
+            holder: lockHolder(settings, context.env),
             timeoutMs: settings.lockTimeoutMs,
             logger,
             signal: context.signal

@@ -259,7 +259,7 @@ export function describeApiError(err: unknown, attempt: Attempt, server: string)
       return `credentials rejected by ${at} (401 Unauthorized) while trying to ${doing(attempt)}: the token or client certificate in the kubeconfig is expired, revoked or for another cluster`
     case 403:
       return withServerMessage(
-        `forbidden: cannot ${attempt.verb} ${attempt.resource} in namespace ${attempt.namespace ?? '(cluster scope)'}`,
+        `forbidden: cannot ${attempt.verb === 'apply' ? 'patch (server-side apply)' : attempt.verb} ${attempt.resource} in namespace ${attempt.namespace ?? '(cluster scope)'}`,
         serverMessage
       )
     case 404:
