@@ -226,21 +226,27 @@ async function produceImage(settings: Settings, context: CommandContext): Promis
     }
   }
   const builder = await selectBuilder(context.env, 'auto', context.logger)
-  if (credentials) await builder.login(registry, credentials.username, credentials.password)
   const gh = readGitHubContext(context.env)
-  const built = await builder.build({
-    context: image.context,
-    dockerfile: image.dockerfile,
-    image: `${image.name}:${settings.version}`,
-    buildArgs: image.buildArgs,
-    labels: {},
-    cache: image.cache,
-    version: settings.version,
-    revision: settings.source.sha,
-    source: gh.repository ? `${gh.serverUrl}/${gh.repository}` : '',
-    logger: context.logger,
-    tlsVerify: isLoopbackRegistry(registry) ? false : undefined
-  })
+  let built
+  try {
+    if (credentials) await builder.login(registry, credentials.username, credentials.password)
+    built = await builder.build({
+      context: image.context,
+      dockerfile: image.dockerfile,
+      image: `${image.name}:${settings.version}`,
+      buildArgs: image.buildArgs,
+      labels: {},
+      cache: image.cache,
+      version: settings.version,
+      revision: settings.source.sha,
+      source: gh.repository ? `${gh.serverUrl}/${gh.repository}` : '',
+      logger: context.logger,
+      tlsVerify: isLoopbackRegistry(registry) ? false : undefined
+    })
+  } finally {
+    // The registry login is not left on disk.
+    await builder.dispose?.()
+  }
   for (const warning of built.warnings) context.logger.warning(warning)
   const cache = built.cacheHit === undefined ? '' : built.cacheHit ? ', cache hit' : ', cache miss'
   return {

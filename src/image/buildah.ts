@@ -71,6 +71,8 @@ export function allStepsCached(output: string): boolean {
 export class BuildahBuilder implements ImageBuilder {
   readonly name = 'buildah' as const
   private authFile: Promise<string> | undefined
+  /** The folder of an auth file this builder made itself: after a login it holds credentials. */
+  private ownAuthDir: string | undefined
 
   constructor(
     private readonly env: Env,
@@ -101,10 +103,17 @@ export class BuildahBuilder implements ImageBuilder {
       if (!exists) await writeFile(given, '{}\n', { mode: 0o600 })
       return given
     }
-    const dir = await mkdtemp(join(tmpdir(), 'canary-buildah-auth-'))
+    const dir = await mkdtemp(join(this.env.RUNNER_TEMP || tmpdir(), 'canary-buildah-auth-'))
+    this.ownAuthDir = dir
     const file = join(dir, 'auth.json')
     await writeFile(file, '{}\n', { mode: 0o600 })
     return file
+  }
+
+  async dispose(): Promise<void> {
+    if (this.ownAuthDir) await rm(this.ownAuthDir, { recursive: true, force: true })
+    this.ownAuthDir = undefined
+    this.authFile = undefined
   }
 
   async login(registry: string, username: string, password: string): Promise<void> {

@@ -35,6 +35,8 @@ export interface ImageBuilder {
   name: BuilderName
   login(registry: string, username: string, password: string): Promise<void>
   build(req: BuildRequest): Promise<BuildResult>
+  /** Removes what the builder wrote for itself (a credentials file it made): call when done. */
+  dispose?(): Promise<void>
 }
 
 export type Env = Record<string, string | undefined>
