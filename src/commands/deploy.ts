@@ -17,6 +17,7 @@ import { jobStatus, waitForJob, waitForRollout, WaitError } from '../k8s/wait.js
 import type { Logger } from '../logger.js'
 import type { Settings } from '../settings.js'
 import { trackDeployment } from './deployment-status.js'
+import { releaseManifests, releaseTemplates } from './release-manifests.js'
 import { openSession, type Session } from './session.js'
 import { errorMessage, promoteInstructions, readStables, smokeCanary, sourceOf } from './release.js'
 import { strategyFor, type ReleaseStrategy, type StrategyRun } from './strategies/index.js'
@@ -64,6 +65,8 @@ export const deploy: CommandHandler = async (settings, context) => {
       return found
     })
     canaries = stables.map(stable => strategy.releaseName(stable, settings))
+    // With manifests, the release is derived from them; without, from the live stable Deployments.
+    const templates = releaseTemplates(stables, releaseManifests(settings))
 
     // Checked and read-only so far; from here on this run writes, so it takes the app's lock.
     await session.lock()
@@ -89,7 +92,7 @@ export const deploy: CommandHandler = async (settings, context) => {
     if (settings.migration) {
       const migration = settings.migration
       const outcome = await stage('migrate', async detail => {
-        const result = await migrateOnce(live, stables[0], release, migration, logger, signal)
+        const result = await migrateOnce(live, templates[0], release, migration, logger, signal)
         detail(result)
         return result
       })
@@ -99,8 +102,8 @@ export const deploy: CommandHandler = async (settings, context) => {
     }
 
     await stage('canary', async detail => {
-      for (const stable of stables) {
-        await apply(live, strategy.render(stable, release, settings))
+      for (const [i, stable] of stables.entries()) {
+        await apply(live, strategy.render(templates[i], release, settings))
         applied.push(strategy.releaseName(stable, settings))
         context.checkpoint?.({ applied: [...applied] })
       }

@@ -36,8 +36,8 @@ import { diffObject, type DiffKind } from '../k8s/object-diff.js'
 import {
   canaryFromStable,
   migrationJobFromStable,
+  promotedFromManifest,
   promotedStable,
-  targetContainer,
   type Release
 } from '../k8s/render.js'
 import { requestJson } from '../k8s/rest.js'
@@ -190,7 +190,7 @@ function planRelease(
     planned.push({
       role: 'stable',
       object: fromManifest
-        ? promotedLocally(fromManifest as V1Deployment, release)
+        ? promotedFromManifest(fromManifest as V1Deployment, release, approverOf(stable, release))
         : promotedStable(stable, release, approverOf(stable, release))
     })
   }
@@ -212,24 +212,6 @@ function approverOf(stable: V1Deployment, release: Release): string {
     annotations[ANNOTATION_VERSION] === release.version &&
     annotations[ANNOTATION_DIGEST] === release.digest
   return (samePromotion && annotations[ANNOTATION_APPROVER]) || APPROVER_PLACEHOLDER
-}
-
-/** promotedStable merged into a whole Deployment, for when no server can merge it for us. */
-function promotedLocally(stable: V1Deployment, release: Release): V1Deployment {
-  const body = promotedStable(stable, release, approverOf(stable, release))
-  const result = structuredClone(stable)
-  result.metadata = {
-    ...result.metadata,
-    annotations: { ...result.metadata?.annotations, ...body.metadata?.annotations }
-  }
-  const template = result.spec!.template
-  template.metadata = {
-    ...template.metadata,
-    annotations: { ...template.metadata?.annotations, ...body.spec?.template.metadata?.annotations }
-  }
-  targetContainer(template.spec!, release.container, `Deployment ${stable.metadata?.name}`).image =
-    release.imageRef
-  return result
 }
 
 function manifestDeployment(manifests: KubernetesObject[], name: string): V1Deployment | undefined {

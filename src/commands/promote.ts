@@ -13,6 +13,7 @@ import type { Release } from '../k8s/render.js'
 import { rolloutStatus } from '../k8s/wait.js'
 import type { Settings } from '../settings.js'
 import { trackDeployment } from './deployment-status.js'
+import { applyOthers, releaseManifests } from './release-manifests.js'
 import { openSession, type Session } from './session.js'
 import { errorMessage, readStables, smokeCanary, sourceOf } from './release.js'
 import { strategyFor, type ReleaseStrategy, type StrategyRun } from './strategies/index.js'
@@ -108,8 +109,24 @@ export const promote: CommandHandler = async (settings, context) => {
       'promoting',
       canaries.map(c => c.metadata?.name ?? '')
     )
-    const run: StrategyRun = { cluster: live, settings, logger, signal: locked.signal, report }
+    const manifests = releaseManifests(settings, imageRef)
+    const run: StrategyRun = {
+      cluster: live,
+      settings,
+      logger,
+      signal: locked.signal,
+      report,
+      manifests
+    }
+    let undoManifests: (() => Promise<void>) | undefined
     try {
+      if (manifests.others.length > 0) {
+        undoManifests = await stage('apply manifests', async detail => {
+          const undo = await applyOthers(live, manifests.others, logger)
+          detail(`${manifests.others.length} object(s)`)
+          return undo
+        })
+      }
       const promotion = await stage('promote', async detail => {
         const done = await strategy.promote(run, stables, canaries, release, approver)
         detail(done.detail)
@@ -118,6 +135,8 @@ export const promote: CommandHandler = async (settings, context) => {
       if (promotion.section) report.sections.push(promotion.section)
     } catch (error) {
       if (error instanceof PromotionFailed) await error.undo()
+      // The manifests' other objects are part of the release: they go back with it.
+      await undoManifests?.()
       await tracked.finish('failure', { description: errorMessage(error).slice(0, 140) })
       throw error instanceof PromotionFailed ? error.cause : error
     }

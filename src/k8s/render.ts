@@ -257,3 +257,29 @@ export function promotedStable(
   // so the selector V1Deployment's type insists on is left out (sending it would co-own it).
   return body as unknown as V1Deployment
 }
+
+/**
+ * Promotion when the stable Deployment comes from the manifests: the whole manifest object, with
+ * the release image and the release annotations merged in, so promote makes stable what the
+ * manifests say (and diff can show it without a server to merge for it).
+ */
+export function promotedFromManifest(
+  manifest: V1Deployment,
+  release: Release,
+  approver: string
+): V1Deployment {
+  const body = promotedStable(manifest, release, approver)
+  const result = clone(manifest)
+  result.metadata = {
+    ...result.metadata,
+    annotations: { ...result.metadata?.annotations, ...body.metadata?.annotations }
+  }
+  const template = requireTemplate(result)
+  template.metadata = {
+    ...template.metadata,
+    annotations: { ...template.metadata?.annotations, ...body.spec?.template.metadata?.annotations }
+  }
+  targetContainer(template.spec as V1PodSpec, release.container, deploymentLabel(manifest)).image =
+    release.imageRef
+  return result
+}

@@ -7,7 +7,12 @@ import type { V1Deployment } from '@kubernetes/client-node'
 import { timeStage } from '../../github/report.js'
 import { apply, read } from '../../k8s/apply.js'
 import type { Cluster } from '../../k8s/client.js'
-import { promotedStable, targetContainer, type Release } from '../../k8s/render.js'
+import {
+  promotedFromManifest,
+  promotedStable,
+  targetContainer,
+  type Release
+} from '../../k8s/render.js'
 import { waitForRollout } from '../../k8s/wait.js'
 import type { Settings } from '../../settings.js'
 import { errorMessage } from '../release.js'
@@ -27,7 +32,11 @@ export async function promoteInPlace(
       const name = stable.metadata?.name ?? ''
       const before = imageOf(stable, settings)
       promoted.push(stable)
-      await apply(cluster, promotedStable(stable, release, approver), { force: true })
+      const manifest = run.manifests?.deployments.get(name)
+      const body = manifest
+        ? promotedFromManifest(manifest, release, approver)
+        : promotedStable(stable, release, approver)
+      await apply(cluster, body, { force: true })
       await waitForRollout(cluster, name, {
         timeoutMs: settings.timeoutMs,
         logger,

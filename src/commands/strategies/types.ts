@@ -8,6 +8,7 @@ import type { Cluster } from '../../k8s/client.js'
 import type { Release } from '../../k8s/render.js'
 import type { Logger } from '../../logger.js'
 import type { Settings } from '../../settings.js'
+import type { ReleaseManifests } from '../release-manifests.js'
 import type { ReleaseRecord } from './cleanup-plan.js'
 
 /** One command's hold on the cluster, as a strategy sees it. */
@@ -17,6 +18,8 @@ export interface StrategyRun {
   logger: Logger
   signal: AbortSignal
   report: Report
+  /** The release as the manifests define it, when the manifests input is given (promote). */
+  manifests?: ReleaseManifests
 }
 
 /** The Deployment that runs a release beside a stable one, as promote and rollback look it up. */
