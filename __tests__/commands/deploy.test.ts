@@ -1,4 +1,5 @@
 import type { V1Deployment, V1Job } from '@kubernetes/client-node'
+import { startGitHubApi } from '../harness/github.js'
 import {
   exampleApp,
   NAMESPACE,
@@ -171,6 +172,22 @@ describe('deploy', () => {
     expect(canary('shop-web-canary')?.metadata?.generation).toBe(generation)
     expect(jobs()).toHaveLength(1)
     expect(shop.stableSpecs()).toBe(before)
+  })
+
+  it('records a transient GitHub deployment of the canary when a token is given', async () => {
+    const github = await startGitHubApi()
+    try {
+      const result = await shop.run(
+        'deploy',
+        { 'github-token': github.token },
+        { GITHUB_REPOSITORY: 'acme/shop', GITHUB_SHA: 'abcdef1234567', GITHUB_API_URL: github.url }
+      )
+      expect(result.report.status).toBe('success')
+      expect(github.state.deployments.map(d => d.environment)).toEqual(['production-canary'])
+      expect(github.state.statuses.map(s => s.state)).toEqual(['in_progress', 'success'])
+    } finally {
+      await github.stop()
+    }
   })
 
   it('refuses a stable Deployment that does not exist before building anything', async () => {
