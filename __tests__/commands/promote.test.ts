@@ -141,6 +141,10 @@ describe('promote', () => {
     expect(JSON.stringify(result.report)).toContain('worker: boom')
     expect(imageOf('shop-web')).toBe(STABLE_IMAGE)
     expect(imageOf('shop-worker')).toBe(STABLE_IMAGE)
+    // A restored Deployment does not claim the release it no longer runs.
+    expect(
+      deployment('shop-web')?.metadata?.annotations?.['canary-deploy.dev/version']
+    ).toBeUndefined()
     expect(deployment('shop-web-canary')).toBeDefined()
     expect(deployment('shop-worker-canary')).toBeDefined()
   }, 60_000)

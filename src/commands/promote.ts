@@ -134,9 +134,21 @@ export const promote: CommandHandler = async (settings, context) => {
       })
       if (promotion.section) report.sections.push(promotion.section)
     } catch (error) {
-      if (error instanceof PromotionFailed) await error.undo()
-      // The manifests' other objects are part of the release: they go back with it.
-      await undoManifests?.()
+      // Each undo runs whatever the others do; what could not be undone is said, not hidden.
+      const undone = await Promise.allSettled([
+        error instanceof PromotionFailed ? error.undo() : Promise.resolve(),
+        // The manifests' other objects are part of the release: they go back with it.
+        undoManifests?.() ?? Promise.resolve()
+      ])
+      for (const outcome of undone) {
+        if (outcome.status === 'rejected') {
+          logger.warning(`could not undo part of the promotion: ${errorMessage(outcome.reason)}`)
+          report.sections.push({
+            title: 'NOT undone: needs a person',
+            body: errorMessage(outcome.reason)
+          })
+        }
+      }
       await tracked.finish('failure', { description: errorMessage(error).slice(0, 140) })
       throw error instanceof PromotionFailed ? error.cause : error
     }

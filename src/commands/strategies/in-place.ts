@@ -85,32 +85,50 @@ async function restore(run: StrategyRun, touched: V1Deployment[]): Promise<void>
   await logger.group('restore', () =>
     timeStage(report, 'restore', async stage => {
       const restored: string[] = []
+      const failures: string[] = []
+      // Best effort, every one of them: one Deployment that cannot be put back must not stop the rest.
       for (const before of toRestore) {
         const name = before.metadata?.name ?? ''
-        await putTemplateBack(cluster, before)
-        // Not tied to the run's abort signal: a cancelled run must still finish putting stable back.
-        await waitForRollout(cluster, name, {
-          timeoutMs: settings.timeoutMs,
-          logger,
-          since: Date.now()
-        })
-        restored.push(name)
-        logger.info(`${name}: restored to ${imageOf(before, settings)}`)
+        try {
+          await putBack(cluster, before)
+          // Not tied to the run's abort signal: a cancelled run must still finish putting stable back.
+          await waitForRollout(cluster, name, {
+            timeoutMs: settings.timeoutMs,
+            logger,
+            since: Date.now()
+          })
+          restored.push(name)
+          logger.info(`${name}: restored to ${imageOf(before, settings)}`)
+        } catch (error) {
+          failures.push(`${name}: ${errorMessage(error)}`)
+          logger.warning(`${name} could not be restored: ${errorMessage(error)}`)
+        }
       }
       stage.detail = `restored ${restored.join(', ') || 'nothing'}${kept.length ? `; still promoted: ${kept.join(', ')}` : ''}; canary kept`
+      if (failures.length > 0) {
+        report.sections.push({
+          title: 'NOT restored: needs a person',
+          body: failures.map(f => `- ${f}`).join('\n')
+        })
+        stage.detail += `; NOT restored: ${failures.length}`
+      }
     })
   )
   report.facts.push(['canary', 'kept: promotion failed'])
 }
 
-/** A PUT of the earlier pod template on the current object (its resourceVersion guards the write). */
-async function putTemplateBack(cluster: Cluster, before: V1Deployment): Promise<void> {
+/**
+ * A PUT of the earlier pod template and annotations on the current object (its resourceVersion
+ * guards the write), so a restored Deployment does not claim the release it no longer runs.
+ */
+async function putBack(cluster: Cluster, before: V1Deployment): Promise<void> {
   const name = before.metadata?.name ?? ''
   for (let attempt = 0; ; attempt++) {
     const current = await read<V1Deployment>(cluster, { kind: 'Deployment', name })
     if (!current?.spec || !before.spec)
       throw new Error(`Deployment ${name} vanished while being restored`)
     current.spec.template = before.spec.template
+    current.metadata = { ...current.metadata, annotations: before.metadata?.annotations ?? {} }
     try {
       await cluster.apps.replaceNamespacedDeployment({
         name,
