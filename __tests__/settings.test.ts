@@ -259,6 +259,10 @@ describe('readSettings errors', () => {
   it('keeps a given value that contains ${{ (only an unexpanded default means none)', () => {
     expect(settingsWith({ 'registry-password': 'pa${{ss' }).image.password).toBe('pa${{ss')
   })
+  it('refuses a version that would make an invalid migration Job name', () => {
+    const error = problemsWith({ 'migrate-command': 'migrate', version: 'v1_2' })
+    expect(error.problems.map(p => p.input)).toEqual(['version'])
+  })
   it('requires an app', () => {
     expect(problemsWith({ app: '' }).problems.map(p => p.input)).toContain('app')
   })

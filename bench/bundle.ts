@@ -13,7 +13,7 @@ const COLD_START_TARGET_MS = 300
 const TRIALS = 10
 
 /** Starts dist/index.js against a server that answers nothing useful, timing the first request. */
-async function coldStartMs(): Promise<number> {
+async function coldStartMs(bundle: string): Promise<number> {
   let started = 0
   let resolveFirst: (ms: number) => void = () => undefined
   const first = new Promise<number>(resolve => (resolveFirst = resolve))
@@ -25,13 +25,13 @@ async function coldStartMs(): Promise<number> {
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as { port: number }).port
   const kubeconfig = `apiVersion: v1
-clusters: [{ name: c, cluster: { server: 'http://127.0.0.1:${port}' } }]
+clusters: [{ name: c, cluster: { server: 'http://127.0.0.1:${port}', insecure-skip-tls-verify: true } }]
 users: [{ name: u, user: { token: t } }]
 contexts: [{ name: x, context: { cluster: c, user: u, namespace: default } }]
 current-context: x
 `
   started = performance.now()
-  const child = spawn(process.execPath, [join('dist', 'index.js')], {
+  const child = spawn(process.execPath, [bundle], {
     env: {
       PATH: process.env.PATH,
       INPUT_COMMAND: 'rollback',
@@ -43,16 +43,21 @@ current-context: x
     },
     stdio: 'ignore'
   })
-  const ms = await Promise.race([first, new Promise<number>(resolve => setTimeout(() => resolve(Number.NaN), 10_000))])
+  const ms = await Promise.race([
+    first,
+    new Promise<number>(resolve => setTimeout(() => resolve(Number.NaN), 10_000))
+  ])
   child.kill('SIGKILL')
   server.close()
   return ms
 }
 
-export async function benchBundle(): Promise<Row[]> {
-  const size = statSync(join('dist', 'index.js')).size
+/** dir: where the bundle is (BENCH_DIST overrides, to compare another build). */
+export async function benchBundle(dir = process.env.BENCH_DIST ?? 'dist'): Promise<Row[]> {
+  const bundle = join(dir, 'index.js')
+  const size = statSync(bundle).size
   const times: number[] = []
-  for (let i = 0; i < TRIALS; i++) times.push(await coldStartMs())
+  for (let i = 0; i < TRIALS; i++) times.push(await coldStartMs(bundle))
   const cold = median(times.filter(Number.isFinite))
   return [
     {

@@ -38,13 +38,23 @@ for (const [name, run] of suites) {
     rows.push(...(await run()))
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
-    rows.push({ name: `${name} (suite failed)`, value: null, unit: '', target: `skipped: ${reason}`, met: null })
+    rows.push({
+      name: `${name} (suite failed)`,
+      value: null,
+      unit: '',
+      target: `skipped: ${reason}`,
+      met: null
+    })
   }
-  process.stderr.write(`bench: ${name} took ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
+  process.stderr.write(
+    `bench: ${name} took ${((performance.now() - started) / 1000).toFixed(1)} s\n`
+  )
 }
 process.stdout.write(`${table(rows)}\n`)
 writeFileSync('bench/results.json', `${JSON.stringify(rows, null, 2)}\n`)
 const missed = rows.filter(r => r.met === false).length
-process.stdout.write(`\n${rows.length} rows, ${missed} target(s) missed; written to bench/results.json\n`)
+process.stdout.write(
+  `\n${rows.length} rows, ${missed} target(s) missed; written to bench/results.json\n`
+)
 // Suites may leave servers with keep-alive sockets: the figures are written, so end here.
 process.exit(0)

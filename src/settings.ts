@@ -307,11 +307,18 @@ export function readSettings(read: InputReader, env: NodeJS.ProcessEnv = process
       expected: 'the canary host name (required by the ingress-host strategy)'
     })
   }
-  if (app && version && migrateCommand && `${app}-migrate-${version}-10`.length > 63) {
+  // The migration Job is named after the version: it must make a valid Job name, retries included.
+  const jobName = `${app}-migrate-${version?.toLowerCase()}-10`
+  if (
+    app &&
+    version &&
+    migrateCommand &&
+    (jobName.length > 63 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(jobName))
+  ) {
     problems.push({
       input: 'version',
       given: describeGiven('version', version),
-      expected: `short enough that Job ${app}-migrate-<version>-<n> fits in 63 characters`
+      expected: `a version that makes Job ${app}-migrate-<version>-<n> a valid name (letters, digits, '-' and '.', 63 characters at most)`
     })
   }
   if (problems.length > 0) throw new SettingsError(problems)

@@ -11,7 +11,7 @@ import { isLoopbackRegistry, parseImageRef } from '../image/image-ref.js'
 import { resolveDigest } from '../image/registry.js'
 import { apply, read } from '../k8s/apply.js'
 import type { Cluster } from '../k8s/client.js'
-import { migrationJobName } from '../k8s/labels.js'
+import { ANNOTATION_VERSION, LABEL_APP, migrationJobName } from '../k8s/labels.js'
 import { migrationJobFromStable, type Release } from '../k8s/render.js'
 import { jobStatus, waitForJob, waitForRollout, WaitError } from '../k8s/wait.js'
 import type { Logger } from '../logger.js'
@@ -271,6 +271,13 @@ async function migrateOnce(
   logger: Logger,
   signal: AbortSignal
 ): Promise<string> {
+  // A finished Job of this version, under any attempt's name, or a stable that already runs the
+  // version, proves the migration ran: its Job may have been collected since (ttlSecondsAfterFinished).
+  const done = await completedMigration(cluster, stable, release)
+  if (done) {
+    logger.info(`${done}: the migration is not run again`)
+    return `${done} (skipped)`
+  }
   for (let attempt = 1; attempt <= MAX_MIGRATION_ATTEMPTS; attempt++) {
     const name = migrationJobName(release.app, release.version, attempt)
     const existing = await read<V1Job>(cluster, { kind: 'Job', name })
@@ -299,6 +306,22 @@ async function migrateOnce(
   throw new Error(
     `migration for ${release.version} failed ${MAX_MIGRATION_ATTEMPTS} times (Jobs ${migrationJobName(release.app, release.version)}...): fix it, or deploy a new version`
   )
+}
+
+async function completedMigration(
+  cluster: Cluster,
+  stable: V1Deployment,
+  release: Release
+): Promise<string | undefined> {
+  if (stable.metadata?.annotations?.[ANNOTATION_VERSION] === release.version) {
+    return `stable ${stable.metadata?.name} already runs ${release.version}`
+  }
+  const jobs = await cluster.batch.listNamespacedJob({
+    namespace: cluster.namespace,
+    labelSelector: `${LABEL_APP}=${release.app},${ANNOTATION_VERSION}=${release.version}`
+  })
+  const complete = jobs.items.find(job => jobStatus(job).done)
+  return complete ? `already done by Job ${complete.metadata?.name}` : undefined
 }
 
 function codeBlock(text: string): string {

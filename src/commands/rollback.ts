@@ -16,13 +16,13 @@ export const rollback: CommandHandler = async (settings, context) => {
   const report = newReport('rollback', `Roll back the ${settings.app} canary`)
   report.facts.push(['app', settings.app], ['namespace', settings.cluster.namespace])
   let session: Session | undefined
+  const tracked = await trackDeployment(
+    settings,
+    context,
+    `${settings.github.environment}-canary`,
+    'rollback'
+  )
   try {
-    const tracked = await trackDeployment(
-      settings,
-      context,
-      `${settings.github.environment}-canary`,
-      'rollback'
-    )
     session = await openSession(settings, context, report)
     await session.lock()
     const live = session.cluster
@@ -50,6 +50,7 @@ export const rollback: CommandHandler = async (settings, context) => {
   } catch (error) {
     report.status = 'failure'
     report.reason = errorMessage(error).split('\n')[0]
+    await tracked.finish('failure', { description: report.reason.slice(0, 140) })
     return { report, outputs: {} }
   } finally {
     await session?.close()
