@@ -93,6 +93,21 @@ describe('deploy', () => {
     expect(shop.cluster.writes().filter(w => w.resource === 'jobs')).toEqual([])
   })
 
+  it('skips the migration when its Job was collected but a finished retry of the version remains', async () => {
+    shop.cluster.kubelet.behave({ pod: /migrate-v2-/ }, { kind: 'fail', logs: ['boom'] })
+    await shop.run('deploy', { 'migrate-command': MIGRATE })
+    shop.cluster.kubelet.behave({ pod: /migrate-v2-2-/ }, { kind: 'succeed' })
+    await shop.run('deploy', { 'migrate-command': MIGRATE })
+    shop.cluster.remove('Job', NAMESPACE, 'shop-migrate-v2')
+    shop.cluster.resetRequests()
+    const result = await shop.run('deploy', { 'migrate-command': MIGRATE })
+    expect(result.report.facts).toContainEqual([
+      'migration',
+      'already done by Job shop-migrate-v2-2 (skipped)'
+    ])
+    expect(shop.cluster.writes().filter(w => w.resource === 'jobs')).toEqual([])
+  })
+
   it('retries a failed migration as a new Job, never patching the old one', async () => {
     shop.cluster.kubelet.behave({ pod: /migrate-v2-/ }, { kind: 'fail', logs: ['boom'] })
     await shop.run('deploy', { 'migrate-command': MIGRATE })
