@@ -244,7 +244,8 @@ async function produceImage(settings: Settings, context: CommandContext): Promis
       revision: settings.source.sha,
       source: gh.repository ? `${gh.serverUrl}/${gh.repository}` : '',
       logger: context.logger,
-      tlsVerify: isLoopbackRegistry(registry) ? false : undefined
+      tlsVerify: isLoopbackRegistry(registry) ? false : undefined,
+      signal: context.signal
     })
   } finally {
     // The registry login is not left on disk.

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile, access } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemoryLogger, type Logger } from '../logger.js'
-import { execRunner, tail, type CommandRunner } from './command.js'
+import { cancelledOr, execRunner, tail, type CommandRunner } from './command.js'
 import { redact } from './docker.js'
 import { imageLabels, keyValueFlags } from './image-labels.js'
 import { isLoopbackRegistry, parseImageRef, repositoryOf } from './image-ref.js'
@@ -129,9 +129,21 @@ export class BuildahBuilder implements ImageBuilder {
   }
 
   async build(req: BuildRequest): Promise<BuildResult> {
+    try {
+      return await this.budAndPush(req)
+    } catch (error) {
+      throw cancelledOr(error, req.image, req.signal)
+    }
+  }
+
+  private async budAndPush(req: BuildRequest): Promise<BuildResult> {
     const env = await this.buildahEnv()
     const registry = parseImageRef(req.image).registry
-    const built = await this.runner('buildah', buildahBudArgs(req), { env, logger: req.logger })
+    const built = await this.runner('buildah', buildahBudArgs(req), {
+      env,
+      logger: req.logger,
+      signal: req.signal
+    })
     if (built.exitCode !== 0) {
       throw new Error(`buildah bud of ${req.image} failed:\n${tail(built.stderr || built.stdout)}`)
     }
@@ -140,7 +152,8 @@ export class BuildahBuilder implements ImageBuilder {
     try {
       const pushed = await this.runner('buildah', buildahPushArgs(req, digestFile), {
         env,
-        logger: req.logger
+        logger: req.logger,
+        signal: req.signal
       })
       if (pushed.exitCode !== 0) {
         throw new Error(

@@ -7,7 +7,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemoryLogger, type Logger } from '../logger.js'
-import { execRunner, tail, type CommandRunner } from './command.js'
+import { cancelledOr, execRunner, tail, type CommandRunner } from './command.js'
+import { PrivateDockerConfig } from './docker-config.js'
 import { dockerLogin } from './docker.js'
 import { imageLabels, keyValueFlags } from './image-labels.js'
 import { repositoryOf } from './image-ref.js'
@@ -84,26 +85,45 @@ export function digestFromMetadata(json: string): string | undefined {
 
 export class BuildxBuilder implements ImageBuilder {
   readonly name = 'buildx' as const
+  private readonly config: PrivateDockerConfig
 
   constructor(
     private readonly env: Env,
     private readonly logger: Logger = new MemoryLogger(),
     private readonly runner: CommandRunner = execRunner
-  ) {}
+  ) {
+    this.config = new PrivateDockerConfig(env)
+  }
 
-  login(registry: string, username: string, password: string): Promise<void> {
-    return dockerLogin(this.runner, this.env, this.logger, registry, username, password)
+  async login(registry: string, username: string, password: string): Promise<void> {
+    const env = await this.config.loginEnv(registry)
+    return dockerLogin(this.runner, env, this.logger, registry, username, password)
+  }
+
+  /** Removes the private DOCKER_CONFIG a login made, with the credentials in it. */
+  dispose(): Promise<void> {
+    return this.config.dispose()
   }
 
   async build(req: BuildRequest): Promise<BuildResult> {
+    try {
+      return await this.buildAndPush(req)
+    } catch (error) {
+      throw cancelledOr(error, req.image, req.signal)
+    }
+  }
+
+  private async buildAndPush(req: BuildRequest): Promise<BuildResult> {
     if (this.env.ACTIONS_RUNTIME_TOKEN) req.logger.mask(this.env.ACTIONS_RUNTIME_TOKEN)
+    const env = await this.config.commandEnv()
     const dir = await mkdtemp(join(tmpdir(), 'canary-buildx-'))
     const metadataFile = join(dir, 'metadata.json')
     const warnings: string[] = []
     try {
       let result = await this.runner('docker', buildxArgs(req, this.env, { metadataFile }), {
-        env: this.env,
-        logger: req.logger
+        env,
+        logger: req.logger,
+        signal: req.signal
       })
       const output = () => `${result.stdout}\n${result.stderr}`
       if (isCacheBackendError(output())) {
@@ -118,7 +138,7 @@ export class BuildxBuilder implements ImageBuilder {
           result = await this.runner(
             'docker',
             buildxArgs(req, this.env, { metadataFile, exportCache: false }),
-            { env: this.env, logger: req.logger }
+            { env, logger: req.logger, signal: req.signal }
           )
         }
       }

@@ -3,7 +3,8 @@
  * The digest comes from the push output (`<tag>: digest: sha256:... size: N`).
  */
 import { MemoryLogger, type Logger } from '../logger.js'
-import { execRunner, tail, type CommandRunner } from './command.js'
+import { cancelledOr, execRunner, tail, type CommandRunner } from './command.js'
+import { PrivateDockerConfig } from './docker-config.js'
 import { imageLabels, keyValueFlags } from './image-labels.js'
 import { parseImageRef, repositoryOf } from './image-ref.js'
 import type { BuildRequest, BuildResult, Env, ImageBuilder } from './types.js'
@@ -61,29 +62,49 @@ export async function dockerLogin(
 
 export class DockerBuilder implements ImageBuilder {
   readonly name = 'docker' as const
+  private readonly config: PrivateDockerConfig
 
   constructor(
-    private readonly env: Env,
+    env: Env,
     private readonly logger: Logger = new MemoryLogger(),
     private readonly runner: CommandRunner = execRunner
-  ) {}
+  ) {
+    this.config = new PrivateDockerConfig(env)
+  }
 
-  login(registry: string, username: string, password: string): Promise<void> {
-    return dockerLogin(this.runner, this.env, this.logger, registry, username, password)
+  async login(registry: string, username: string, password: string): Promise<void> {
+    const env = await this.config.loginEnv(registry)
+    return dockerLogin(this.runner, env, this.logger, registry, username, password)
+  }
+
+  /** Removes the private DOCKER_CONFIG a login made, with the credentials in it. */
+  dispose(): Promise<void> {
+    return this.config.dispose()
   }
 
   async build(req: BuildRequest): Promise<BuildResult> {
+    try {
+      return await this.buildAndPush(req)
+    } catch (error) {
+      throw cancelledOr(error, req.image, req.signal)
+    }
+  }
+
+  private async buildAndPush(req: BuildRequest): Promise<BuildResult> {
     const registry = parseImageRef(req.image).registry
+    const env = await this.config.commandEnv()
     const built = await this.runner('docker', dockerBuildArgs(req), {
-      env: this.env,
-      logger: req.logger
+      env,
+      logger: req.logger,
+      signal: req.signal
     })
     if (built.exitCode !== 0) {
       throw new Error(`docker build of ${req.image} failed:\n${tail(built.stderr || built.stdout)}`)
     }
     const pushed = await this.runner('docker', dockerPushArgs(req.image), {
-      env: this.env,
-      logger: req.logger
+      env,
+      logger: req.logger,
+      signal: req.signal
     })
     if (pushed.exitCode !== 0) {
       throw new Error(

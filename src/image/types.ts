@@ -19,6 +19,8 @@ export interface BuildRequest {
   logger: Logger
   /** false only makes sense for plain-http registries on 127.0.0.1/localhost (tests, local CI). */
   tlsVerify?: boolean
+  /** Aborting stops the running tool; build() then rejects with "build cancelled: <image>". */
+  signal?: AbortSignal
 }
 
 export interface BuildResult {

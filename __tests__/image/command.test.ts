@@ -1,0 +1,151 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CommandCancelledError, execRunner } from '../../src/image/command.js'
+import { MemoryLogger } from '../../src/logger.js'
+
+const node = process.execPath
+
+/** Alive means it exists and is not a zombie waiting to be reaped (PID 1 in a container may not). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
+  } catch {
+    return false
+  }
+}
+
+async function ended(pid: number): Promise<void> {
+  while (isRunning(pid)) await new Promise(resolve => setTimeout(resolve, 50))
+}
+
+/** Resolves with the first line the logger receives that matches. */
+function lineFrom(logger: MemoryLogger, pattern: RegExp): Promise<string> {
+  return new Promise(resolve => {
+    const info = logger.info.bind(logger)
+    logger.info = (message: string) => {
+      info(message)
+      if (pattern.test(message)) resolve(message)
+    }
+  })
+}
+
+describe('execRunner', () => {
+  it('passes each argument as is, with no shell to expand it', async () => {
+    const args = ['$(echo hi)', 'a b', '*', '; echo x']
+    const result = await execRunner(node, [
+      '-e',
+      'console.log(JSON.stringify(process.argv.slice(1)))',
+      ...args
+    ])
+    expect(JSON.parse(result.stdout)).toEqual(args)
+  })
+
+  it('writes the input to the tool on stdin', async () => {
+    const result = await execRunner(node, ['-e', 'process.stdin.pipe(process.stdout)'], {
+      input: 'pw-123'
+    })
+    expect(result.stdout).toBe('pw-123')
+  })
+
+  it('adds the given environment to the process environment', async () => {
+    const result = await execRunner(
+      node,
+      ['-e', 'process.stdout.write(process.env.CANARY_T + ":" + !!process.env.PATH)'],
+      {
+        env: { CANARY_T: 'given' }
+      }
+    )
+    expect(result.stdout).toBe('given:true')
+  })
+
+  it('reports the exit code and stderr of a failing tool', async () => {
+    const result = await execRunner(node, ['-e', 'console.error("broken"); process.exit(3)'])
+    expect(result).toMatchObject({ exitCode: 3, stderr: 'broken\n' })
+  })
+
+  it('hands every output line, stdout and stderr, to the logger', async () => {
+    const logger = new MemoryLogger()
+    await execRunner(
+      node,
+      ['-e', 'console.log("one\\ntwo"); console.error("three"); process.stdout.write("four")'],
+      { logger }
+    )
+    expect([...logger.lines].sort()).toEqual(['four', 'one', 'three', 'two'])
+  })
+
+  it('answers exit code 127 for a tool that is not installed', async () => {
+    const result = await execRunner('canary-no-such-tool', ['--version'])
+    expect(result.exitCode).toBe(127)
+  })
+
+  it('stops a running tool when the signal aborts, and rejects as cancelled', async () => {
+    const logger = new MemoryLogger()
+    const controller = new AbortController()
+    const started = lineFrom(logger, /^pid /)
+    const run = execRunner(
+      node,
+      ['-e', 'console.log("pid " + process.pid); setTimeout(() => {}, 30000)'],
+      {
+        logger,
+        signal: controller.signal
+      }
+    )
+    const pid = Number((await started).slice(4))
+    controller.abort()
+    await expect(run).rejects.toThrow(CommandCancelledError)
+    await expect(run).rejects.toThrow('cancelled')
+    expect(isRunning(pid)).toBe(false)
+  })
+
+  it('kills a tool that ignores SIGTERM', async () => {
+    const logger = new MemoryLogger()
+    const controller = new AbortController()
+    const started = lineFrom(logger, /^pid /)
+    const script =
+      'process.on("SIGTERM", () => {}); console.log("pid " + process.pid); setInterval(() => {}, 1000)'
+    const run = execRunner(node, ['-e', script], { logger, signal: controller.signal })
+    const pid = Number((await started).slice(4))
+    controller.abort()
+    await expect(run).rejects.toThrow(CommandCancelledError)
+    expect(isRunning(pid)).toBe(false)
+  })
+
+  it('also stops what the tool started', async () => {
+    const logger = new MemoryLogger()
+    const controller = new AbortController()
+    const started = lineFrom(logger, /^child /)
+    const script = [
+      'const { spawn } = require("node:child_process")',
+      `const c = spawn(${JSON.stringify(node)}, ["-e", "setTimeout(() => {}, 30000)"], { stdio: "ignore" })`,
+      'console.log("child " + c.pid)',
+      'setTimeout(() => {}, 30000)'
+    ].join(';')
+    const run = execRunner(node, ['-e', script], { logger, signal: controller.signal })
+    const grandchild = Number((await started).slice(6))
+    controller.abort()
+    await expect(run).rejects.toThrow(CommandCancelledError)
+    await ended(grandchild)
+    expect(isRunning(grandchild)).toBe(false)
+  })
+
+  it('does not start a tool when the signal has already aborted', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'canary-runner-'))
+    const marker = join(dir, 'ran')
+    try {
+      const run = execRunner(
+        node,
+        ['-e', `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "")`],
+        {
+          signal: AbortSignal.abort()
+        }
+      )
+      await expect(run).rejects.toThrow(CommandCancelledError)
+      expect(existsSync(marker)).toBe(false)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})

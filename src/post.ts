@@ -1,3 +1,0 @@
-import { runPost } from './post-cleanup.js'
-
-await runPost()
