@@ -2,7 +2,10 @@
  * What the ingress and rainbow strategies need beside the shop of fixture.ts: the web Service and
  * the Ingress in front of it, as a real cluster would have them before the first canary.
  */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { V1Deployment, V1Endpoints, V1Ingress, V1Service } from '@kubernetes/client-node'
+import type { RequestRecord } from '../harness/cluster.js'
 import { NAMESPACE, type Shop } from './fixture.js'
 
 export const STABLE_HOST = 'shop.example.com'
@@ -79,3 +82,42 @@ export function writesTo(shop: Shop, resource: string, name?: string): string[] 
 
 /** promote from a shell: the cluster credentials are the approval. */
 export const PROMOTE = { approve: 'true', version: 'v2' }
+
+export interface Write {
+  verb: string
+  resource: string
+  name: string
+}
+
+/**
+ * Once `after` has been written, the next write `target` answers 500: an API server failing part
+ * way through a command's writes.
+ */
+export function failWriteAfter(shop: Shop, after: Write, target: Write): void {
+  const matches = (record: RequestRecord, write: Write) =>
+    record.verb === write.verb && record.resource === write.resource && record.name === write.name
+  let armed = false
+  const stop = shop.cluster.onRequest(record => {
+    if (armed && matches(record, target)) {
+      shop.cluster.faults.errorNext(1, 500)
+      stop()
+    }
+    if (matches(record, after)) armed = true
+  })
+}
+
+/** A registry on 127.0.0.1 that knows one tag: `<host>/<repository>:<tag>` is `digest`. */
+export async function serveImageTag(
+  repository: string,
+  tag: string,
+  digest: string
+): Promise<{ host: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const known = req.url === `/v2/${repository}/manifests/${tag}`
+    res.writeHead(known ? 200 : 404, known ? { 'docker-content-digest': digest } : {})
+    res.end()
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`
+  return { host, close: () => new Promise(resolve => server.close(() => resolve())) }
+}

@@ -1,5 +1,12 @@
-import { NEW_DIGEST, NEW_IMAGE, STABLE_IMAGE, startShop, type Shop } from './fixture.js'
-import { get, PROMOTE, putWebService, writesTo } from './strategies-fixture.js'
+import { NAMESPACE, NEW_DIGEST, NEW_IMAGE, STABLE_IMAGE, startShop, type Shop } from './fixture.js'
+import {
+  failWriteAfter,
+  get,
+  PROMOTE,
+  putWebService,
+  serveImageTag,
+  writesTo
+} from './strategies-fixture.js'
 
 const STRATEGY = { strategy: 'rainbow' }
 const FIRST = { GITHUB_SHA: 'abcdef1234567890', GITHUB_REPOSITORY: 'acme/shop' }
@@ -13,8 +20,8 @@ let before: string
 
 beforeEach(async () => {
   shop = await startShop()
-  // As DESIGN.md has it: the Service selects on `app` alone.
-  putWebService(shop, { app: 'shop-web' })
+  // Narrowed to the stable track, as rainbow needs it (see the README's rainbow section).
+  putWebService(shop, { app: 'shop-web', [TRACK]: 'stable' })
   await shop.cluster.settle()
   before = shop.stableSpecs()
 })
@@ -50,9 +57,11 @@ describe('rainbow: deploy', () => {
     expect(annotations('shop-web-abcdef')['canary-deploy.dev/source']).toContain('acme/shop@abcdef')
   })
 
-  it('keeps the release out of traffic until promotion: the Service is narrowed to track=stable', async () => {
-    await deploy()
+  it('keeps the release out of traffic until promotion without writing the Service', async () => {
+    shop.cluster.resetRequests()
+    expect((await deploy()).report.status).toBe('success')
     await shop.cluster.settle()
+    expect(writesTo(shop, 'services')).toEqual([])
     expect(selector()).toEqual({ app: 'shop-web', [TRACK]: 'stable' })
     const pods = get.endpointPods(shop, 'shop-web')
     expect(pods).toHaveLength(2)
@@ -70,6 +79,69 @@ describe('rainbow: deploy', () => {
     expect(get.deployment(shop, 'shop-web-abcdef')).toBeUndefined()
     expect(get.deployment(shop, 'shop-worker-abcdef')).toBeUndefined()
     expect(shop.stableSpecs()).toBe(before)
+  })
+})
+
+describe('rainbow: deploy refuses what would reach live traffic before promotion', () => {
+  it('refuses a Service that selects on app alone, naming it and the selector key to add', async () => {
+    putWebService(shop, { app: 'shop-web' })
+    shop.cluster.resetRequests()
+    const result = await deploy()
+    expect(result.report.status).toBe('failure')
+    expect(result.report.reason).toContain('Service shop-web')
+    expect(result.report.reason).toContain('canary-deploy.dev/track: stable')
+    expect(shop.cluster.writes().filter(w => w.resource !== 'leases')).toEqual([])
+    expect(selector()).toEqual({ app: 'shop-web' })
+  })
+
+  describe('the commit of a release that went live', () => {
+    beforeEach(async () => {
+      expect((await deploy()).report.status).toBe('success')
+      expect((await promote()).report.status).toBe('success')
+    })
+    const live = () => get.deployment(shop, 'shop-web-abcdef')
+
+    it('is refused as another version, naming the release, which stays as it was', async () => {
+      const was = JSON.stringify(live())
+      const result = await deploy(FIRST, { version: 'v3', image: V3_IMAGE })
+      expect(result.report.status).toBe('failure')
+      expect(result.report.reason).toContain('shop-web-abcdef')
+      expect(result.report.reason).toContain('v3')
+      expect(JSON.stringify(live())).toBe(was)
+    })
+
+    it('is refused with another image digest given, before anything is written', async () => {
+      shop.cluster.resetRequests()
+      const result = await deploy(FIRST, { image: V3_IMAGE })
+      expect(result.report.status).toBe('failure')
+      expect(result.report.reason).toContain('shop-web-abcdef')
+      expect(result.report.reason).toContain(V3_DIGEST)
+      expect(writesTo(shop, 'deployments')).toEqual([])
+      expect(live()?.spec?.template.spec?.containers[0].image).toBe(NEW_IMAGE)
+    })
+
+    it('is refused when the image resolves to another digest only after the build', async () => {
+      const registry = await serveImageTag('shop', 'v2', V3_DIGEST)
+      try {
+        const result = await deploy(FIRST, { image: `${registry.host}/shop:v2` })
+        expect(result.report.status).toBe('failure')
+        expect(result.report.reason).toContain('shop-web-abcdef')
+        expect(result.report.reason).toContain(V3_DIGEST)
+        expect(live()?.spec?.template.spec?.containers[0].image).toBe(NEW_IMAGE)
+      } finally {
+        await registry.close()
+      }
+    })
+
+    it('is deployed again as the identical release without changing it', async () => {
+      const was = live()
+      const result = await deploy()
+      expect(result.report.reason).toBeUndefined()
+      expect(live()?.spec).toEqual(was?.spec)
+      expect(live()?.metadata?.labels).toEqual(was?.metadata?.labels)
+      // Still live, so it is not promoted a second time.
+      expect((await promote()).report.status).toBe('refused')
+    })
   })
 })
 
@@ -122,6 +194,48 @@ describe('rainbow: promote', () => {
   })
 })
 
+describe('rainbow: a promotion that fails part way', () => {
+  // The web Service has moved; the worker's release is the write that fails.
+  const SERVICE_SWITCH = { verb: 'patch', resource: 'services', name: 'shop-web' }
+  const RELEASE_PATCH = { verb: 'patch', resource: 'deployments' }
+  const metadataOf = (name: string) => {
+    const found = get.deployment(shop, name)
+    // The phase is promote's own record of how far it got, not part of the release.
+    const { 'canary-deploy.dev/phase': _phase, ...annotations } = found?.metadata?.annotations ?? {}
+    return { labels: found?.metadata?.labels, annotations }
+  }
+  const serviceMetadata = () => {
+    const service = get.service(shop, 'shop-web')
+    return { annotations: service?.metadata?.annotations ?? {}, selector: service?.spec?.selector }
+  }
+
+  it('puts back the labels and annotations it wrote, so the release can be promoted again', async () => {
+    expect((await deploy()).report.status).toBe('success')
+    const web = metadataOf('shop-web-abcdef')
+    const service = serviceMetadata()
+    failWriteAfter(shop, SERVICE_SWITCH, { ...RELEASE_PATCH, name: 'shop-worker-abcdef' })
+    const failed = await promote()
+    expect(failed.report.status).toBe('failure')
+    expect(metadataOf('shop-web-abcdef')).toEqual(web)
+    expect(serviceMetadata()).toEqual(service)
+    expect((await promote()).report.status).toBe('success')
+  })
+
+  it('puts back replaced-at on the release that stays live', async () => {
+    expect((await deploy()).report.status).toBe('success')
+    expect((await promote()).report.status).toBe('success')
+    expect((await deploy(SECOND, { version: 'v3', image: V3_IMAGE })).report.status).toBe('success')
+    const first = metadataOf('shop-web-abcdef')
+    const second = metadataOf('shop-web-123456')
+    failWriteAfter(shop, SERVICE_SWITCH, { ...RELEASE_PATCH, name: 'shop-worker-123456' })
+    const failed = await promote({ version: 'v3', digest: V3_DIGEST })
+    expect(failed.report.status).toBe('failure')
+    expect(metadataOf('shop-web-abcdef')).toEqual(first)
+    expect(metadataOf('shop-web-123456')).toEqual(second)
+    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'abcdef' })
+  })
+})
+
 describe('rainbow: rollback', () => {
   beforeEach(async () => {
     expect((await deploy()).report.status).toBe('success')
@@ -155,6 +269,15 @@ describe('rainbow: rollback', () => {
     expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'abcdef' })
     expect(annotations('shop-web-abcdef')['canary-deploy.dev/replaced-at']).toBeUndefined()
     expect(annotations('shop-web-123456')['canary-deploy.dev/replaced-at']).toBeDefined()
+  })
+
+  it('says which stable Deployment is missing when it is gone', async () => {
+    await promote()
+    shop.cluster.remove('Deployment', NAMESPACE, 'shop-web')
+    const result = await shop.run('rollback', STRATEGY)
+    expect(result.report.status).toBe('failure')
+    expect(result.report.reason).toContain('Deployment shop-web not found in namespace shop')
+    expect(get.deployment(shop, 'shop-web-abcdef')).toBeDefined()
   })
 
   it('a second rollback has nothing to do', async () => {

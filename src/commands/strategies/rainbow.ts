@@ -5,14 +5,18 @@
  * hold until cleanup deletes them (keep-releases, drain-min-age). Rollback moves the selector back.
  *
  * Release pods carry the stable pod labels less canary-deploy.dev/track, plus the release label:
- * a Service selecting track=stable or another release never reaches them before promotion.
+ * a Service selecting track=stable or another release never reaches them before promotion. deploy
+ * never writes the stable Service; one that selects neither is refused, naming what to add.
  */
 import type { V1Deployment, V1Service } from '@kubernetes/client-node'
-import { remove } from '../../k8s/apply.js'
+import { parseImageRef } from '../../image/image-ref.js'
+import { read, remove } from '../../k8s/apply.js'
 import type { Cluster } from '../../k8s/client.js'
+import { selectorString } from '../../k8s/diagnose.js'
 import { KubeError } from '../../k8s/errors.js'
 import {
   ANNOTATION_APPROVER,
+  ANNOTATION_DIGEST,
   ANNOTATION_PREVIOUS_SELECTOR,
   ANNOTATION_RELEASED_AT,
   ANNOTATION_REPLACED_AT,
@@ -56,11 +60,7 @@ function withoutTrack(labels: Selector | undefined): Selector {
   return out
 }
 
-function selectorString(selector: Selector): string {
-  return Object.entries(selector)
-    .map(([key, value]) => `${key}=${value}`)
-    .join(',')
-}
+const labelsString = (selector: Selector) => selectorString({ matchLabels: selector })
 
 const now = () => new Date().toISOString()
 
@@ -195,11 +195,74 @@ async function findRelease(run: StrategyRun, stable: string): Promise<V1Deployme
 }
 
 async function readStable(run: StrategyRun, name: string): Promise<V1Deployment> {
-  const stable = await run.cluster.apps.readNamespacedDeployment({
-    name,
-    namespace: run.cluster.namespace
-  })
+  const stable = await read<V1Deployment>(run.cluster, { kind: 'Deployment', name })
+  if (!stable) throw new Error(`Deployment ${name} not found in namespace ${run.cluster.namespace}`)
   return stable
+}
+
+/**
+ * Refuses a Service that would route to release pods before promotion: it selects neither
+ * track=stable (which release pods drop) nor a release. Written by a person, not by deploy.
+ */
+function refuseOpenService(stable: V1Deployment, service: V1Service | undefined): void {
+  const selector = service?.spec?.selector ?? {}
+  if (!service || LABEL_TRACK in selector || LABEL_RELEASE in selector) return
+  const stableName = stable.metadata?.name
+  const podsCarryTrack = stable.spec?.template.metadata?.labels?.[LABEL_TRACK] === 'stable'
+  const fix = podsCarryTrack
+    ? `add \`${LABEL_TRACK}: stable\` to its selector (the pods of ${stableName} carry that label, so it still selects the same pods)`
+    : `add the label \`${LABEL_TRACK}: stable\` to the pod template of Deployment ${stableName}, then \`${LABEL_TRACK}: stable\` to the Service's selector`
+  throw new Error(
+    `Service ${service.metadata?.name} selects ${labelsString(selector)}, so the pods of a rainbow release would join it before promotion: ${fix}, then deploy again`
+  )
+}
+
+/** A release that went live: the Service selects it, or a promotion recorded released-at. */
+function wentLive(release: V1Deployment, service: V1Service | undefined): boolean {
+  const selected = service?.spec?.selector?.[LABEL_RELEASE]
+  return (
+    annotation(release, ANNOTATION_RELEASED_AT) !== undefined ||
+    (selected !== undefined && selected === idOf(release))
+  )
+}
+
+/**
+ * This run's releases whose names (from the commit) are already taken by a release that went
+ * live, per Settings of a deploy run: render holds the built image to their recorded digest.
+ */
+const liveTargets = new WeakMap<Settings, Map<string, V1Deployment>>()
+
+function refuseDifferentDigest(live: V1Deployment, digest: string): void {
+  const recorded = annotation(live, ANNOTATION_DIGEST)
+  if (recorded === digest) return
+  throw new Error(
+    `${live.metadata?.name} went live with image ${recorded ?? '(no recorded digest)'}; this run's ${digest} would replace it in place under the same name (it comes from the commit): deploy it from a new commit`
+  )
+}
+
+/**
+ * Refuses to re-apply a release that went live with another version, or another image digest
+ * where the image is already pinned; the same release again is left to apply unchanged.
+ */
+async function refuseReplacingLive(
+  run: StrategyRun,
+  stable: V1Deployment,
+  service: V1Service | undefined
+): Promise<V1Deployment | undefined> {
+  const { settings } = run
+  const name = releaseNameOf(stable.metadata?.name ?? '', settings)
+  const existing = await read<V1Deployment>(run.cluster, { kind: 'Deployment', name })
+  if (!existing || !wentLive(existing, service)) return undefined
+  const version =
+    existing.metadata?.labels?.[ANNOTATION_VERSION] ?? annotation(existing, ANNOTATION_VERSION)
+  if (version !== settings.version) {
+    throw new Error(
+      `${name} went live as version ${version ?? '(none)'}; deploying this commit as ${settings.version} would replace it in place under the same name (it comes from the commit): deploy ${settings.version} from a new commit`
+    )
+  }
+  const pinned = settings.image.build ? undefined : parseImageRef(settings.image.name).digest
+  if (pinned) refuseDifferentDigest(existing, pinned)
+  return existing
 }
 
 /** Deletes the release of this version when it never went live; says whether it did. */
@@ -212,30 +275,61 @@ async function deleteIfNeverLive(run: StrategyRun, stable: string): Promise<stri
   return name
 }
 
+/** A merge patch that puts back what an earlier one changed. */
+interface Inverse {
+  kind: 'deployments' | 'services'
+  name: string
+  patch: unknown
+  says: string
+}
+
+type MetadataPatch = { labels?: Record<string, unknown>; annotations?: Record<string, unknown> }
+
+/** The inverse of merge-patching `patch` into `deployment`'s metadata as it was read. */
+function restoring(deployment: V1Deployment, patch: MetadataPatch): Inverse {
+  const was = (keys: Record<string, unknown> | undefined, current?: Record<string, string>) =>
+    keys && Object.fromEntries(Object.keys(keys).map(key => [key, current?.[key] ?? null]))
+  const name = deployment.metadata?.name ?? ''
+  return {
+    kind: 'deployments',
+    name,
+    patch: {
+      metadata: {
+        ...(patch.labels ? { labels: was(patch.labels, deployment.metadata?.labels) } : {}),
+        ...(patch.annotations
+          ? { annotations: was(patch.annotations, deployment.metadata?.annotations) }
+          : {})
+      }
+    },
+    says: `${name}: labels and annotations put back`
+  }
+}
+
+/** Applies the inverses newest first; every one is tried, the first failure is thrown after. */
+async function putBack(run: StrategyRun, undo: Inverse[]): Promise<void> {
+  let failure: unknown
+  for (const inverse of [...undo].reverse()) {
+    try {
+      await mergePatch(run.cluster, inverse.kind, inverse.name, inverse.patch)
+      run.logger.info(inverse.says)
+    } catch (error) {
+      failure ??= error
+    }
+  }
+  if (failure !== undefined) throw failure
+}
+
 export const rainbow: ReleaseStrategy = {
-  /**
-   * A Service that selects on `app` alone would send traffic to a release as soon as its pods are
-   * ready. It is narrowed to track=stable first: the same pods (every stable pod carries it), and
-   * release pods (which do not) wait for promotion.
-   */
+  /** Read-only: what would reach live traffic before promotion is refused here. */
   async prepare(run, stables) {
+    const live = new Map<string, V1Deployment>()
     for (const stable of stables) {
       const service = await findStableService(run.cluster, stable)
-      const selector = service?.spec?.selector ?? {}
-      if (!service || LABEL_TRACK in selector || LABEL_RELEASE in selector) continue
-      const track = stable.spec?.template.metadata?.labels?.[LABEL_TRACK]
-      if (track !== 'stable') {
-        throw new Error(
-          `Service ${service.metadata?.name} selects ${selectorString(selector)}, which would send traffic to a rainbow release before promotion, and the pods of ${stable.metadata?.name} carry no ${LABEL_TRACK}: stable label to narrow it by`
-        )
-      }
-      await mergePatch(run.cluster, 'services', service.metadata?.name ?? '', {
-        spec: { selector: { [LABEL_TRACK]: 'stable' } }
-      })
-      run.logger.info(
-        `Service ${service.metadata?.name}: now selects ${LABEL_TRACK}=stable too (the same pods), so releases wait for promotion`
-      )
+      refuseOpenService(stable, service)
+      const taken = await refuseReplacingLive(run, stable, service)
+      if (taken) live.set(taken.metadata?.name ?? '', taken)
     }
+    liveTargets.set(run.settings, live)
   },
 
   releaseName: (stable, settings) => releaseNameOf(stable.metadata?.name ?? '', settings),
@@ -247,6 +341,10 @@ export const rainbow: ReleaseStrategy = {
     const rendered = canaryFromStable(stable, release, {
       replicas: stable.spec?.replicas ?? 1
     })
+    const name = releaseNameOf(stableName, settings)
+    const live = liveTargets.get(settings)?.get(name)
+    // Known only now (after the build): a release that went live is not replaced in place.
+    if (live) refuseDifferentDigest(live, release.digest)
     const template = rendered.spec!.template
     template.metadata = {
       ...template.metadata,
@@ -257,10 +355,11 @@ export const rainbow: ReleaseStrategy = {
     }
     rendered.metadata = {
       ...rendered.metadata,
-      name: releaseNameOf(stableName, settings),
+      name,
       labels: {
         ...rendered.metadata?.labels,
-        [LABEL_TRACK]: 'canary',
+        // The same release again: its track stays as promotion left it, so nothing changes.
+        [LABEL_TRACK]: live?.metadata?.labels?.[LABEL_TRACK] ?? 'canary',
         [LABEL_RELEASE]: id,
         [LABEL_RELEASE_OF]: stableName
       }
@@ -268,12 +367,12 @@ export const rainbow: ReleaseStrategy = {
     return rendered
   },
 
-  podSelector: release => selectorString(release.spec?.selector.matchLabels ?? {}),
+  podSelector: release => selectorString(release.spec?.selector),
 
   async expose(run, stables) {
     const service = await findStableService(run.cluster, stables[0])
     return service
-      ? `waits for promotion: Service ${service.metadata?.name} still selects ${selectorString(service.spec?.selector ?? {})}`
+      ? `waits for promotion: Service ${service.metadata?.name} still selects ${labelsString(service.spec?.selector ?? {})}`
       : 'no Service selects these pods: promotion only records which release is live'
   },
 
@@ -287,7 +386,8 @@ export const rainbow: ReleaseStrategy = {
 
   async promote(run, stables, releases, _release, approver) {
     const { cluster } = run
-    const switched: { service: string; before: Selector; after: Selector }[] = []
+    // Inverse patches of the writes that went through, newest last: a failure puts them back.
+    const undo: Inverse[] = []
     const rows: string[] = []
     try {
       for (const [index, stable] of stables.entries()) {
@@ -302,42 +402,46 @@ export const rainbow: ReleaseStrategy = {
           const before = { ...(service.spec?.selector ?? {}) }
           const after = { ...withoutTrack(before), [LABEL_RELEASE]: idOf(next) }
           const name = service.metadata?.name ?? ''
+          const recorded = service.metadata?.annotations?.[ANNOTATION_PREVIOUS_SELECTOR] ?? null
           // One PATCH: the selector moves, and where it was is recorded for rollback.
           await mergePatch(cluster, 'services', name, {
             metadata: { annotations: { [ANNOTATION_PREVIOUS_SELECTOR]: JSON.stringify(before) } },
             spec: { selector: selectorPatch(before, after) }
           })
-          switched.push({ service: name, before, after })
-          rows.push(`| ${name} | \`${selectorString(before)}\` | \`${selectorString(after)}\` |`)
+          undo.push({
+            kind: 'services',
+            name,
+            patch: {
+              metadata: { annotations: { [ANNOTATION_PREVIOUS_SELECTOR]: recorded } },
+              spec: { selector: selectorPatch(after, before) }
+            },
+            says: `Service ${name}: selector put back to ${labelsString(before)}`
+          })
+          rows.push(`| ${name} | \`${labelsString(before)}\` | \`${labelsString(after)}\` |`)
         } else {
           rows.push(`| (no Service) | ${previous?.metadata?.name ?? stableName} | ${nextName} |`)
         }
-        await mergePatch(cluster, 'deployments', nextName, {
-          metadata: {
-            labels: { [LABEL_TRACK]: 'stable' },
-            annotations: {
-              [ANNOTATION_RELEASED_AT]: at,
-              [ANNOTATION_REPLACED_AT]: null,
-              [ANNOTATION_APPROVER]: approver
-            }
+        const nextPatch = {
+          labels: { [LABEL_TRACK]: 'stable' },
+          annotations: {
+            [ANNOTATION_RELEASED_AT]: at,
+            [ANNOTATION_REPLACED_AT]: null,
+            [ANNOTATION_APPROVER]: approver
           }
-        })
+        }
+        await mergePatch(cluster, 'deployments', nextName, { metadata: nextPatch })
+        undo.push(restoring(next, nextPatch))
         if (previous && previous.metadata?.name !== nextName) {
+          const previousPatch = { annotations: { [ANNOTATION_REPLACED_AT]: at } }
           await mergePatch(cluster, 'deployments', previous.metadata?.name ?? '', {
-            metadata: { annotations: { [ANNOTATION_REPLACED_AT]: at } }
+            metadata: previousPatch
           })
+          undo.push(restoring(previous, previousPatch))
         }
         run.logger.info(`${nextName}: live; ${previous?.metadata?.name ?? stableName} drains`)
       }
     } catch (error) {
-      throw new PromotionFailed(error, async () => {
-        for (const { service, before, after } of switched.reverse()) {
-          await mergePatch(cluster, 'services', service, {
-            spec: { selector: selectorPatch(after, before) }
-          })
-          run.logger.info(`Service ${service}: selector put back to ${selectorString(before)}`)
-        }
-      })
+      throw new PromotionFailed(error, () => putBack(run, undo))
     }
     return {
       detail: `${releases.map(r => r.metadata?.name).join(', ')} live`,
@@ -397,7 +501,7 @@ export const rainbow: ReleaseStrategy = {
           metadata: { annotations: { [ANNOTATION_PREVIOUS_SELECTOR]: null } },
           spec: { selector: selectorPatch(current, previous) }
         })
-        back = selectorString(previous)
+        back = labelsString(previous)
         const previousRelease = all.find(r => idOf(r) === previous[LABEL_RELEASE])
         if (previousRelease) {
           await mergePatch(cluster, 'deployments', previousRelease.metadata?.name ?? '', {
