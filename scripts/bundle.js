@@ -1,5 +1,5 @@
-// Bundles the action (dist/index.js), its post step (dist/post.js) and the CLI (dist/cli.js) with
-// ncc. Each is one self-contained ESM file: the runner and `npx` load them without node_modules.
+// Bundles the action with ncc into dist/index.js, one self-contained ESM file that the runner loads
+// without node_modules. The post step (dist/post.js) and the CLI (dist/cli.js) enter that same file.
 import { execFileSync } from 'node:child_process'
 import {
   mkdtempSync,
@@ -13,43 +13,45 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-
-const entries = [
-  ['src/index.ts', 'index.js'],
-  ['src/post.ts', 'post.js'],
-  ['src/cli-entry.ts', 'cli.js']
-]
+import { minify } from 'terser'
 
 rmSync('dist', { recursive: true, force: true })
 mkdirSync('dist')
-for (const [entry, output] of entries) {
-  const out = mkdtempSync(join(tmpdir(), 'ncc-'))
-  execFileSync(
-    process.execPath,
-    [
-      'node_modules/@vercel/ncc/dist/ncc/cli.js',
-      'build',
-      entry,
-      '-o',
-      out,
-      '--minify',
-      '--no-source-map-register',
-      '--quiet',
-      '--target',
-      'es2023'
-    ],
-    { stdio: 'inherit' }
-  )
-  const files = readdirSync(out)
-  for (const file of files) {
-    const target = file === 'index.js' ? output : file
-    if (file === 'index.js' || !files.includes(target))
-      renameSync(join(out, file), join('dist', target))
-  }
-  rmSync(out, { recursive: true, force: true })
-}
-// The CLI is also the package's `bin`.
-const cli = readFileSync('dist/cli.js', 'utf8')
-if (!cli.startsWith('#!')) writeFileSync('dist/cli.js', `#!/usr/bin/env node\n${cli}`)
+const out = mkdtempSync(join(tmpdir(), 'ncc-'))
+execFileSync(
+  process.execPath,
+  [
+    'node_modules/@vercel/ncc/dist/ncc/cli.js',
+    'build',
+    'src/index.ts',
+    '-o',
+    out,
+    '--no-source-map-register',
+    '--quiet',
+    '--target',
+    'es2023'
+  ],
+  { stdio: 'inherit' }
+)
+for (const file of readdirSync(out)) renameSync(join(out, file), join('dist', file))
+rmSync(out, { recursive: true, force: true })
+
+// ncc's own --minify gives up on the modern syntax of undici 8 (and says so), shipping 20 MB;
+// terser 5 parses it. negate_iife stays off so V8 keeps compiling functions lazily at start-up.
+const minified = await minify(readFileSync('dist/index.js', 'utf8'), {
+  module: true,
+  ecma: 2022,
+  compress: { negate_iife: false },
+  mangle: true,
+  format: { comments: false }
+})
+writeFileSync('dist/index.js', minified.code)
+
+// The post step and the CLI enter the same bundle; the CLI is also the package's `bin`.
+writeFileSync('dist/post.js', "globalThis.canaryDeployEntry = 'post'\nawait import('./index.js')\n")
+writeFileSync(
+  'dist/cli.js',
+  "#!/usr/bin/env node\nglobalThis.canaryDeployEntry = 'cli'\nawait import('./index.js')\n"
+)
 chmodSync('dist/cli.js', 0o755)
 writeFileSync('dist/package.json', '{ "type": "module" }\n')

@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+globalThis.canaryDeployEntry = 'cli'
+await import('./index.js')
