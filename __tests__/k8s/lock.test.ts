@@ -192,6 +192,14 @@ describe('acquireLock', () => {
     expect(lease()?.spec?.holderIdentity).toBe('acme/shop run:9')
   })
 
+  test('renewals failing for longer than the lease duration abort `lost`', async () => {
+    const lock = await acquire(FIRST, { leaseDurationSeconds: 1 })
+    tc.faults.errorNext(1_000, 503)
+    await eventually(() => lock.lost.aborted, 'lost aborted')
+    tc.faults.clear()
+    expect(String(lock.lost.reason)).toContain('could not be renewed for 1 s')
+  })
+
   test('release after a takeover does not delete the new holder’s Lease', async () => {
     const stalled = await acquire(FIRST)
     // The first run stopped renewing (a frozen runner): its Lease looks two minutes old.

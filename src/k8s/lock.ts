@@ -266,6 +266,8 @@ function startHolding(
   const { logger, holder } = opts
   const lostController = new AbortController()
   let current = acquired
+  // When the lease was last confirmed ours: past this + its duration, another run may take it.
+  let confirmedAt = Date.now()
   let timer: NodeJS.Timeout | undefined
   let renewing: Promise<void> | undefined
   let released: Promise<void> | undefined
@@ -288,6 +290,7 @@ function startHolding(
       const renewed = await leases.replace(current, spec)
       if (renewed) {
         current = renewed
+        confirmedAt = Date.now()
         return
       }
       // Conflict or gone: look again before deciding whether it is still ours.
@@ -305,9 +308,13 @@ function startHolding(
       () => {
         renewing = renew()
           .catch((err: unknown) => {
-            logger.warning(
-              `could not renew the lock ${leases.name}: ${err instanceof Error ? err.message : String(err)}`
-            )
+            const why = err instanceof Error ? err.message : String(err)
+            // Unrenewed past its duration, the lease is fair game for another run: stop writing.
+            if (Date.now() - confirmedAt >= durationSeconds * 1000) {
+              lose(`it could not be renewed for ${durationSeconds} s (${why})`)
+            } else {
+              logger.warning(`could not renew the lock ${leases.name}: ${why}`)
+            }
           })
           .finally(() => {
             renewing = undefined
