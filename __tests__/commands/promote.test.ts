@@ -125,6 +125,31 @@ describe('promote', () => {
     await expectRefusedWithoutWrites(await promote(), /not healthy right now/)
   })
 
+  it('checks the canary again when it waited long for the lock, and refuses if it went bad', async () => {
+    const lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'shop-canary-deploy', namespace: NAMESPACE },
+      spec: {
+        holderIdentity: 'acme/shop run:other',
+        leaseDurationSeconds: 60,
+        renewTime: new Date().toISOString()
+      }
+    }
+    shop.cluster.put(lease as never)
+    const running = promote({ 'lock-timeout': '30s' })
+    // The first smoke check passes; while this run waits for the lock, the canary goes bad.
+    while (!shop.cluster.requests.some(r => r.verb === 'proxy'))
+      await new Promise(r => setTimeout(r, 50))
+    shop.canaryHealth.status = 503
+    await new Promise(r => setTimeout(r, 5_500))
+    shop.cluster.remove('Lease', NAMESPACE, 'shop-canary-deploy')
+    const result = await running
+    expect(result.report.status).toBe('refused')
+    expect(result.report.reason).toContain('not healthy right now')
+    expect(shop.stableSpecs()).toBe(before)
+  }, 60_000)
+
   it('refuses when there is no canary', async () => {
     await shop.run('rollback')
     shop.cluster.resetRequests()

@@ -21,6 +21,9 @@ import { imageOf } from './strategies/in-place.js'
 import { PromotionFailed } from './strategies/types.js'
 import type { CommandContext, CommandHandler, CommandResult } from './types.js'
 
+/** A smoke result older than this (a long wait for the lock) is checked again before promoting. */
+const SMOKE_FRESH_MS = 5_000
+
 /** Raised for a check that failed: the run is refused, nothing was written. */
 export class Refusal extends Error {}
 
@@ -62,7 +65,7 @@ export const promote: CommandHandler = async (settings, context) => {
     })
     report.facts.push(['digest', digest], ['image', imageRef])
 
-    await stage('smoke', async detail => {
+    const smoke = async (detail: (text: string) => void): Promise<void> => {
       const outcome = await smokeCanary(
         live,
         canaries[0],
@@ -78,9 +81,11 @@ export const promote: CommandHandler = async (settings, context) => {
           `the canary is not healthy right now: ${outcome.results.find(r => !r.ok)?.message}`
         )
       }
-    })
+    }
+    await stage('smoke', smoke)
 
     // Every check passed without a write. Lock, then make sure the canary did not change meanwhile.
+    const waitedFrom = Date.now()
     await session.lock()
     const locked = session
     await stage('recheck canary', async detail => {
@@ -89,6 +94,8 @@ export const promote: CommandHandler = async (settings, context) => {
         throw new Refusal(`the canary changed to ${again.digest} while this run checked it`)
       detail('unchanged')
     })
+    // "Healthy right now" must still be true when the writes start, not as of before a lock wait.
+    if (Date.now() - waitedFrom > SMOKE_FRESH_MS) await stage('smoke again', smoke)
 
     // The writes: traffic moves to the release (the image onto stable, or the Service selector).
     const tracked = await trackDeployment(
