@@ -1,4 +1,3 @@
-import { hostname } from 'node:os'
 import type { V1Deployment } from '@kubernetes/client-node'
 import { runPost } from '../src/post-cleanup.js'
 import { NAMESPACE, startShop, type Shop } from './commands/fixture.js'
@@ -51,30 +50,37 @@ describe('the post step', () => {
     expect(shop.cluster.get('Deployment', NAMESPACE, 'shop-web')).toBeDefined()
   })
 
-  it("releases the killed run's lock", async () => {
+  it("releases the killed run's lock, even when it had applied nothing yet", async () => {
+    const holder = 'acme/shop@abcdef123456 run:99 runner:4242-a1b2c3'
     shop.cluster.put({
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
       metadata: { name: 'shop-canary-deploy', namespace: NAMESPACE },
-      spec: {
-        holderIdentity: `acme/shop@abcdef123456 run:99 ${hostname()}:12345`,
-        leaseDurationSeconds: 60
-      }
+      spec: { holderIdentity: holder, leaseDurationSeconds: 60 }
     } as never)
-    const restore = asPostStep(shop, { run: JSON.stringify({ applied: ['shop-web-canary'] }) })
-    Object.assign(process.env, {
-      GITHUB_REPOSITORY: 'acme/shop',
-      GITHUB_SHA: 'abcdef1234567890',
-      GITHUB_RUN_ID: '99'
-    })
+    const restore = asPostStep(shop, { run: JSON.stringify({ applied: [], lockHolder: holder }) })
     try {
       await runPost()
     } finally {
       restore()
-      for (const key of ['GITHUB_REPOSITORY', 'GITHUB_SHA', 'GITHUB_RUN_ID'])
-        delete process.env[key]
     }
     expect(shop.cluster.get('Lease', NAMESPACE, 'shop-canary-deploy')).toBeUndefined()
+  })
+
+  it("leaves another run's lock alone", async () => {
+    shop.cluster.put({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'shop-canary-deploy', namespace: NAMESPACE },
+      spec: { holderIdentity: 'someone else', leaseDurationSeconds: 60 }
+    } as never)
+    const restore = asPostStep(shop, { run: JSON.stringify({ applied: [], lockHolder: 'me' }) })
+    try {
+      await runPost()
+    } finally {
+      restore()
+    }
+    expect(shop.cluster.get('Lease', NAMESPACE, 'shop-canary-deploy')).toBeDefined()
   })
 
   it('does nothing after a main step that finished', async () => {

@@ -7,7 +7,6 @@ import * as core from '@actions/core'
 import type { RunState } from './commands/types.js'
 import { connect } from './k8s/client.js'
 import { actionsLogger } from './actions-logger.js'
-import { lockHolderOfJob } from './commands/session.js'
 import { strategyFor } from './commands/strategies/index.js'
 import { newReport } from './github/report.js'
 import { read, remove } from './k8s/apply.js'
@@ -18,63 +17,69 @@ import { readSettings } from './settings.js'
 export const STATE_FINISHED = 'finished'
 export const STATE_RUN = 'run'
 
-export function saveRunState(state: RunState): void {
-  core.saveState(STATE_RUN, JSON.stringify(state))
+let runState: RunState = { applied: [], promoting: [] }
+
+/** Merges what the main step reports into the action state the post step will read. */
+export function saveRunState(state: Partial<RunState>): void {
+  runState = { ...runState, ...state }
+  core.saveState(STATE_RUN, JSON.stringify(runState))
 }
 
 export async function runPost(): Promise<void> {
   if (core.getState(STATE_FINISHED) === 'true') return
   let state: RunState
   try {
-    state = JSON.parse(core.getState(STATE_RUN) || '{"applied":[]}') as RunState
+    state = { applied: [], promoting: [], ...JSON.parse(core.getState(STATE_RUN) || '{}') }
   } catch {
-    state = { applied: [] }
+    state = { applied: [], promoting: [] }
   }
-  if (state.applied.length === 0) {
-    core.info('The main step did not finish, but it had applied no canary: nothing to clean up.')
+  if (state.applied.length === 0 && state.promoting.length === 0 && !state.lockHolder) {
+    core.info('The main step did not finish, but it had written nothing: nothing to clean up.')
     return
+  }
+  if (state.promoting.length > 0) {
+    // Which of them got the new image is not known here: say so loudly rather than guess.
+    core.error(
+      `The main step was killed while promoting ${state.promoting.join(', ')}: check their images, then run promote again or roll them back.`
+    )
   }
   try {
     const settings = readSettings(name => core.getInput(name))
-    if (!settings.rollbackOnFailure) {
-      core.warning(
-        `The main step did not finish; ${state.applied.join(', ')} left in place (rollback-on-failure: false).`
-      )
-      return
-    }
-    const cluster = await connect({
-      ...settings.cluster,
-      logger: actionsLogger,
-      tempDir: process.env.RUNNER_TEMP
-    })
+    const cluster = await connect({ ...settings.cluster, logger: actionsLogger })
     try {
-      // The strategy knows everything a deploy adds (canaries, releases, Services, Ingresses).
-      const removed = await strategyFor(settings.strategy).discard({
-        cluster,
-        settings,
-        logger: actionsLogger,
-        signal: new AbortController().signal,
-        report: newReport('post', 'post-step clean-up')
-      })
-      core.warning(
-        `The main step did not finish: removed ${removed.join(', ') || 'nothing (already gone)'}.`
-      )
-      // The killed run's lock would otherwise block the next run until the Lease expires.
-      const ref = {
-        kind: 'Lease',
-        apiVersion: 'coordination.k8s.io/v1',
-        name: lockName(settings.app)
+      if (state.applied.length > 0 && !settings.rollbackOnFailure) {
+        core.warning(
+          `The main step did not finish; ${state.applied.join(', ')} left in place (rollback-on-failure: false).`
+        )
+      } else if (state.applied.length > 0) {
+        // The strategy knows everything a deploy adds (canaries, releases, Services, Ingresses).
+        const removed = await strategyFor(settings.strategy).discard({
+          cluster,
+          settings,
+          logger: actionsLogger,
+          signal: new AbortController().signal,
+          report: newReport('post', 'post-step clean-up')
+        })
+        core.warning(
+          `The main step did not finish: removed ${removed.join(', ') || 'nothing (already gone)'}.`
+        )
       }
-      const lease = await read<Lease>(cluster, ref)
-      if (lease?.spec?.holderIdentity?.startsWith(lockHolderOfJob(settings, process.env))) {
-        await remove(cluster, ref)
+      // The killed run's lock would otherwise block the next run until the Lease expires.
+      if (state.lockHolder) {
+        const ref = {
+          kind: 'Lease',
+          apiVersion: 'coordination.k8s.io/v1',
+          name: lockName(settings.app)
+        }
+        const lease = await read<Lease>(cluster, ref)
+        if (lease?.spec?.holderIdentity === state.lockHolder) await remove(cluster, ref)
       }
     } finally {
       cluster.dispose()
     }
   } catch (error) {
     core.setFailed(
-      `post step could not clean up ${state.applied.join(', ')}: ${error instanceof Error ? error.message : error}`
+      `post step could not clean up after the main step: ${error instanceof Error ? error.message : error}`
     )
   }
 }

@@ -126,6 +126,7 @@ export const promote: CommandHandler = async (settings, context) => {
       manifests
     }
     let undoManifests: (() => Promise<void>) | undefined
+    context.checkpoint?.({ promoting: settings.deployments })
     try {
       if (manifests.others.length > 0) {
         undoManifests = await stage('apply manifests', async detail => {
@@ -157,9 +158,11 @@ export const promote: CommandHandler = async (settings, context) => {
         }
       }
       await tracked.finish('failure', { description: errorMessage(error).slice(0, 140) })
+      context.checkpoint?.({ promoting: [] })
       throw error instanceof PromotionFailed ? error.cause : error
     }
 
+    context.checkpoint?.({ promoting: [] })
     await stage('remove canary', async detail => {
       const removed = await strategy.retire(run)
       detail(removed.join(', '))

@@ -36,14 +36,9 @@ export interface Session {
  * jobs of one workflow run (or two shells on one commit) never mistake each other's lock for theirs.
  */
 export function lockHolder(settings: Settings, env: NodeJS.ProcessEnv): string {
-  return `${lockHolderOfJob(settings, env)}${process.pid}-${randomBytes(3).toString('hex')}`
-}
-
-/** The holder without the process: how the job's post step recognises its main step's lock. */
-export function lockHolderOfJob(settings: Settings, env: NodeJS.ProcessEnv): string {
   const attempt = env.GITHUB_RUN_ATTEMPT ? `.${env.GITHUB_RUN_ATTEMPT}` : ''
   const job = env.GITHUB_JOB ? ` job:${env.GITHUB_JOB}` : ''
-  return `${sourceOf(settings)}${attempt}${job} ${hostname()}:`
+  return `${sourceOf(settings)}${attempt}${job} ${hostname()}:${process.pid}-${randomBytes(3).toString('hex')}`
 }
 
 export async function openSession(
@@ -82,6 +77,7 @@ export async function openSession(
         })
       )
       session.signal = AbortSignal.any([context.signal, lock.lost])
+      context.checkpoint?.({ lockHolder: lock.holder })
     },
     async phase(phase, deployments) {
       for (const name of deployments) {
@@ -104,6 +100,7 @@ export async function openSession(
     },
     async close() {
       await lock?.release()
+      if (lock) context.checkpoint?.({ lockHolder: undefined })
       cluster.dispose()
     }
   }

@@ -15,12 +15,16 @@ export interface CommandContext {
    * Records what this run has written so far (the canaries it applied), so that a post step can
    * clean up after a run that was killed outright. main.ts keeps it as action state.
    */
-  checkpoint?: (state: RunState) => void
+  checkpoint?: (state: Partial<RunState>) => void
 }
 
 export interface RunState {
   /** Canary Deployments this run applied and has not yet removed or promoted. */
   applied: string[]
+  /** Stable Deployments a promotion is writing to; cleared when it ended either way. */
+  promoting: string[]
+  /** The holder identity of the app's lock while this run holds it. */
+  lockHolder?: string
 }
 
 export interface CommandResult {
