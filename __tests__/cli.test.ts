@@ -74,6 +74,18 @@ describe('canary-deploy argument parsing', () => {
     expect(code).toBe(1)
     expect(stderr).toContain('--app needs a value')
   })
+  it('takes an input from CANARY_DEPLOY_<INPUT> when no flag gives it', async () => {
+    const { stdout } = await runCli(['deploy', '--app', 'shop'], {
+      CANARY_DEPLOY_NAMESPACE: 'Bad_NS'
+    })
+    expect(stdout).toMatch(/`namespace`: expected a DNS-1123 label.*got "Bad_NS"/)
+  })
+  it('never prints a secret given in the environment, even in the report', async () => {
+    const { stdout, stderr } = await runCli(['deploy', '--app', 'shop', '--namespace', 'Bad_NS'], {
+      CANARY_DEPLOY_REGISTRY_PASSWORD: 'hunter2-sentinel'
+    })
+    expect(stdout + stderr).not.toContain('hunter2-sentinel')
+  })
   it('reports invalid inputs as Markdown on stdout and exits 1', async () => {
     const { code, stdout, stderr } = await runCli([
       'deploy',

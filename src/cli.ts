@@ -33,11 +33,18 @@ export function helpText(): string {
     'Flags (the action inputs of action.yml):',
     ...rows,
     '',
+    'Every input can also come from the environment, as CANARY_DEPLOY_<INPUT> (e.g.',
+    'CANARY_DEPLOY_KUBECONFIG, CANARY_DEPLOY_REGISTRY_PASSWORD): pass secrets that way, not as flags.',
     'The report is printed to stdout as Markdown; logs go to stderr. Exit code 0 on success, 1 otherwise.'
   ].join('\n')
 }
 
 export class UsageError extends Error {}
+
+/** The environment variable an input can also come from: registry-password -> CANARY_DEPLOY_REGISTRY_PASSWORD. */
+export function envName(input: string): string {
+  return `CANARY_DEPLOY_${input.toUpperCase().replace(/-/g, '_')}`
+}
 
 /** argv (without node and script) -> input values by name. */
 export function parseArgs(argv: string[]): Map<string, string> | 'help' {
@@ -64,10 +71,16 @@ export function parseArgs(argv: string[]): Map<string, string> | 'help' {
   return values
 }
 
-function terminalLogger(io: CliIo): Logger {
+interface TerminalLogger extends Logger {
+  /** Masks every registered secret in text that does not go through the logger (the report). */
+  redact(text: string): string
+}
+
+function terminalLogger(io: CliIo): TerminalLogger {
   const secrets: string[] = []
   const redact = (text: string): string => secrets.reduce((t, s) => t.split(s).join('***'), text)
   return {
+    redact,
     info: message => io.stderr(`${redact(message)}\n`),
     warning: message => io.stderr(`warning: ${redact(message)}\n`),
     debug: message => {
@@ -110,14 +123,13 @@ export async function cli(argv: string[], io: CliIo, signal: AbortSignal): Promi
   const env = { ...io.env }
   env.GITHUB_SHA ??= gitSha()
   const flags = values
-  const result = await runCommand(name => flags.get(name) ?? '', {
-    logger: terminalLogger(io),
-    env,
-    signal
-  })
-  io.stdout(`${renderMarkdown(result.report)}\n`)
+  const logger = terminalLogger(io)
+  // Secrets are better passed in the environment than as flags, which `ps` and shell history see.
+  const read = (name: string): string => flags.get(name) ?? io.env[envName(name)] ?? ''
+  const result = await runCommand(read, { logger, env, signal })
+  io.stdout(`${logger.redact(renderMarkdown(result.report))}\n`)
   const failure = failureLine(result)
-  if (failure) io.stderr(`canary-deploy: ${failure}\n`)
+  if (failure) io.stderr(`canary-deploy: ${logger.redact(failure)}\n`)
   return failure ? 1 : 0
 }
 
