@@ -6,30 +6,16 @@
 import { randomBytes } from 'node:crypto'
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { BuildahBuilder } from '../src/image/buildah.js'
 import type { BuildRequest } from '../src/image/types.js'
 import { MemoryLogger } from '../src/logger.js'
 import { buildahMissingReason, buildahSandbox } from '../__tests__/harness/buildah.js'
 import { startRegistry } from '../__tests__/harness/registry.js'
+import type { Row } from './row.js'
 
-export interface Row {
-  name: string
-  value: number | null
-  unit: string
-  target: string
-  met: boolean | null
-}
-
-const FIXTURE = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '__tests__',
-  'image',
-  'fixtures',
-  'app'
-)
+// From the repository root (npm run bench runs there), not from this file: it runs compiled in .tmp/.
+const FIXTURE = join(process.cwd(), '__tests__', 'image', 'fixtures', 'app')
 const PAYLOAD_BYTES = 32 * 1024 * 1024
 const CACHED_SHARE_TARGET = 0.1
 

@@ -3,9 +3,9 @@
  * action's input names (from action.yml, via action-inputs.ts), logs go to stderr, and the report
  * is printed to stdout as Markdown, so `canary-deploy diff ... > diff.md` works.
  */
-import { execFileSync } from 'node:child_process'
 import { ACTION_INPUTS } from './action-inputs.js'
 import type { Logger } from './logger.js'
+import { localGitSha } from './github/context.js'
 import { renderMarkdown } from './github/report.js'
 import { failureLine, runCommand } from './run-command.js'
 import { COMMANDS } from './settings.js'
@@ -96,17 +96,6 @@ function terminalLogger(io: CliIo): TerminalLogger {
   }
 }
 
-function gitSha(): string | undefined {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore']
-    }).trim()
-  } catch {
-    return undefined
-  }
-}
-
 export async function cli(argv: string[], io: CliIo, signal: AbortSignal): Promise<number> {
   let values: Map<string, string> | 'help'
   try {
@@ -121,7 +110,7 @@ export async function cli(argv: string[], io: CliIo, signal: AbortSignal): Promi
     return 0
   }
   const env = { ...io.env }
-  env.GITHUB_SHA ??= gitSha()
+  env.GITHUB_SHA ??= await localGitSha()
   const flags = values
   const logger = terminalLogger(io)
   // Secrets are better passed in the environment than as flags, which `ps` and shell history see.

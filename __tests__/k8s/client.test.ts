@@ -167,12 +167,15 @@ describe('connect', () => {
   })
 
   it('writes no kubeconfig file: it is loaded from memory', async () => {
+    const saved = process.env.RUNNER_TEMP
+    process.env.RUNNER_TEMP = tempDir
     const cluster = await connect({
       kubeconfig: kubeconfig(),
       namespace: 'prod',
-      logger: new MemoryLogger(),
-      tempDir
+      logger: new MemoryLogger()
     })
+    if (saved === undefined) delete process.env.RUNNER_TEMP
+    else process.env.RUNNER_TEMP = saved
     expect(fs.readdirSync(tempDir)).toEqual([])
     cluster.dispose()
     // Other tests may create temp files concurrently; none may hold the token.

@@ -236,8 +236,7 @@ async function clusterDiff(
   const cluster = await stage('connect', async detail => {
     const connected = await connect({
       ...settings.cluster,
-      logger,
-      tempDir: context.env.RUNNER_TEMP
+      logger
     })
     detail(connected.server)
     return connected

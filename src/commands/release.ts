@@ -7,6 +7,7 @@ import { read, remove } from '../k8s/apply.js'
 import type { Cluster } from '../k8s/client.js'
 import { canaryName, LABEL_TRACK } from '../k8s/labels.js'
 import { targetContainer } from '../k8s/render.js'
+import { selectorString } from '../k8s/diagnose.js'
 import { isPodReady } from '../k8s/wait.js'
 import type { Logger } from '../logger.js'
 import type { Settings } from '../settings.js'
@@ -73,18 +74,11 @@ export async function removeCanaries(
   return removed
 }
 
-function selectorOf(deployment: V1Deployment): string {
-  const labels = deployment.spec?.selector.matchLabels ?? {}
-  return Object.entries(labels)
-    .map(([key, value]) => `${key}=${value}`)
-    .join(',')
-}
-
 /** The canary's pods that can be checked: running, ready, not terminating. */
 export async function canaryPods(
   cluster: Cluster,
   canary: V1Deployment,
-  labelSelector = `${selectorOf(canary)},${LABEL_TRACK}=canary`
+  labelSelector = `${selectorString(canary.spec?.selector)},${LABEL_TRACK}=canary`
 ): Promise<V1Pod[]> {
   const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector })
   return pods.items.filter(isPodReady)

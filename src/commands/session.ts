@@ -51,8 +51,7 @@ export async function openSession(
     timeStage(report, 'connect', async stage => {
       const connected = await connect({
         ...settings.cluster,
-        logger,
-        tempDir: context.env.RUNNER_TEMP
+        logger
       })
       stage.detail = connected.server
       return connected

@@ -26,8 +26,6 @@ export interface ConnectOptions {
   context?: string
   namespace: string
   logger: Logger
-  /** Kept for callers that pass RUNNER_TEMP; nothing is written because client-node loads from memory. */
-  tempDir?: string
 }
 
 export interface Cluster {

@@ -5,23 +5,18 @@
  */
 import type { V1Deployment } from '@kubernetes/client-node'
 import { read } from '../../k8s/apply.js'
+import { selectorString } from '../../k8s/diagnose.js'
 import { canaryName, LABEL_TRACK } from '../../k8s/labels.js'
 import { canaryFromStable } from '../../k8s/render.js'
 import { removeCanaries } from '../release.js'
 import { promoteInPlace } from './in-place.js'
 import type { ReleaseStrategy } from './types.js'
 
-function matchLabelsSelector(deployment: V1Deployment): string {
-  return Object.entries(deployment.spec?.selector.matchLabels ?? {})
-    .map(([key, value]) => `${key}=${value}`)
-    .join(',')
-}
-
 export const replicas: ReleaseStrategy = {
   releaseName: stable => canaryName(stable.metadata?.name ?? ''),
   render: (stable, release, settings) =>
     canaryFromStable(stable, release, { replicas: settings.canary.replicas }),
-  podSelector: canary => `${matchLabelsSelector(canary)},${LABEL_TRACK}=canary`,
+  podSelector: canary => `${selectorString(canary.spec?.selector)},${LABEL_TRACK}=canary`,
   async find(run, stable) {
     const name = canaryName(stable)
     return { name, deployment: await read<V1Deployment>(run.cluster, { kind: 'Deployment', name }) }
