@@ -9,7 +9,7 @@ import { readGitHubContext } from '../github/context.js'
 import { selectBuilder } from '../image/select.js'
 import { isLoopbackRegistry, parseImageRef } from '../image/image-ref.js'
 import { resolveDigest } from '../image/registry.js'
-import { apply, read } from '../k8s/apply.js'
+import { apply, list, read } from '../k8s/apply.js'
 import type { Cluster } from '../k8s/client.js'
 import { ANNOTATION_VERSION, LABEL_APP, migrationJobName } from '../k8s/labels.js'
 import { migrationJobFromStable, type Release } from '../k8s/render.js'
@@ -317,11 +317,12 @@ async function completedMigration(
   if (stable.metadata?.annotations?.[ANNOTATION_VERSION] === release.version) {
     return `stable ${stable.metadata?.name} already runs ${release.version}`
   }
-  const jobs = await cluster.batch.listNamespacedJob({
-    namespace: cluster.namespace,
-    labelSelector: `${LABEL_APP}=${release.app},${ANNOTATION_VERSION}=${release.version}`
-  })
-  const complete = jobs.items.find(job => jobStatus(job).done)
+  const jobs = await list<V1Job>(
+    cluster,
+    { kind: 'Job' },
+    `${LABEL_APP}=${release.app},${ANNOTATION_VERSION}=${release.version}`
+  )
+  const complete = jobs.find(job => jobStatus(job).done)
   return complete ? `already done by Job ${complete.metadata?.name}` : undefined
 }
 

@@ -3,7 +3,7 @@
  * Deployments it touches, its canaries, and the checks and clean-up around them.
  */
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node'
-import { read, remove } from '../k8s/apply.js'
+import { list, read, remove } from '../k8s/apply.js'
 import type { Cluster } from '../k8s/client.js'
 import { canaryName, LABEL_TRACK } from '../k8s/labels.js'
 import { targetContainer } from '../k8s/render.js'
@@ -80,8 +80,8 @@ export async function canaryPods(
   canary: V1Deployment,
   labelSelector = `${selectorString(canary.spec?.selector)},${LABEL_TRACK}=canary`
 ): Promise<V1Pod[]> {
-  const pods = await cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector })
-  return pods.items.filter(isPodReady)
+  const pods = await list<V1Pod>(cluster, { kind: 'Pod' }, labelSelector)
+  return pods.filter(isPodReady)
 }
 
 /** The port the pod proxy calls: the input, else the target container's first port. */

@@ -165,3 +165,28 @@ export async function read<T extends KubernetesObject>(
     throw err
   }
 }
+
+/** Lists the objects of a kind matching a label selector, retrying transient failures. */
+export async function list<T extends KubernetesObject>(
+  cluster: ClusterLike,
+  kind: { kind: string; apiVersion?: string; namespace?: string },
+  labelSelector: string,
+  opts: { retryForMs?: number } = {}
+): Promise<T[]> {
+  const apiVersion = kind.apiVersion ?? defaultApiVersion(kind.kind)
+  if (!apiVersion) throw new Error(`list of ${kind.kind} needs an apiVersion`)
+  const conn: Connection = cluster
+  const info = await resourceInfo(conn, apiVersion, kind.kind)
+  const namespace = info.namespaced ? (kind.namespace ?? cluster.namespace) : undefined
+  const attempt: Attempt = { verb: 'list', resource: info.plural, namespace }
+  const answer = await withRetry(
+    () =>
+      requestJson<{ items?: T[] }>(
+        conn,
+        { method: 'GET', path: resourcePath(info, namespace), query: { labelSelector } },
+        attempt
+      ),
+    { deadline: Date.now() + (opts.retryForMs ?? 60_000) }
+  )
+  return answer.items ?? []
+}

@@ -6,6 +6,9 @@
 import type { V1Deployment } from '@kubernetes/client-node'
 import { timeStage } from '../../github/report.js'
 import { apply, read } from '../../k8s/apply.js'
+import { KubeError } from '../../k8s/errors.js'
+import { requestJson } from '../../k8s/rest.js'
+import { withRetry } from '../../k8s/retry.js'
 import type { Cluster } from '../../k8s/client.js'
 import {
   promotedFromManifest,
@@ -129,16 +132,16 @@ async function putBack(cluster: Cluster, before: V1Deployment): Promise<void> {
       throw new Error(`Deployment ${name} vanished while being restored`)
     current.spec.template = before.spec.template
     current.metadata = { ...current.metadata, annotations: before.metadata?.annotations ?? {} }
+    const path = `/apis/apps/v1/namespaces/${cluster.namespace}/deployments/${name}`
+    const what = { verb: 'update', resource: 'deployments', namespace: cluster.namespace, name }
     try {
-      await cluster.apps.replaceNamespacedDeployment({
-        name,
-        namespace: cluster.namespace,
-        body: current
+      await withRetry(() => requestJson(cluster, { method: 'PUT', path, body: current }, what), {
+        deadline: Date.now() + 60_000
       })
       return
     } catch (error) {
       // 409: someone (the controller) wrote in between; read again and retry a few times.
-      if (attempt >= 4 || !/409|Conflict/.test(errorMessage(error))) throw error
+      if (attempt >= 4 || !(error instanceof KubeError && error.status === 409)) throw error
     }
   }
 }
