@@ -1,5 +1,5 @@
 /** A release defined by the manifests input: deploy derives from them, promote makes them stable. */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { V1ConfigMap, V1Deployment } from '@kubernetes/client-node'
@@ -57,6 +57,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await shop.stop()
   await github.stop()
+  rmSync(workspace, { recursive: true, force: true })
 })
 
 const promote = () =>

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { BuildahBuilder } from '../../src/image/buildah.js'
 import type { CommandOptions } from '../../src/image/command.js'
 import { MemoryLogger } from '../../src/logger.js'
@@ -24,5 +24,6 @@ describe('buildah registry credentials', () => {
     await builder.login('registry.example.com', 'deployer', 's3cret')
     await builder.dispose()
     expect(readFileSync(given, 'utf8')).toBe('{}\n')
+    rmSync(given)
   })
 })

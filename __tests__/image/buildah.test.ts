@@ -112,11 +112,9 @@ describe('allStepsCached', () => {
 describe('BuildahBuilder.login', () => {
   it('passes the password on stdin and the auth file through the environment', async () => {
     const { runner, calls } = scriptedRunner(() => ({}))
-    await new BuildahBuilder({}, new MemoryLogger(), runner).login(
-      '127.0.0.1:5000',
-      'bot',
-      'pw-xyz'
-    )
+    const builder = new BuildahBuilder({}, new MemoryLogger(), runner)
+    await builder.login('127.0.0.1:5000', 'bot', 'pw-xyz')
+    await builder.dispose()
     expect(calls[0].args).toEqual(buildahLoginArgs('127.0.0.1:5000', 'bot'))
     expect(calls[0].args.join(' ')).not.toContain('pw-xyz')
     expect(calls[0].options.input).toBe('pw-xyz\n')
@@ -127,7 +125,9 @@ describe('BuildahBuilder.login', () => {
   it('masks the password before using it', async () => {
     const { runner } = scriptedRunner(() => ({}))
     const logger = new MemoryLogger()
-    await new BuildahBuilder({}, logger, runner).login('ghcr.io', 'bot', 'pw-xyz')
+    const builder = new BuildahBuilder({}, logger, runner)
+    await builder.login('ghcr.io', 'bot', 'pw-xyz')
+    await builder.dispose()
     logger.info('pw-xyz')
     expect(logger.lines).toEqual(['***'])
   })

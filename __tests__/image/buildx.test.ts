@@ -173,7 +173,9 @@ describe('BuildxBuilder', () => {
   it('logs in with the password on stdin, never in argv', async () => {
     const { runner, calls } = scriptedRunner(() => ({}))
     const logger = new MemoryLogger()
-    await new BuildxBuilder({}, logger, runner).login('ghcr.io', 'bot', 's3cret-pw')
+    const builder = new BuildxBuilder({}, logger, runner)
+    await builder.login('ghcr.io', 'bot', 's3cret-pw')
+    await builder.dispose()
     expect(calls[0].args).toEqual(['login', '--username', 'bot', '--password-stdin', 'ghcr.io'])
     expect(calls[0].options.input).toBe('s3cret-pw')
     logger.info('echo s3cret-pw')

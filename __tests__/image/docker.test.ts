@@ -80,9 +80,9 @@ describe('DockerBuilder', () => {
       exitCode: 1,
       stderr: 'bad credentials pw-123 for ghcr.io'
     }))
-    const error = await new DockerBuilder({}, new MemoryLogger(), runner)
-      .login('ghcr.io', 'bot', 'pw-123')
-      .catch((e: unknown) => e as Error)
+    const builder = new DockerBuilder({}, new MemoryLogger(), runner)
+    const error = await builder.login('ghcr.io', 'bot', 'pw-123').catch((e: unknown) => e as Error)
+    await builder.dispose()
     expect(error?.message).toContain('registry ghcr.io')
     expect(error?.message).not.toContain('pw-123')
   })
