@@ -6,13 +6,11 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { MemoryLogger, type Logger } from '../logger.js'
-import { cancelledOr, execRunner, tail, type CommandRunner } from './command.js'
-import { PrivateDockerConfig } from './docker-config.js'
-import { dockerLogin } from './docker.js'
+import { tail } from './command.js'
+import { DockerCliBuilder } from './docker.js'
 import { imageLabels, keyValueFlags } from './image-labels.js'
 import { repositoryOf } from './image-ref.js'
-import type { BuildRequest, BuildResult, Env, ImageBuilder } from './types.js'
+import type { BuildRequest, BuildResult, Env } from './types.js'
 
 /** GitHub's cache service is usable when the runner handed the action its URL and token. */
 export function hasGithubActionsCache(env: Env): boolean {
@@ -83,37 +81,10 @@ export function digestFromMetadata(json: string): string | undefined {
   return typeof digest === 'string' && /^sha256:[a-f0-9]{64}$/.test(digest) ? digest : undefined
 }
 
-export class BuildxBuilder implements ImageBuilder {
+export class BuildxBuilder extends DockerCliBuilder {
   readonly name = 'buildx' as const
-  private readonly config: PrivateDockerConfig
 
-  constructor(
-    private readonly env: Env,
-    private readonly logger: Logger = new MemoryLogger(),
-    private readonly runner: CommandRunner = execRunner
-  ) {
-    this.config = new PrivateDockerConfig(env)
-  }
-
-  async login(registry: string, username: string, password: string): Promise<void> {
-    const env = await this.config.loginEnv(registry)
-    return dockerLogin(this.runner, env, this.logger, registry, username, password)
-  }
-
-  /** Removes the private DOCKER_CONFIG a login made, with the credentials in it. */
-  dispose(): Promise<void> {
-    return this.config.dispose()
-  }
-
-  async build(req: BuildRequest): Promise<BuildResult> {
-    try {
-      return await this.buildAndPush(req)
-    } catch (error) {
-      throw cancelledOr(error, req.image, req.signal)
-    }
-  }
-
-  private async buildAndPush(req: BuildRequest): Promise<BuildResult> {
+  protected async buildAndPush(req: BuildRequest): Promise<BuildResult> {
     if (this.env.ACTIONS_RUNTIME_TOKEN) req.logger.mask(this.env.ACTIONS_RUNTIME_TOKEN)
     const env = await this.config.commandEnv()
     const dir = await mkdtemp(join(tmpdir(), 'canary-buildx-'))

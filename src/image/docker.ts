@@ -60,14 +60,18 @@ export async function dockerLogin(
   }
 }
 
-export class DockerBuilder implements ImageBuilder {
-  readonly name = 'docker' as const
-  private readonly config: PrivateDockerConfig
+/**
+ * What both Docker CLI builders share: a login kept in a private DOCKER_CONFIG that dispose()
+ * removes, and a build that reports cancellation as such.
+ */
+export abstract class DockerCliBuilder implements ImageBuilder {
+  abstract readonly name: 'buildx' | 'docker'
+  protected readonly config: PrivateDockerConfig
 
   constructor(
-    env: Env,
-    private readonly logger: Logger = new MemoryLogger(),
-    private readonly runner: CommandRunner = execRunner
+    protected readonly env: Env,
+    protected readonly logger: Logger = new MemoryLogger(),
+    protected readonly runner: CommandRunner = execRunner
   ) {
     this.config = new PrivateDockerConfig(env)
   }
@@ -90,7 +94,13 @@ export class DockerBuilder implements ImageBuilder {
     }
   }
 
-  private async buildAndPush(req: BuildRequest): Promise<BuildResult> {
+  protected abstract buildAndPush(req: BuildRequest): Promise<BuildResult>
+}
+
+export class DockerBuilder extends DockerCliBuilder {
+  readonly name = 'docker' as const
+
+  protected async buildAndPush(req: BuildRequest): Promise<BuildResult> {
     const registry = parseImageRef(req.image).registry
     const env = await this.config.commandEnv()
     const built = await this.runner('docker', dockerBuildArgs(req), {
