@@ -1,4 +1,5 @@
 import {
+  codeBlock,
   closeOpenFence,
   escapeTableCell,
   formatDuration,
@@ -199,5 +200,13 @@ describe('timeStage', () => {
     expect(report.stages).toEqual([
       { name: 'build', status: 'skipped', durationMs: 0, detail: 'build: false' }
     ])
+  })
+})
+
+describe('codeBlock', () => {
+  it('keeps backticks inside the text from closing the fence early', () => {
+    const block = codeBlock('log: ```rm -rf```')
+    expect(block.split('```')).toHaveLength(3)
+    expect(block).toContain("'''rm -rf'''")
   })
 })

@@ -4,7 +4,7 @@
  * Deployment; a failure removes the canaries this run applied (rollback-on-failure).
  */
 import type { V1Deployment, V1Job } from '@kubernetes/client-node'
-import { newReport, skipStage, timeStage, type Report } from '../github/report.js'
+import { codeBlock, newReport, skipStage, timeStage, type Report } from '../github/report.js'
 import { readGitHubContext } from '../github/context.js'
 import { selectBuilder } from '../image/select.js'
 import { isLoopbackRegistry, parseImageRef } from '../image/image-ref.js'
@@ -21,6 +21,7 @@ import { releaseManifests, releaseTemplates } from './release-manifests.js'
 import { openSession, type Session } from './session.js'
 import { errorMessage, promoteInstructions, readStables, smokeCanary, sourceOf } from './release.js'
 import { strategyFor, type ReleaseStrategy, type StrategyRun } from './strategies/index.js'
+import { stageRunner } from './stage.js'
 import type { CommandContext, CommandHandler } from './types.js'
 
 /** A migration retried this many times for one version is a problem for a person, not a loop. */
@@ -42,8 +43,7 @@ export const deploy: CommandHandler = async (settings, context) => {
     ['deployments', settings.deployments.join(', ')],
     ['strategy', settings.strategy]
   )
-  const stage = <T>(name: string, fn: (detail: (text: string) => void) => Promise<T>): Promise<T> =>
-    logger.group(name, () => timeStage(report, name, s => fn(text => (s.detail = text))))
+  const stage = stageRunner(report, logger)
 
   const strategy = strategyFor(settings.strategy)
   let canaries: string[] = []
@@ -324,8 +324,4 @@ async function completedMigration(
   )
   const complete = jobs.find(job => jobStatus(job).done)
   return complete ? `already done by Job ${complete.metadata?.name}` : undefined
-}
-
-function codeBlock(text: string): string {
-  return `\`\`\`\n${text.replace(/```/g, "'''")}\n\`\`\``
 }

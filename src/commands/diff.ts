@@ -14,7 +14,7 @@ import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node'
 import { githubClient, describeApiError } from '../github/client.js'
 import { upsertPullRequestComment } from '../github/comment.js'
 import { readGitHubContext } from '../github/context.js'
-import { newReport, renderMarkdown, timeStage, type Report } from '../github/report.js'
+import { newReport, renderMarkdown, type Report } from '../github/report.js'
 import { parseImageRef, repositoryOf } from '../image/image-ref.js'
 import { apply, read } from '../k8s/apply.js'
 import { connect, type Cluster } from '../k8s/client.js'
@@ -45,6 +45,7 @@ import { resourceInfo, resourcePath } from '../k8s/resources.js'
 import type { Logger } from '../logger.js'
 import type { Settings } from '../settings.js'
 import { sourceOf } from './release.js'
+import { stageRunner, type Stage } from './stage.js'
 import type { CommandContext, CommandHandler } from './types.js'
 
 /** The diff output stays under GitHub's output size comfort zone. */
@@ -81,8 +82,7 @@ export const diff: CommandHandler = async (settings, context) => {
   const { logger } = context
   const report = newReport('diff', `Diff ${settings.app} ${settings.version}`)
   const secrets = new SecretValues(logger)
-  const stage = <T>(name: string, fn: (detail: (text: string) => void) => Promise<T>): Promise<T> =>
-    logger.group(name, () => timeStage(report, name, s => fn(text => (s.detail = text))))
+  const stage = stageRunner(report, logger)
   try {
     const release = releaseFor(settings)
     report.facts.push(
@@ -128,8 +128,6 @@ export const diff: CommandHandler = async (settings, context) => {
     return { report, outputs: { version: settings.version } }
   }
 }
-
-type Stage = <T>(name: string, fn: (detail: (text: string) => void) => Promise<T>) => Promise<T>
 
 /** The release as deploy will make it; the digest is a placeholder until the image is built. */
 function releaseFor(settings: Settings): Release {

@@ -7,7 +7,7 @@ import type { V1Deployment } from '@kubernetes/client-node'
 import { githubClient } from '../github/client.js'
 import { readGitHubContext } from '../github/context.js'
 import { checkApprover } from '../github/permissions.js'
-import { newReport, timeStage, type Report } from '../github/report.js'
+import { codeBlock, newReport, type Report } from '../github/report.js'
 import { ANNOTATION_DIGEST, ANNOTATION_VERSION, LABEL_TRACK } from '../k8s/labels.js'
 import type { Release } from '../k8s/render.js'
 import { rolloutStatus } from '../k8s/wait.js'
@@ -19,6 +19,7 @@ import { errorMessage, readStables, smokeCanary, sourceOf } from './release.js'
 import { strategyFor, type ReleaseStrategy, type StrategyRun } from './strategies/index.js'
 import { imageOf } from './strategies/in-place.js'
 import { PromotionFailed } from './strategies/types.js'
+import { stageRunner } from './stage.js'
 import type { CommandContext, CommandHandler, CommandResult } from './types.js'
 
 /** A smoke result older than this (a long wait for the lock) is checked again before promoting. */
@@ -35,8 +36,7 @@ export const promote: CommandHandler = async (settings, context) => {
     ['namespace', settings.cluster.namespace],
     ['version', settings.version]
   )
-  const stage = <T>(name: string, fn: (detail: (text: string) => void) => Promise<T>): Promise<T> =>
-    logger.group(name, () => timeStage(report, name, s => fn(text => (s.detail = text))))
+  const stage = stageRunner(report, logger)
 
   let session: Session | undefined
   try {
@@ -74,7 +74,7 @@ export const promote: CommandHandler = async (settings, context) => {
         signal,
         strategy.podSelector(canaries[0])
       )
-      report.sections.push({ title: 'Smoke checks', body: `\`\`\`\n${outcome.summary}\n\`\`\`` })
+      report.sections.push({ title: 'Smoke checks', body: codeBlock(outcome.summary) })
       detail(`${outcome.results.filter(r => r.ok).length}/${outcome.results.length} passed`)
       if (!outcome.ok) {
         throw new Refusal(
@@ -183,7 +183,7 @@ function failed(report: Report, error: unknown, signal: AbortSignal): CommandRes
   if (errorMessage(error).includes('\n')) {
     report.sections.push({
       title: 'What went wrong',
-      body: `\`\`\`\n${errorMessage(error)}\n\`\`\``
+      body: codeBlock(errorMessage(error))
     })
   }
   return { report, outputs: { version: '' } }

@@ -246,3 +246,8 @@ function firstLine(message: string): string {
   const line = message.split(/\r?\n/)[0] ?? ''
   return line.length > 300 ? `${line.slice(0, 299)}…` : line
 }
+
+/** Text as a fenced block that no backticks inside it can close early. */
+export function codeBlock(text: string): string {
+  return `\`\`\`\n${text.replace(/```/g, "'''")}\n\`\`\``
+}
