@@ -44,13 +44,13 @@ async function startExampleApp(version: string): Promise<{ port: number; child: 
   throw new Error('examples/app/server.js did not start')
 }
 
-const runCli = (argv: string[]): Promise<number> =>
+const runCli = (argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> =>
   cli(
     argv,
     {
       stdout: t => process.stdout.write(t),
       stderr: t => process.stderr.write(t),
-      env: process.env
+      env
     },
     new AbortController().signal
   )
@@ -61,9 +61,25 @@ async function main(): Promise<number> {
   const common = ['--app', 'shop', '--namespace', 'shop', '--deployments', 'shop-web,shop-worker']
   if (at >= 0) {
     const path = args[at + 1]
-    say(`deploying examples/ to the REAL cluster in ${path}`)
     const rest = args.filter((_, i) => i !== at && i !== at + 1)
-    return runCli(['deploy', ...common, '--kubeconfig', readFileSync(path, 'utf8'), ...rest])
+    if (!path || !rest.includes('--image')) {
+      say(
+        'a real cluster needs the image to deploy: npm run demo -- --kubeconfig FILE --image REGISTRY/REPO ' +
+          '(built from examples/app and pushed; add --registry-username and CANARY_DEPLOY_REGISTRY_PASSWORD), ' +
+          'or --build false --image REF@sha256:DIGEST for an image that exists'
+      )
+      return 2
+    }
+    say(`deploying examples/ to the REAL cluster in ${path}`)
+    // The kubeconfig goes through the environment, never argv, where other users could read it.
+    const env = { ...process.env, CANARY_DEPLOY_KUBECONFIG: readFileSync(path, 'utf8') }
+    const example = [
+      '--build-context',
+      'examples/app',
+      '--migrate-command',
+      '["node", "migrate.js"]'
+    ]
+    return runCli(['deploy', ...common, ...example, ...rest], env)
   }
 
   say(
