@@ -28,6 +28,9 @@ execFileSync(
     out,
     '--no-source-map-register',
     '--quiet',
+    // The licence texts of every bundled package, shipped beside the bundle (dist/licenses.txt).
+    '--license',
+    'licenses.txt',
     '--target',
     'es2023'
   ],
