@@ -1,6 +1,10 @@
 import type { V1Deployment } from '@kubernetes/client-node'
 import { runPost } from '../src/post-cleanup.js'
 import { NAMESPACE, startShop, type Shop } from './commands/fixture.js'
+import { startGitHubApi } from './harness/github.js'
+import { githubClient } from '../src/github/client.js'
+import { startDeployment } from '../src/github/deployments.js'
+import { MemoryLogger } from '../src/logger.js'
 
 /** The runner hands a post step its inputs as INPUT_* and the main step's saved state as STATE_*. */
 function asPostStep(
@@ -108,5 +112,31 @@ describe('the post step', () => {
       restore()
     }
     expect(canary()).toBeDefined()
+  })
+
+  it('marks the GitHub deployment of a killed main step failed', async () => {
+    const github = await startGitHubApi()
+    try {
+      const octokit = githubClient(github.token, github.url, new MemoryLogger())
+      const repo = { owner: 'acme', repo: 'shop' }
+      const request = { ...repo, ref: 'abcdef1', environment: 'production', description: 'deploy' }
+      const id = await startDeployment(octokit, request, new MemoryLogger())
+      const restore = asPostStep(
+        shop,
+        { run: JSON.stringify({ applied: [], promoting: [], deployment: { ...repo, id } }) },
+        { 'github-token': github.token }
+      )
+      process.env.GITHUB_API_URL = github.url
+      try {
+        await runPost()
+      } finally {
+        delete process.env.GITHUB_API_URL
+        restore()
+      }
+      const states = github.state.statuses.filter(s => s.deployment_id === id).map(s => s.state)
+      expect(states).toEqual(['failure'])
+    } finally {
+      await github.stop()
+    }
   })
 })

@@ -13,6 +13,9 @@ import { read, remove } from './k8s/apply.js'
 import { lockName } from './k8s/labels.js'
 import type { Lease } from './k8s/lock.js'
 import { readSettings } from './settings.js'
+import { githubClient } from './github/client.js'
+import { readGitHubContext } from './github/context.js'
+import { setDeploymentStatus } from './github/deployments.js'
 
 export const STATE_FINISHED = 'finished'
 export const STATE_RUN = 'run'
@@ -33,6 +36,7 @@ export async function runPost(): Promise<void> {
   } catch {
     state = { applied: [], promoting: [] }
   }
+  if (state.deployment) await failDeployment(state.deployment)
   if (state.applied.length === 0 && state.promoting.length === 0 && !state.lockHolder) {
     core.info('The main step did not finish, but it had written nothing: nothing to clean up.')
     return
@@ -82,4 +86,23 @@ export async function runPost(): Promise<void> {
       `post step could not clean up after the main step: ${error instanceof Error ? error.message : error}`
     )
   }
+}
+
+/** The killed main step left its GitHub deployment in progress: it did not finish, so it failed. */
+async function failDeployment(deployment: NonNullable<RunState['deployment']>): Promise<void> {
+  let token: string | undefined
+  try {
+    token = readSettings(name => core.getInput(name)).github.token
+  } catch {
+    return // inputs the clean-up below reports on; a deployment record is only a courtesy
+  }
+  if (!token) return
+  const gh = readGitHubContext(process.env)
+  await setDeploymentStatus(
+    githubClient(token, gh.apiUrl, actionsLogger),
+    deployment,
+    'failure',
+    { logUrl: gh.workflowRunUrl, description: 'the main step was killed before it finished' },
+    actionsLogger
+  )
 }

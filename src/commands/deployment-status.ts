@@ -49,6 +49,8 @@ export async function trackDeployment(
     context.logger
   )
   const logUrl = gh.workflowRunUrl
+  // A main step killed outright never finishes it: the post step marks it failed.
+  if (id !== undefined) context.checkpoint?.({ deployment: { ...handle, id } })
   await setDeploymentStatus(
     octokit,
     { ...handle, id },
@@ -65,6 +67,7 @@ export async function trackDeployment(
         { logUrl, ...details },
         context.logger
       )
+      context.checkpoint?.({ deployment: undefined })
     }
   }
 }

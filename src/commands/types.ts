@@ -25,6 +25,8 @@ export interface RunState {
   promoting: string[]
   /** The holder identity of the app's lock while this run holds it. */
   lockHolder?: string
+  /** The GitHub deployment this run opened and has not finished (the post step fails it). */
+  deployment?: { owner: string; repo: string; id: number }
 }
 
 export interface CommandResult {
