@@ -126,6 +126,11 @@ export async function startShop(deployments = ['shop-web', 'shop-worker']): Prom
         env: { GITHUB_WORKSPACE: process.cwd(), ...env },
         signal: new AbortController().signal
       })
+      // A command that returned must have closed every watch it opened: one left open keeps a real
+      // runner's process alive until the server ends it (minutes of every job).
+      const open = await cluster.openWatches()
+      if (open > 0)
+        throw new Error(`${command} returned with ${open} watch connection(s) still open`)
       return { ...result, logs: logger.lines }
     },
     stop: () => cluster.stop()

@@ -64,6 +64,8 @@ export interface TestCluster {
    * lifts it (everything allowed again).
    */
   enforceRole(role: RbacRole | undefined, user?: string): void
+  /** Watch streams still open (after letting closes in flight land, up to waitMs). */
+  openWatches(waitMs?: number): Promise<number>
   /** resolves when controllers, garbage collection and the kubelet have nothing pending */
   settle(): Promise<void>
   stop(): Promise<void>
@@ -140,6 +142,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     enforceRole: (role, user) => {
       server.rbac = role ? { role, user: user ?? serviceAccountUser(role) } : undefined
     },
+    openWatches: waitMs => server.openWatches(waitMs),
     settle: async () => {
       // Two idle observations in a row, a macrotask apart: work queued by the last step has run.
       let quiet = 0

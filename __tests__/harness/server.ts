@@ -136,6 +136,25 @@ export class ApiServer {
     for (const w of [...this.watches]) w.end()
   }
 
+  /**
+   * How many watch streams are still open once closes in flight have landed: resolves as soon as
+   * none is open, or with the count left after waitMs (a client's abort reaches the server as a
+   * socket close, a moment after the client returned).
+   */
+  async openWatches(waitMs = 1000): Promise<number> {
+    if (this.watches.size === 0) return 0
+    await new Promise<void>(resolve => {
+      const timer = setTimeout(done, waitMs)
+      const poll = setInterval(() => this.watches.size === 0 && done(), 5)
+      function done(): void {
+        clearTimeout(timer)
+        clearInterval(poll)
+        resolve()
+      }
+    })
+    return this.watches.size
+  }
+
   private refuseFor(ms: number): void {
     this.endWatches()
     this.server.close()

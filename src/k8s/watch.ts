@@ -81,6 +81,9 @@ export class Informer<T extends KubernetesObject> {
           await this.list()
           needList = false
         }
+        // The list may already have settled the waiter (and aborted the signal): then no watch at all,
+        // or it would stay open, unheard, until the server ends it minutes later.
+        if (signal.aborted) return
         const heard = await this.watchOnce()
         // A server that ends watches at once with nothing said must not be hammered.
         if (!heard)
@@ -133,6 +136,8 @@ export class Informer<T extends KubernetesObject> {
     const stallMs = this.opts.stallMs ?? DEFAULT_STALL_MS
     const controller = new AbortController()
     const stop = (): void => controller.abort()
+    // A listener added to a signal that is already aborted never runs: check first.
+    if (this.opts.signal.aborted) return Promise.resolve(false)
     this.opts.signal.addEventListener('abort', stop, { once: true })
     let stalled = false
     let timer: NodeJS.Timeout | undefined
@@ -143,10 +148,13 @@ export class Informer<T extends KubernetesObject> {
         controller.abort()
       }, stallMs)
     }
+    let stream: { destroy(): void } | undefined
     const cleanup = (): void => {
       clearTimeout(timer)
       this.opts.signal.removeEventListener('abort', stop)
       controller.abort()
+      // Aborting the request is not enough once the response is streaming: close its socket too.
+      stream?.destroy()
     }
     arm()
     const query: Query = {
@@ -179,6 +187,13 @@ export class Informer<T extends KubernetesObject> {
         this.attempt
       ).then(
         ({ response }) => {
+          // Finished (aborted, stalled) while the response was on its way: close it, never keep it.
+          if (settled || controller.signal.aborted) {
+            response.destroy()
+            finish()
+            return
+          }
+          stream = response
           arm()
           response.on('data', arm)
           response.on('error', () => finish())
