@@ -8,6 +8,7 @@ import { hostname } from 'node:os'
 import type { Report } from '../github/report.js'
 import { timeStage } from '../github/report.js'
 import { connect, type Cluster } from '../k8s/client.js'
+import { reachServer } from '../k8s/reach.js'
 import { ANNOTATION_PHASE } from '../k8s/labels.js'
 import { acquireLock, type Lock } from '../k8s/lock.js'
 import { requestJson } from '../k8s/rest.js'
@@ -53,7 +54,12 @@ export async function openSession(
         ...settings.cluster,
         logger
       })
-      stage.detail = connected.server
+      // Say "connected" only once the server has answered, and fail fast when it cannot.
+      const version = await reachServer(connected, context.signal).catch((err: unknown) => {
+        connected.dispose()
+        throw err
+      })
+      stage.detail = `${connected.server} (Kubernetes ${version})`
       return connected
     })
   )
