@@ -133,13 +133,13 @@ export function podProxyTarget(
   kubeConfig: KubeConfig,
   namespace: string,
   pod: string,
-  port: number | string
+  port: number
 ): SmokeTarget {
   const cluster = kubeConfig.getCurrentCluster()
   if (!cluster) throw new Error('kubeconfig has no current cluster: cannot reach the pod proxy')
   const proxyBase = new URL(
     `${cluster.server.replace(/\/+$/, '')}/api/v1/namespaces/${encodeURIComponent(namespace)}` +
-      `/pods/${encodeURIComponent(pod)}:${encodeURIComponent(String(port))}/proxy`
+      `/pods/${encodeURIComponent(pod)}:${port}/proxy`
   )
 
   return {

@@ -179,6 +179,16 @@ describe('deploy', () => {
     expect(shop.stableSpecs()).toBe(before)
   })
 
+  it('calls the pod proxy with the port number of a named container port', async () => {
+    expect((await shop.run('deploy')).report.status).toBe('success')
+    const proxied = shop.cluster.requests.filter(
+      r => r.resource === 'pods' && r.subresource === 'proxy'
+    )
+    expect(proxied.length).toBeGreaterThan(0)
+    // kube-apiserver's pod proxy never resolves a port name: `pod:http` breaks the connection.
+    for (const request of proxied) expect(request.name).toMatch(/^shop-web-canary-[^:]+:8080$/)
+  })
+
   it('deploys the same version twice without change: idempotent', async () => {
     await shop.run('deploy', { 'migrate-command': MIGRATE })
     const generation = canary('shop-web-canary')?.metadata?.generation

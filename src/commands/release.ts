@@ -84,7 +84,7 @@ export async function canaryPods(
   return pods.filter(isPodReady)
 }
 
-/** The port the pod proxy calls: the input, else the target container's first port. */
+/** The port the pod proxy calls, as given: the input, else the target container's first port. */
 function smokePort(canary: V1Deployment, settings: Settings): number | string {
   if (settings.smoke.port !== undefined) return settings.smoke.port
   const container = targetContainer(
@@ -98,6 +98,24 @@ function smokePort(canary: V1Deployment, settings: Settings): number | string {
     )
   }
   return port.name ?? port.containerPort
+}
+
+/**
+ * The port NUMBER of that pod: kube-apiserver's pod proxy joins the podIP with the port as given and
+ * never resolves a name (a named port breaks the connection), so a name is looked up in the pod's own
+ * spec, per pod.
+ */
+export function podPortNumber(pod: V1Pod, port: number | string): number {
+  if (typeof port === 'number') return port
+  const ports = (pod.spec?.containers ?? []).flatMap(container => container.ports ?? [])
+  const named = ports.find(candidate => candidate.name === port)
+  if (named) return named.containerPort
+  const declared = ports.map(p =>
+    p.name ? `${p.name}=${p.containerPort}` : String(p.containerPort)
+  )
+  throw new Error(
+    `pod ${pod.metadata?.name} has no container port named ${port} (its ports: ${declared.join(', ') || 'none'}): set smoke-port to one of them`
+  )
 }
 
 export interface SmokeOutcome {
@@ -128,7 +146,12 @@ export async function smokeCanary(
       throw new Error(`${canary.metadata?.name} has no ready pod to smoke-check`)
     const port = smokePort(canary, settings)
     targets = pods.map(pod =>
-      podProxyTarget(cluster.kubeConfig, cluster.namespace, pod.metadata?.name ?? '', port)
+      podProxyTarget(
+        cluster.kubeConfig,
+        cluster.namespace,
+        pod.metadata?.name ?? '',
+        podPortNumber(pod, port)
+      )
     )
   }
   const results = await smokeCheck(targets, {
