@@ -201,8 +201,7 @@ describe('test cluster: more verbs and subresources', () => {
       .catch((e: unknown) => e)
     expect(bodyOf(err)).toMatchObject({
       code: 500,
-      reason: 'InternalError',
-      message: 'Internal error occurred: resourceVersion should not be set on objects to be created'
+      message: 'resourceVersion should not be set on objects to be created'
     })
   })
 

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto'
 import { serverSideApply, trackUpdate } from './apply.js'
 import { applyDefaults } from './defaults.js'
+import { typeMismatch } from './decode.js'
 import { deepEqual, jsonPatch, mergePatch, PatchError, strategicMerge } from './patch.js'
 import { findKind, groupVersion, RESOURCES, type ResourceType } from './resources.js'
 import { fieldSelector, labelSelector } from './selectors.js'
@@ -119,12 +120,16 @@ export class Api {
     this.check(t, obj)
     // Storage refuses this before it looks for the name; the dry-run storage does not check it.
     if (requestedRV && !opts.dryRun) {
-      const why = 'resourceVersion should not be set on objects to be created'
-      throw new StatusError(
-        failure(500, 'InternalError', `Internal error occurred: ${why}`, {
-          causes: [{ message: why }]
-        })
-      )
+      // Recorded (27): a bare 500 with this message, no reason and no details.
+      const bare: Status = {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'resourceVersion should not be set on objects to be created',
+        code: 500
+      }
+      throw new StatusError(bare)
     }
     if (this.store.get(t, obj.metadata.namespace, obj.metadata.name ?? ''))
       throw alreadyExists(t, obj.metadata.name ?? '')
@@ -136,8 +141,14 @@ export class Api {
   private decode(t: ResourceType, body: unknown): KObject {
     if (!isRecord(body))
       throw badRequest('the body of the request could not be decoded as an object')
-    const obj = clone(body) as KObject
     const gv = groupVersion(t)
+    const mismatch = typeMismatch(t.kind, body)
+    if (mismatch) {
+      throw badRequest(
+        `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${mismatch}`
+      )
+    }
+    const obj = clone(body) as KObject
     if (obj.apiVersion !== undefined && obj.apiVersion !== gv) {
       throw badRequest(
         `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${gv})`
@@ -333,6 +344,12 @@ export class Api {
     } catch (e) {
       if (e instanceof PatchError) throw new StatusError(failure(422, 'Invalid', e.message))
       throw e
+    }
+    const mismatch = isRecord(patched) ? typeMismatch(t.kind, patched) : undefined
+    if (mismatch) {
+      // Recorded (63): the patched object fails to decode; nothing is stored.
+      const message = `patch: Invalid value: ${JSON.stringify(JSON.stringify(patched))}: ${mismatch}`
+      throw new StatusError(failure(422, 'Invalid', message))
     }
     const obj = this.decode(t, patched)
     this.checkIdentity(t, ns, name, obj)
