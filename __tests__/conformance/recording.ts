@@ -56,10 +56,18 @@ export function parseAnswers(text: string): RecordedAnswer[] {
   return answers
 }
 
+export function readCaseText(file: string): string {
+  return readFileSync(path.join(recordingsDir, file), 'utf8')
+}
+
 export function readCase(file: string): RecordedAnswer[] {
-  return parseAnswers(readFileSync(path.join(recordingsDir, file), 'utf8'))
+  return parseAnswers(readCaseText(file))
+}
+
+export function readManifestText(name: string): string {
+  return readFileSync(path.join(recordingsDir, 'manifests', name), 'utf8')
 }
 
 export function readManifest(name: string): unknown {
-  return JSON.parse(readFileSync(path.join(recordingsDir, 'manifests', name), 'utf8'))
+  return JSON.parse(readManifestText(name))
 }
