@@ -230,7 +230,7 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
   },
   {
     "name": "digest",
-    "description": "Image digest (sha256:...) the promotion is bound to; the canary must run exactly this image.",
+    "description": "Image digest (sha256:...) the promotion is bound to, from the deploy run's summary or `digest` output: required by promote (the canary must run exactly this image), ignored by rollback.",
     "default": "",
     "required": false
   },

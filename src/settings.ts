@@ -300,6 +300,19 @@ export function readSettings(read: InputReader, env: NodeJS.ProcessEnv = process
       expected: 'a repository without a digest when build is true (the build makes the digest)'
     })
   }
+  // The approval names the image: promoting "whatever the canary runs" approves nothing.
+  if (
+    command === 'promote' &&
+    !settings.approval.digest &&
+    problems.every(p => p.input !== 'digest')
+  ) {
+    problems.push({
+      input: 'digest',
+      given: '(empty)',
+      expected:
+        'the image digest (sha256:...) being approved: the deploy run prints it in its summary and its `digest` output (rollback needs none)'
+    })
+  }
   if (strategy === 'ingress-host' && !canaryHost && (command === 'deploy' || command === 'diff')) {
     problems.push({
       input: 'canary-host',

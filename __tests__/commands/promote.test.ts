@@ -92,6 +92,21 @@ describe('promote', () => {
     )
   })
 
+  it('refuses without a digest, saying where the digest comes from', async () => {
+    const result = await promote({ digest: '' })
+    expect(result.report.status).toBe('failure')
+    expect(result.report.reason).toMatch(
+      /digest.*the deploy run prints it in its summary and its `digest` output/
+    )
+    expect(shop.cluster.writes()).toEqual([])
+    expect(shop.stableSpecs()).toBe(before)
+  })
+
+  it('rolls back without a digest', async () => {
+    const result = await shop.run('rollback', { version: 'v2' })
+    expect(result.report.status).toBe('success')
+  })
+
   it('refuses without approve', async () => {
     await expectRefusedWithoutWrites(
       await promote({ approve: '' }),

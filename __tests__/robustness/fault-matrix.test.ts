@@ -5,7 +5,7 @@
  */
 import type { V1Deployment } from '@kubernetes/client-node'
 import type { RequestRecord, TestCluster } from '../harness/cluster.js'
-import { NAMESPACE, STABLE_IMAGE, startShop, type Shop } from '../commands/fixture.js'
+import { NAMESPACE, NEW_DIGEST, STABLE_IMAGE, startShop, type Shop } from '../commands/fixture.js'
 
 type Command = 'deploy' | 'promote' | 'rollback'
 
@@ -142,7 +142,7 @@ function run(command: Command) {
     command === 'deploy'
       ? { 'migrate-command': MIGRATE }
       : command === 'promote'
-        ? { approve: 'true' }
+        ? { approve: 'true', digest: NEW_DIGEST }
         : {}
   return shop.run(command, { 'lock-timeout': '10s', ...inputs })
 }
