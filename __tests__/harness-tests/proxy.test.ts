@@ -91,6 +91,20 @@ describe('test cluster: pod proxy', () => {
     })
   })
 
+  it('breaks the connection for a port name, which kube-apiserver does not resolve (recording 49)', async () => {
+    cluster.kubelet.serve({ label: { app: 'web' } }, () => (_req, res) => res.end('ok'))
+    cluster.put(deployment('web', { replicas: 1 }) as never)
+    await cluster.settle()
+    const [pod] = cluster.list<{ metadata: { name: string } }>('Pod', 'default')
+    await expect(
+      viaProxy(`/api/v1/namespaces/default/pods/${pod.metadata.name}:http/proxy/healthz`)
+    ).rejects.toThrow('fetch failed')
+    const numeric = await viaProxy(
+      `/api/v1/namespaces/default/pods/${pod.metadata.name}:8080/proxy/healthz`
+    )
+    expect(await numeric.text()).toBe('ok')
+  })
+
   it('answers 404 for a pod that does not exist', async () => {
     const res = await viaProxy('/api/v1/namespaces/default/pods/nope:8080/proxy/healthz')
     expect(res.status).toBe(404)

@@ -244,6 +244,11 @@ export class FakeKubelet implements Kubelet, PodRuntime {
     return []
   }
 
+  /**
+   * The local port of the pod's server for a numeric container port (or none: the first declared
+   * one), as kube-apiserver v1.36 dials podIP:port. Port names are not resolved (recording 49): the
+   * server refuses them before asking.
+   */
   proxyPort(pod: Pod, port: string | undefined): number | undefined {
     const run = this.runs.get(pod.metadata.uid ?? '')
     if (!run?.port) return undefined
@@ -251,7 +256,7 @@ export class FakeKubelet implements Kubelet, PodRuntime {
     if (
       port !== undefined &&
       declared.length > 0 &&
-      !declared.some(p => String(p.containerPort) === port || p.name === port)
+      !declared.some(p => String(p.containerPort) === port)
     ) {
       return undefined
     }

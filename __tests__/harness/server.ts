@@ -630,15 +630,24 @@ export class ApiServer {
       await drain(req)
       throw e
     }
+    if (port !== undefined && !/^[0-9]+$/.test(port)) {
+      // kube-apiserver v1.36 joins the pod IP with a port name as given and the dial fails: the
+      // client sees a broken connection, no HTTP answer (recording 49: HTTP/2 INTERNAL_ERROR).
+      req.socket.destroy()
+      return
+    }
     const target = this.runtime?.proxyPort(pod, port)
     if (target === undefined) {
       await drain(req)
       const ip = pod.status?.podIP ?? ''
+      // No port: the first container's first declared port, else plain http (80).
+      const first = pod.spec.containers[0]?.ports?.[0]?.containerPort
+      const dialed = port ?? (first !== undefined ? String(first) : '80')
       throw new StatusError(
         failure(
           503,
           'ServiceUnavailable',
-          `error trying to reach service: dial tcp ${ip}:${port ?? '80'}: connect: connection refused`
+          `error trying to reach service: dial tcp ${ip}:${dialed}: connect: connection refused`
         )
       )
     }
