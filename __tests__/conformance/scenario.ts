@@ -5,6 +5,7 @@
  */
 import { parseAllDocuments } from 'yaml'
 import type { TestCluster } from '../harness/cluster.js'
+import { findKind } from '../harness/resources.js'
 import { readManifestText } from './recording.js'
 
 export interface Answer {
@@ -80,26 +81,14 @@ interface Meta {
   metadata: { name: string; namespace?: string }
 }
 
-const plural: Record<string, string> = {
-  ConfigMap: 'configmaps',
-  Deployment: 'deployments',
-  Job: 'jobs',
-  Lease: 'leases',
-  Namespace: 'namespaces',
-  Pod: 'pods',
-  ReplicaSet: 'replicasets',
-  Secret: 'secrets',
-  Service: 'services'
-}
-
-/** The REST path of an object (namespaced kinds in `ns`), as kubectl builds it. */
+/** The REST path of an object (namespaced kinds in `ns`), from the served kinds as kubectl's discovery maps them. */
 export function objectPath(obj: unknown, ns: string): string {
   const o = obj as Meta
+  const type = findKind(o.kind)
+  if (!type) throw new Error(`scenario: the test cluster serves no kind ${o.kind}`)
   const base = o.apiVersion.includes('/') ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`
-  const resource = plural[o.kind]
-  if (!resource) throw new Error(`scenario: no REST path known for kind ${o.kind}`)
-  const scope = o.kind === 'Namespace' ? '' : `/namespaces/${ns}`
-  return `${base}${scope}/${resource}/${o.metadata.name}`
+  const scope = type.namespaced ? `/namespaces/${ns}` : ''
+  return `${base}${scope}/${type.resource}/${o.metadata.name}`
 }
 
 /** The documents of a recorded manifest (YAML or JSON), moved into `ns`. */
