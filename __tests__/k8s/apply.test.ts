@@ -1,7 +1,7 @@
 import { deployment } from '../harness/objects.js'
 import { apply, read, remove } from '../../src/k8s/apply.js'
 import { connect } from '../../src/k8s/client.js'
-import { KubeError, toKubeError } from '../../src/k8s/errors.js'
+import { KubeError } from '../../src/k8s/errors.js'
 import { requestJson } from '../../src/k8s/rest.js'
 import { MemoryLogger } from '../../src/logger.js'
 import type { V1Deployment } from '@kubernetes/client-node'
@@ -84,22 +84,6 @@ describe('apply / remove / read against the test cluster', () => {
     expect(del?.name).toBe('web-canary')
     expect(f.tc.get('Deployment', NS, 'web-canary')).toBeUndefined()
     expect(await remove(f.cluster, { kind: 'Deployment', name: 'web-canary' })).toBe(false)
-  })
-
-  it('gives typed clients the same connection, and their errors the same words', async () => {
-    await apply(f.cluster, web())
-    const live = await f.cluster.apps.readNamespacedDeployment({
-      name: 'web-canary',
-      namespace: NS
-    })
-    expect(live.spec?.replicas).toBe(2)
-    const attempt = { verb: 'get', resource: 'deployments', namespace: NS, name: 'nope' }
-    const err = await rejection(
-      f.cluster.apps.readNamespacedDeployment({ name: 'nope', namespace: NS })
-    )
-    expect(toKubeError(err, attempt, f.cluster.server).message).toBe(
-      'deployments nope not found in namespace prod (while trying to get it)'
-    )
   })
 
   it('reads undefined for an object that does not exist', async () => {

@@ -1,22 +1,15 @@
 /**
  * Connecting to a cluster: finds the kubeconfig (the input, else KUBECONFIG, else ~/.kube/config,
  * else the in-cluster service account), masks every credential in it before anything can print
- * one, and hands out the API clients. The kubeconfig is loaded from memory: no file is written.
+ * one, and connects to its context. The kubeconfig is loaded from memory: no file is written.
  */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type https from 'node:https'
-import {
-  AppsV1Api,
-  BatchV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
-  NetworkingV1Api,
-  type User
-} from '@kubernetes/client-node'
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js'
+import type { User } from '@kubernetes/client-node/dist/config_types.js'
+import { GuardedKubeConfig } from './guarded-kubeconfig.js'
+import { refuseUnsupported } from './kubeconfig-support.js'
 import type { Logger } from '../logger.js'
 
 export interface ConnectOptions {
@@ -33,12 +26,6 @@ export interface Cluster {
   /** The API server URL of the chosen context. */
   server: string
   namespace: string
-  apps: AppsV1Api
-  core: CoreV1Api
-  batch: BatchV1Api
-  networking: NetworkingV1Api
-  coordination: CoordinationV1Api
-  objects: KubernetesObjectApi
   /** Stops every watch still open on this cluster. Safe to call twice. */
   dispose(): void
   /** Aborted by dispose(): long-running work (watches) listens to it. */
@@ -91,8 +78,30 @@ export function credentialsOf(user: User): string[] {
   return secrets
 }
 
-function loadKubeConfig(opts: ConnectOptions): { kc: KubeConfig; source: string } {
+/** Masks every user's credentials, not only the current one's: any of them could be printed. */
+function maskCredentials(kc: KubeConfig, logger: Logger): void {
+  for (const user of kc.getUsers()) for (const secret of credentialsOf(user)) logger.mask(secret)
+}
+
+/**
+ * Masks each credential of a kubeconfig given as text, never the text itself: a runner masks line
+ * by line, and every line of a kubeconfig masked would hide lines like `kind: Config` in every log.
+ * Text that does not parse masks nothing more: connect() refuses it without quoting it.
+ */
+export function maskKubeconfigCredentials(input: string, logger: Logger): void {
+  const text = input.trim()
+  if (text !== '' && !text.includes('\n')) logger.mask(text)
   const kc = new KubeConfig()
+  try {
+    kc.loadFromString(decodeKubeconfig(input))
+  } catch {
+    return
+  }
+  maskCredentials(kc, logger)
+}
+
+function loadKubeConfig(opts: ConnectOptions): { kc: KubeConfig; source: string } {
+  const kc = new GuardedKubeConfig(opts.logger)
   if (opts.kubeconfig && opts.kubeconfig.trim() !== '') {
     try {
       kc.loadFromString(decodeKubeconfig(opts.kubeconfig))
@@ -124,9 +133,7 @@ function loadKubeConfig(opts: ConnectOptions): { kc: KubeConfig; source: string 
 /** Finds the kubeconfig, masks its credentials, and connects the API clients to its context. */
 export async function connect(opts: ConnectOptions): Promise<Cluster> {
   const { kc, source } = loadKubeConfig(opts)
-  // Mask every user's credentials, not only the current one's: any of them could be printed.
-  for (const user of kc.getUsers())
-    for (const secret of credentialsOf(user)) opts.logger.mask(secret)
+  maskCredentials(kc, opts.logger)
 
   if (opts.context) {
     if (!kc.getContextObject(opts.context)) {
@@ -152,18 +159,17 @@ export async function connect(opts: ConnectOptions): Promise<Cluster> {
       `TLS verification of ${cluster.server} is off (insecure-skip-tls-verify in ${source})`
     )
 
-  // Credentials made at run time (exec plugins, auth providers, the in-cluster token) are masked too.
-  const probe: https.RequestOptions = {}
   try {
-    await kc.applyToHTTPSOptions(probe)
+    refuseUnsupported(kc)
+  } catch (err) {
+    throw new Error(`${err instanceof Error ? err.message : String(err)} (in ${source})`)
+  }
+  // Credentials made at run time (exec plugins, the in-cluster token) are masked as they are made.
+  try {
+    await kc.applyToHTTPSOptions({})
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : 'unknown error'
     throw new Error(`could not get credentials for ${cluster.server} from ${source}: ${reason}`)
-  }
-  const authorization = isRecord(probe.headers) ? probe.headers.Authorization : undefined
-  if (typeof authorization === 'string') {
-    opts.logger.mask(authorization)
-    opts.logger.mask(authorization.replace(/^(Bearer|Basic)\s+/i, ''))
   }
   opts.logger.debug(`kubernetes: ${cluster.server} (from ${source}), namespace ${opts.namespace}`)
 
@@ -172,12 +178,6 @@ export async function connect(opts: ConnectOptions): Promise<Cluster> {
     kubeConfig: kc,
     server: cluster.server,
     namespace: opts.namespace,
-    apps: kc.makeApiClient(AppsV1Api),
-    core: kc.makeApiClient(CoreV1Api),
-    batch: kc.makeApiClient(BatchV1Api),
-    networking: kc.makeApiClient(NetworkingV1Api),
-    coordination: kc.makeApiClient(CoordinationV1Api),
-    objects: KubernetesObjectApi.makeApiClient(kc),
     disposed: controller.signal,
     dispose: () => controller.abort(new Error('the cluster connection was disposed'))
   }
