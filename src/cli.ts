@@ -5,9 +5,6 @@
  */
 import { ACTION_INPUTS } from './action-inputs.js'
 import type { Logger } from './logger.js'
-import { localGitSha } from './github/context.js'
-import { renderMarkdown } from './github/report.js'
-import { failureLine, runCommand } from './run-command.js'
 import { COMMANDS } from './settings.js'
 
 export interface CliIo {
@@ -109,6 +106,10 @@ export async function cli(argv: string[], io: CliIo, signal: AbortSignal): Promi
     io.stdout(`${helpText()}\n`)
     return 0
   }
+  // Loaded past --help only: the help text needs none of the commands' code (issue 17).
+  const { localGitSha } = await import('./github/context.js')
+  const { renderMarkdown } = await import('./github/report.js')
+  const { failureLine, runCommand } = await import('./run-command.js')
   const env = { ...io.env }
   env.GITHUB_SHA ??= await localGitSha()
   const flags = values
