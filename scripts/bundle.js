@@ -11,6 +11,7 @@
 //   node scripts/bundle.js [--entry src/index.ts] [--outdir dist]
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { builtinModules } from 'node:module'
 import { parseArgs } from 'node:util'
 import * as esbuild from 'esbuild'
 
@@ -56,6 +57,32 @@ const omitClientNodeParts = {
   }
 }
 
+const BUILTIN = new Set(builtinModules.filter(name => !name.startsWith('_')))
+const BY_REQUIRE = 'node-builtin-by-require'
+
+/**
+ * Node's modules are required, not imported: an ES module import of node:http builds its export
+ * namespace, and reading every export starts Node's internal fetch (undici, http2, zlib, workers),
+ * 13 MB of RSS and some milliseconds that a require() does not cost. Each import of one becomes
+ * a CommonJS module that requires it; the bundle's require is the banner's createRequire.
+ * @type {esbuild.Plugin}
+ */
+const requireNodeModules = {
+  name: 'require-node-modules',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?[a-z_/0-9]+$/ }, ({ path, namespace }) => {
+      const name = path.replace(/^node:/, '')
+      if (!BUILTIN.has(name)) return undefined
+      if (namespace === BY_REQUIRE) return { path: `node:${name}`, external: true }
+      return { path: name, namespace: BY_REQUIRE }
+    })
+    build.onLoad({ filter: /.*/, namespace: BY_REQUIRE }, ({ path }) => ({
+      contents: `module.exports = require(${JSON.stringify(`node:${path}`)})`,
+      loader: 'js'
+    }))
+  }
+}
+
 const outdir = args.outdir
 rmSync(outdir, { recursive: true, force: true })
 mkdirSync(outdir, { recursive: true })
@@ -81,7 +108,7 @@ const result = await esbuild.build({
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'\nconst require = __createRequire(import.meta.url)"
   },
-  plugins: [omitClientNodeParts]
+  plugins: [requireNodeModules, omitClientNodeParts]
 })
 
 const inputs = Object.keys(result.metafile.inputs)
