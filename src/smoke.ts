@@ -365,7 +365,7 @@ async function request(
 }
 
 /** fetch says only "fetch failed"; the cause (ECONNREFUSED, a certificate error) is what a person needs. */
-function describeError(error: unknown): string {
+export function describeError(error: unknown): string {
   // Duck-typed, not instanceof: errors from fetch may come from another realm (e.g. under jest).
   const message = fieldOf(error, 'message') ?? String(error)
   const cause: unknown = isObject(error) ? error.cause : undefined
