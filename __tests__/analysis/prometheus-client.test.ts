@@ -159,6 +159,24 @@ describe('PrometheusClient when Prometheus cannot answer', () => {
     }
   })
 
+  it('refuses an answer too large to be a check, without reading it all', async () => {
+    const flood = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(
+        `{"status":"success","data":{"resultType":"vector","result":[${'{"metric":{},"value":[1,"1"]},'.repeat(200_000)}]}}`
+      )
+    })
+    try {
+      const big = new PrometheusClient(urlTransport(flood.url))
+
+      expect(await refusal('up', big)).toBe(
+        "Prometheus: answered more than 4 MiB: a check's query gives a few series, never that many"
+      )
+    } finally {
+      flood.close()
+    }
+  })
+
   it("passes on the API server's Status when its service proxy cannot reach Prometheus", async () => {
     // kube-apiserver v1.36's answer through a proxy with nothing behind it (recording 49).
     const status = {

@@ -5,7 +5,7 @@
  * says so, NaN and ±Inf stay what they are, and anything else is a PrometheusError that says why.
  * https://prometheus.io/docs/prometheus/latest/querying/api/
  */
-import { describeError } from '../smoke.js'
+import { describeError, readCapped } from '../smoke.js'
 
 export interface PrometheusRequest {
   /** Below the API root, e.g. `/api/v1/query`. */
@@ -74,6 +74,8 @@ export class PrometheusClient {
       response = await this.transport({ path: '/api/v1/query', params, signal: both })
     } catch (error) {
       if (signal?.aborted) throw error
+      if (error instanceof PrometheusError)
+        throw new PrometheusError(`${this.where}: ${error.message}`)
       if (timeout.aborted) {
         throw new PrometheusError(`${this.where} gave no answer within ${this.timeoutMs} ms`)
       }
@@ -92,31 +94,19 @@ export function urlTransport(baseUrl: string): PrometheusTransport {
       redirect: 'error',
       headers: { accept: 'application/json' }
     })
+    // A cut JSON would only fail to parse: an answer over the limit is refused as such.
+    const { text, cut } = await readCapped(response, MAX_BODY_BYTES)
+    if (cut) {
+      throw new PrometheusError(
+        `answered more than ${MAX_BODY_BYTES / 1024 / 1024} MiB: a check's query gives a few series, never that many`
+      )
+    }
     return {
       status: response.status,
       contentType: response.headers.get('content-type') ?? '',
-      body: await readCapped(response)
+      body: text
     }
   }
-}
-
-/** Reads an answer, refusing one larger than MAX_BODY_BYTES rather than parsing a cut JSON. */
-async function readCapped(response: Response): Promise<string> {
-  if (!response.body) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel()
-      throw new Error(`answer larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`)
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks).toString('utf8')
 }
 
 /** Prometheus' float encoding: Go's strconv format, with NaN and ±Inf spelled its own way. */
