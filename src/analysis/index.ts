@@ -1,6 +1,7 @@
 /**
  * Metric analysis of a canary and drain measurement of rainbow releases (issue 15). What commands
- * call: parseAnalysisConfig (settings) and runAnalysis; the transport to Prometheus comes from outside (a URL, or the k8s layer's service
+ * call: parseAnalysisConfig (settings), runAnalysis, measureLoadByQuery / measureLoadByPods and
+ * decideDrain; the transport to Prometheus comes from outside (a URL, or the k8s layer's service
  * proxy).
  */
 export { BUILT_IN_CHECKS, DEFAULT_METRICS, DEFAULT_RULES, type Check } from './checks.js'
@@ -11,6 +12,15 @@ export {
   type AnalysisConfig,
   type AnalysisLimits
 } from './config.js'
+export {
+  decideDrain,
+  measureLoadByPods,
+  measureLoadByQuery,
+  type DrainCandidate,
+  type DrainDecision,
+  type LoadReading,
+  type PodEndpoint
+} from './drain.js'
 export { formatSamples, formatValue } from './format.js'
 export {
   PrometheusClient,
