@@ -43,7 +43,13 @@ export async function runAnalysis(
   opts: RunOptions = {}
 ): Promise<AnalysisResult> {
   const now = opts.now ?? Date.now
-  const sleep = opts.sleep ?? ((ms, signal) => sleepFor(ms, undefined, { signal }))
+  // Cancelled: end with the canceller's reason, as every other wait of a command does.
+  const sleep =
+    opts.sleep ??
+    ((ms, signal) =>
+      sleepFor(ms, undefined, { signal }).catch((error: unknown) => {
+        throw signal?.aborted ? signal.reason : error
+      }))
   const rounds: AnalysisRound[] = []
   for (let round = 1; round <= plan.rounds; round++) {
     await sleep(plan.intervalMs, opts.signal)
