@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
 import { DEFAULT_LIMITS, parseAnalysisConfig } from '../../src/analysis/config.js'
 import { InputProblem } from '../../src/validate.js'
 
@@ -74,12 +76,25 @@ labels: { canary-deploy.dev/track: track }
     expect(config.labels).toEqual({ 'canary-deploy.dev/track': 'track' })
   })
 
+  it("reads the README's example as written", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+    const block = /```yaml\n(analysis: \|[\s\S]*?)```/.exec(readme)?.[1] ?? ''
+    const config = parseAnalysisConfig(String((parse(block) as { analysis?: unknown }).analysis))
+
+    expect(config.checks.map(c => [c.name, c.rule.text])).toEqual([
+      ['error-rate', 'canary <= max(stable * 1.5, stable + 0.5%)'],
+      ['p95-latency', 'canary <= max(stable * 1.2, stable + 50ms)'],
+      ['checkout-failures', 'canary <= 0.1']
+    ])
+    expect(config.labels).toEqual({ 'canary-deploy.dev/track': 'track' })
+  })
+
   it.each([
     ['error-rate, latency', 'checks[1]: a known check (error-rate, p95-latency), or a custom one'],
     ['checks:\n  - name: p95-latency\n    rule: <= stable ** 2', 'checks[0].rule: a rule such as'],
     [
       'checks:\n  - name: x\n    query: sum(up)\n    rule: <= 1',
-      'checks[0].query: a PromQL template that selects the side with {{selector}}'
+      'checks[0].query: a PromQL template that selects its series with {{selector}}'
     ],
     [
       'checks:\n  - name: x\n    query: sum(up{ {{selector}} }[{{interval}}])\n    rule: <= 1',

@@ -119,7 +119,8 @@ function rule(value: unknown, where: string): Rule {
   }
 }
 
-function template(value: unknown, where: string): string {
+/** A PromQL template that selects its side (or release) with {{selector}}. */
+export function queryTemplate(value: unknown, where: string): string {
   const query = text(value, where)
   const unknown = unknownPlaceholders(query)
   if (unknown.length > 0) {
@@ -130,7 +131,7 @@ function template(value: unknown, where: string): string {
   }
   // Without the selector, canary and stable would run the very same query.
   if (!usesSelector(query)) {
-    throw problem(where, 'a PromQL template that selects the side with {{selector}}')
+    throw problem(where, 'a PromQL template that selects its series with {{selector}}')
   }
   return query
 }
@@ -200,8 +201,8 @@ function check(entry: unknown, where: string, names: MetricNames, minSamples: nu
   if (!UNITS.includes(unit as CheckUnit)) throw problem(`${where}.unit`, UNITS.join(', '))
   return {
     name,
-    query: template(doc.query, `${where}.query`),
-    samples: doc.samples === undefined ? undefined : template(doc.samples, `${where}.samples`),
+    query: queryTemplate(doc.query, `${where}.query`),
+    samples: doc.samples === undefined ? undefined : queryTemplate(doc.samples, `${where}.samples`),
     rule: rule(doc.rule, `${where}.rule`),
     minSamples: min,
     unit: unit as CheckUnit
@@ -255,5 +256,40 @@ export function parseAnalysisConfig(source: string): AnalysisConfig {
       inconclusive: limit('inconclusive-limit', DEFAULT_LIMITS.inconclusive)
     },
     labels: labels(doc.labels)
+  }
+}
+
+/** A Prometheus Service, reached through the API server's service proxy (the k8s layer builds the path). */
+export interface PrometheusService {
+  namespace: string
+  name: string
+  /** A port number or the Service's port name. */
+  port: string
+  scheme: 'http' | 'https'
+}
+
+/** Where Prometheus is: a URL the runner reaches, or a Service in the cluster. */
+export type PrometheusLocation = { url: string } | { service: PrometheusService }
+
+const SERVICE =
+  /^(?:([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/)?(?:(https?):)?([a-z0-9]([-a-z0-9]*[a-z0-9])?):([a-z0-9]([-a-z0-9]*[a-z0-9])?)$/
+
+/** `monitoring/prometheus-server:9090`, `monitoring/https:prometheus:web`; no namespace: `namespace`. */
+export function parsePrometheusService(value: string, namespace: string): PrometheusService {
+  const match = SERVICE.exec(value)
+  const port = match?.[6] ?? ''
+  const validPort = /^\d+$/.test(port)
+    ? Number(port) >= 1 && Number(port) <= 65535
+    : port.length <= 15 && /[a-z]/.test(port)
+  if (!match || !validPort || (match[1] ?? '').length > 63 || match[4].length > 63) {
+    throw new InputProblem(
+      'a Service as NAMESPACE/NAME:PORT, e.g. monitoring/prometheus-server:9090 (https: before NAME for TLS; PORT a number or the port name)'
+    )
+  }
+  return {
+    namespace: match[1] ?? namespace,
+    name: match[4],
+    port,
+    scheme: match[3] === 'https' ? 'https' : 'http'
   }
 }
