@@ -12,6 +12,7 @@ import { PrometheusClient, urlTransport } from '../../src/analysis/prometheus.js
 import { podMatchers } from '../../src/analysis/promql.js'
 import { runAnalysis, type AnalysisPlan } from '../../src/analysis/run.js'
 import type { AnalysisResult } from '../../src/analysis/types.js'
+import { analysisSection } from '../../src/github/report.js'
 import { startExampleApp, type ExampleApp, type ExampleAppOptions } from '../harness/example-app.js'
 import { startPrometheus, type TestPrometheus } from '../harness/prometheus.js'
 import { startTraffic, type Traffic } from '../harness/traffic.js'
@@ -167,5 +168,15 @@ describe('analysis of a canary against a real Prometheus', () => {
     })
     expect(errorRate.canary.samples).toBeGreaterThanOrEqual(MIN_SAMPLES)
     expect(errorRate.stable.samples).toBeGreaterThanOrEqual(MIN_SAMPLES)
+  })
+
+  it("puts the slow canary's rounds in the summary: both latencies, the rule, the verdict", async () => {
+    const { body } = analysisSection(await analyse('slow'))
+
+    expect(body).toMatch(/^\*\*❌ failed\*\*: p95-latency failed 1 round/)
+    expect(body).toMatch(
+      /\| 1 \(\d\d:\d\d:\d\dZ\) \| p95-latency \| \d+ ms \(\d[\d,]* samples\) \| [\d.]+ ms \(\d[\d,]* samples\) \| `canary <= stable \* 1\.2` \(bound [\d.]+ ms\) \| ❌ fail: canary \d+ ms is not <= /
+    )
+    expect(body).toContain('pod_template_hash="c3c7d2"')
   })
 })
