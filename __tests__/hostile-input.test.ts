@@ -80,6 +80,15 @@ const INPUT_CLASSES: Record<string, InputClass> = {
   'rollback-on-failure': strict(),
   'keep-releases': strict(),
   'drain-min-age': strict(),
+  // YAML and PromQL: grammar-checked (check names, rules, a template needing {{selector}}), multi-line.
+  analysis: strict(true),
+  'prometheus-url': { kind: 'url' },
+  'prometheus-service': strict(),
+  'analysis-interval': strict(),
+  'analysis-rounds': strict(),
+  'drain-query': strict(true),
+  'drain-path': strict(),
+  'drain-threshold': strict(),
   'base-ref': strict(),
   comment: strict(),
   'github-token': { kind: 'text', max: 4096 }
