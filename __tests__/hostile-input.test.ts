@@ -62,6 +62,9 @@ const INPUT_CLASSES: Record<string, InputClass> = {
   strategy: strict(),
   'canary-replicas': strict(),
   'canary-host': strict(),
+  route: strict(),
+  // Refused with every strategy while gateway is not offered; once it is, a header value is free text.
+  'canary-header': strict(),
   'canary-weight': strict(),
   steps: strict(true),
   'step-interval': strict(),

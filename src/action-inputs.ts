@@ -157,6 +157,18 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
     "required": false
   },
   {
+    "name": "route",
+    "description": "HTTPRoute (gateway.networking.k8s.io/v1) that sends traffic to the stable Service (gateway strategy): the canary Service joins its rules as a weighted backendRef. Empty: the app name.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "canary-header",
+    "description": "Header rule (gateway strategy), `Name: value`, e.g. `X-Canary: always`: requests carrying it go to the canary at every step, even at weight 0. Empty: no header rule.",
+    "default": "",
+    "required": false
+  },
+  {
     "name": "canary-weight",
     "description": "Percentage of traffic sent to the canary (ingress-weight strategy), 0 to 100.",
     "default": "10",
