@@ -69,6 +69,9 @@ const INPUT_CLASSES: Record<string, InputClass> = {
   strategy: strict(),
   'canary-replicas': strict(),
   'canary-host': strict(),
+  route: strict(),
+  // Refused with every strategy while gateway is not offered; once it is, a header value is free text.
+  'canary-header': strict(),
   'canary-weight': strict(),
   steps: strict(true),
   'step-interval': strict(),
@@ -87,6 +90,15 @@ const INPUT_CLASSES: Record<string, InputClass> = {
   'rollback-on-failure': strict(),
   'keep-releases': strict(),
   'drain-min-age': strict(),
+  // YAML and PromQL: grammar-checked (check names, rules, a template needing {{selector}}), multi-line.
+  analysis: strict(true),
+  'prometheus-url': { kind: 'url' },
+  'prometheus-service': strict(),
+  'analysis-interval': strict(),
+  'analysis-rounds': strict(),
+  'drain-query': strict(true),
+  'drain-path': strict(),
+  'drain-threshold': strict(),
   'base-ref': strict(),
   comment: strict(),
   'github-token': { kind: 'text', max: 4096 }

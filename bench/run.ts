@@ -13,6 +13,7 @@ const suites: Suite[] = [
   ['commands', async () => (await import('./commands.js')).benchCommands()],
   ['exit', async () => (await import('./exit.js')).benchExit()],
   ['cleanup', async () => (await import('./cleanup.js')).benchCleanup()],
+  ['analysis', async () => (await import('./analysis.js')).benchAnalysis()],
   ['image build', async () => (await import('./image-build.js')).benchBuild()]
 ]
 

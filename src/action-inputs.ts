@@ -199,6 +199,18 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
     "required": false
   },
   {
+    "name": "route",
+    "description": "HTTPRoute (gateway.networking.k8s.io/v1) that sends traffic to the stable Service (gateway strategy): the canary Service joins its rules as a weighted backendRef. Empty: the app name.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "canary-header",
+    "description": "Header rule (gateway strategy), `Name: value`, e.g. `X-Canary: always`: requests carrying it go to the canary at every step, even at weight 0. Empty: no header rule.",
+    "default": "",
+    "required": false
+  },
+  {
     "name": "canary-weight",
     "description": "Percentage of traffic sent to the canary (ingress-weight strategy), 0 to 100.",
     "default": "10",
@@ -304,6 +316,54 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
     "name": "drain-min-age",
     "description": "Rainbow strategy: a replaced release is deleted only once it is older than this, e.g. 24h.",
     "default": "1h",
+    "required": false
+  },
+  {
+    "name": "analysis",
+    "description": "Metric analysis of the canary (YAML): built-in checks by name (`error-rate, p95-latency`), or `checks:` with rules (`rule: <= stable * 1.2`) and custom PromQL checks (`query` with `{{selector}}`, `samples`, `rule`), plus `min-samples`, `window`, `failure-limit`, `consecutive-error-limit`, `inconclusive-limit`, `metrics`, `labels`. See \"Metric analysis\" in the README. Empty: no analysis.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "prometheus-url",
+    "description": "Prometheus HTTP API the runner can reach, e.g. http://prometheus.example.com:9090 (no credentials in it). Or prometheus-service.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "prometheus-service",
+    "description": "Prometheus as a Service reached through the API server service proxy, so the runner needs no network path into the cluster (RBAC: get services/proxy): `NAMESPACE/NAME:PORT`, `https:` before NAME for TLS, e.g. `monitoring/prometheus-server:9090`.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "analysis-interval",
+    "description": "Wait before each analysis round, e.g. 1m. Also the default range of rate() in the checks ({{window}}).",
+    "default": "1m",
+    "required": false
+  },
+  {
+    "name": "analysis-rounds",
+    "description": "Analysis rounds, 1 to 100: each evaluates every check for the canary and for stable.",
+    "default": "5",
+    "required": false
+  },
+  {
+    "name": "drain-query",
+    "description": "Rainbow cleanup: PromQL giving one release's load, `{{selector}}` standing for its pods' labels, e.g. `sum(http_open_connections{ {{selector}} })`. Needs prometheus-url or prometheus-service.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "drain-path",
+    "description": "Rainbow cleanup without Prometheus: a path each pod answers with its open connection count (a bare number), e.g. /connections; summed over the release's pods.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "drain-threshold",
+    "description": "Rainbow cleanup: a replaced release counts as drained when its measured load (drain-query or drain-path) is at or below this number.",
+    "default": "0",
     "required": false
   },
   {
