@@ -97,6 +97,48 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
     "required": false
   },
   {
+    "name": "target",
+    "description": "Dockerfile stage to build (`--target`). Empty: the last stage.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "platforms",
+    "description": "Platforms to build for, comma separated, e.g. `linux/amd64,linux/arm64`. More than one makes an OCI index and needs buildx. Empty: the builder's own.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "tags",
+    "description": "More references to push the same image as, one a line: a tag of `image` (`latest`) or a full reference (`ghcr.io/org/app:stable`). The release stays bound to the digest.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "labels",
+    "description": "Image labels, one KEY=VALUE a line, besides the OCI labels the action sets.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "secrets",
+    "description": "Build secrets, one ID=VALUE a line, for `RUN --mount=type=secret,id=ID` (buildx or buildah). Each goes to the builder as a private file removed after the build; masked; never a build argument or a layer.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "provenance",
+    "description": "Provenance attestation (buildx): `mode=min`, `mode=max`, `true` (mode=min) or `false`. Empty: as docker/build-push-action, mode=min for a private repository, mode=max for a public one. With an attestation the image is pushed as an OCI index, and the release is bound to its digest.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "sbom",
+    "description": "SBOM attestation (buildx): true or false.",
+    "default": "false",
+    "required": false
+  },
+  {
     "name": "cache",
     "description": "Build cache: auto (GitHub Actions cache on GitHub, local layers elsewhere) | registry (<image>:buildcache) | none.",
     "default": "auto",
@@ -356,6 +398,14 @@ export const ACTION_OUTPUTS: readonly OutputSpec[] = [
   {
     "name": "digest",
     "description": "The image digest (sha256:...): what promote must name."
+  },
+  {
+    "name": "imageid",
+    "description": "Deploy with build: the image ID (config digest) the builder reported."
+  },
+  {
+    "name": "metadata",
+    "description": "Deploy with build: the build result metadata, JSON (buildx's metadata file; the same keys from other builders)."
   },
   {
     "name": "canary",

@@ -6,6 +6,9 @@
 import { resolve } from 'node:path'
 import { parse } from 'yaml'
 import { ACTION_INPUTS } from './action-inputs.js'
+import * as build from './image/build-inputs.js'
+import type { BuildOptions } from './image/types.js'
+import { parseImageRef } from './image/image-ref.js'
 import type { Check } from './analysis/checks.js'
 import {
   parseAnalysisConfig,
@@ -50,6 +53,8 @@ export interface Settings {
     registry?: string
     username?: string
     password?: string
+    /** Platforms, target, extra tags, labels, secrets and attestations of the build. */
+    options: BuildOptions
   }
   migration?: { command: string[]; timeoutMs: number; backoffLimit: number }
   strategy: Strategy
@@ -114,7 +119,7 @@ export class SettingsError extends Error {
 }
 
 /** Inputs whose values are never echoed back, even in an error. */
-export const SECRET_INPUTS = new Set(['kubeconfig', 'registry-password', 'github-token'])
+export const SECRET_INPUTS = new Set(['kubeconfig', 'registry-password', 'github-token', 'secrets'])
 const MAX_INPUT_BYTES = 256 * 1024
 const MAX_KUBECONFIG_BYTES = 1024 * 1024
 const DEFAULTS = new Map(ACTION_INPUTS.map(input => [input.name, input.default]))
@@ -186,6 +191,7 @@ export function readSettings(read: InputReader, env: NodeJS.ProcessEnv = process
       'a version (required outside GitHub, where there is no GITHUB_SHA to default to)'
     )
   })
+  const buildOptions = readBuildOptions(check, image, env)
   const buildContext = check('build-context', value => v.workspacePath(value, workspace))
   const dockerfile = check(
     'dockerfile',
@@ -268,7 +274,8 @@ export function readSettings(read: InputReader, env: NodeJS.ProcessEnv = process
       password: check(
         'registry-password',
         optional(value => boundedText(value, 4096))
-      )
+      ),
+      options: buildOptions
     },
     migration:
       migrateCommand && migrateTimeoutMs !== undefined && migrateBackoffLimit !== undefined
@@ -444,6 +451,44 @@ export function readSettings(read: InputReader, env: NodeJS.ProcessEnv = process
   }
   if (problems.length > 0) throw new SettingsError(problems)
   return settings as Settings
+}
+
+type InputCheck = <T>(name: string, parse: (value: string) => T) => T | undefined
+
+/** The build inputs, as docker/build-push-action names them. */
+function readBuildOptions(
+  check: InputCheck,
+  image: string | undefined,
+  env: NodeJS.ProcessEnv
+): BuildOptions {
+  const repository = image ? repositoryOrUndefined(image) : undefined
+  const provenance = check('provenance', build.provenance)
+  const sbom = check('sbom', v.boolean)
+  const runUrl =
+    env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? `${(env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/attempts/${env.GITHUB_RUN_ATTEMPT || '1'}`
+      : undefined
+  const target = check('target', value => (value === '' ? undefined : build.target(value)))
+  return {
+    platforms: check('platforms', build.platforms) ?? [],
+    ...(target ? { target } : {}),
+    tags: check('tags', value => build.tags(value, repository)) ?? [],
+    labels: check('labels', build.labels) ?? {},
+    secrets: check('secrets', build.secrets) ?? [],
+    attestations: build.attestations(provenance ?? 'default', sbom ?? false, {
+      private: build.repositoryIsPrivate(env.GITHUB_EVENT_PATH),
+      builderId: runUrl
+    })
+  }
+}
+
+/** The repository part of an image reference, when it parses (a bad one is reported by `image`). */
+function repositoryOrUndefined(image: string): string | undefined {
+  try {
+    return parseImageRef(image).name
+  } catch {
+    return undefined
+  }
 }
 
 function boundedText(value: string, max: number, pattern?: RegExp): string {
