@@ -128,8 +128,25 @@ const DEFAULTS = new Map(ACTION_INPUTS.map(input => [input.name, input.default])
 function describeGiven(name: string, value: string): string {
   if (SECRET_INPUTS.has(name)) return '(value hidden)'
   if (value === '') return '(empty)'
+  if (name.endsWith('-url')) return describeUrl(value)
   const shown = JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)
   return value.length > 60 ? `${shown} (${value.length} characters)` : shown
+}
+
+/**
+ * A URL input without what can carry a credential (user:password@, the query, the fragment): such
+ * a URL may come from a secret, and the runner masks only the whole secret, never a part of it.
+ */
+function describeUrl(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return `(not shown: ${value.length} characters that do not parse as a URL)`
+  }
+  const hidden = Boolean(url.username || url.password || url.search || url.hash)
+  const shown = JSON.stringify(`${url.protocol}//${url.host}${url.pathname}`.slice(0, 60))
+  return hidden ? `${shown} (credentials, query and fragment not shown)` : shown
 }
 
 export function readSettings(read: InputReader, env: NodeJS.ProcessEnv = process.env): Settings {
@@ -227,7 +244,7 @@ export function readSettings(read: InputReader, env: NodeJS.ProcessEnv = process
   const analysis = check('analysis', optional(parseAnalysisConfig))
   const analysisIntervalMs = check('analysis-interval', value => v.duration(value, 1000, 3_600_000))
   const analysisRounds = check('analysis-rounds', value => v.integer(value, 1, 100))
-  const prometheusUrl = check('prometheus-url', optional(v.httpUrl))
+  const prometheusUrl = check('prometheus-url', optional(v.baseUrl))
   const prometheusService = check(
     'prometheus-service',
     optional(value => parsePrometheusService(value, namespace ?? 'default'))

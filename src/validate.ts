@@ -143,6 +143,17 @@ export function httpUrl(value: string): string {
   return url.toString().replace(/\/$/, '')
 }
 
+/** A URL that API paths are appended to: no query string, which would end up before the path. */
+export function baseUrl(value: string): string {
+  const url = httpUrl(value)
+  if (new URL(url).search) {
+    throw new InputProblem(
+      'an http(s) URL without a ?query (the API path and its query are added to it)'
+    )
+  }
+  return url
+}
+
 export function urlPath(value: string): string {
   if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]{0,255}$/.test(value)) {
     throw new InputProblem('a URL path starting with /, such as /health')
