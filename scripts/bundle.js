@@ -1,7 +1,8 @@
 // Bundles the action with esbuild into dist/: index.js and the chunks it imports when a path needs
 // them, self-contained ES modules that the runner loads without node_modules, each with its source
-// map beside it (*.js.map, not inlined), and the licence texts of every bundled package
-// (dist/licenses.txt). The post step (dist/post.js) and the CLI (dist/cli.js) enter index.js.
+// map beside it (*.js.map, not inlined), and the licence texts of every package it can contain
+// (dist/licenses.txt, scripts/licenses.js). The post step (dist/post.js) and the CLI (dist/cli.js)
+// enter index.js.
 //
 // Of @kubernetes/client-node only the kubeconfig and its auth are bundled: the modules its config.js
 // imports for the generated API clients, the oidc/azure/gcp auth providers and SOCKS proxies are
@@ -9,11 +10,12 @@
 // near a third of its size, and start-up with it (npm run bench prints both).
 //
 //   node scripts/bundle.js [--entry src/index.ts] [--outdir dist]
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { builtinModules } from 'node:module'
 import { parseArgs } from 'node:util'
 import * as esbuild from 'esbuild'
+import { licensesText } from './licenses.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -119,31 +121,8 @@ if (shipped.length > 0) {
   )
 }
 
-/** package.json directory of each bundled input that came from node_modules, once each. */
-function bundledPackages() {
-  const dirs = new Set()
-  for (const input of inputs) {
-    const match = input.match(/^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//)
-    if (match) dirs.add(match[1])
-  }
-  return [...dirs]
-}
-
-function licenceText(dir) {
-  const file = readdirSync(dir).find(name => /^(licen[cs]e|copying)(\.|$)/i.test(name))
-  return file ? readFileSync(join(dir, file), 'utf8').trim() : '(no licence file in the package)'
-}
-
-const licences = bundledPackages()
-  .map(dir => {
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
-    return { id: `${pkg.name}@${pkg.version}`, licence: pkg.license ?? 'UNKNOWN', dir }
-  })
-  .sort((a, b) => a.id.localeCompare(b.id))
-writeFileSync(
-  join(outdir, 'licenses.txt'),
-  licences.map(p => `${p.id}\n${p.licence}\n${licenceText(p.dir)}\n`).join('\n')
-)
+// The licence texts of every package the bundle can contain (scripts/licenses.js), beside it.
+writeFileSync(join(outdir, 'licenses.txt'), licensesText())
 
 // The post step and the CLI enter the same bundle; the CLI is also the package's `bin`.
 writeFileSync(

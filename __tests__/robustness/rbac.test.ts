@@ -9,6 +9,8 @@ import { parseAllDocuments } from 'yaml'
 import type { RbacRole } from '../harness/cluster.js'
 import { startGitHubApi, type GitHubApi } from '../harness/github.js'
 import { NAMESPACE, NEW_DIGEST, startShop, type Shop } from '../commands/fixture.js'
+import { CANARY_HOST, putWebIngress, putWebService } from '../commands/strategies-fixture.js'
+import { startAdmissionProxy, type AdmissionProxy } from '../admission/admission-proxy.js'
 
 const MIGRATE = '["bin/rails", "db:migrate"]'
 
@@ -275,5 +277,129 @@ describe('docs/rbac.yaml canary-deploy-diff Role', () => {
     expect(result.report.status).toBe('failure')
     expect(result.report.reason).toMatch(/forbidden: cannot \w+ \w+ in namespace shop/)
     expect(shop.cluster.writes().filter(w => w.status < 300)).toEqual([])
+  })
+})
+
+describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot-promote policy', () => {
+  const DEPLOY_USER = `system:serviceaccount:${NAMESPACE}:canary-deploy`
+  const PROMOTE_USER = `system:serviceaccount:${NAMESPACE}:canary-deploy-promote`
+  let proxies: AdmissionProxy[] = []
+
+  /** The cluster as this identity meets it: its Role, and the policies judging its writes. */
+  async function as(user: string): Promise<AdmissionProxy> {
+    shop.cluster.enforceRole(DEPLOYER, user)
+    const proxy = await startAdmissionProxy(shop.cluster, user)
+    proxies.push(proxy)
+    return proxy
+  }
+  afterEach(async () => {
+    await Promise.all(proxies.map(p => p.stop()))
+    proxies = []
+  })
+
+  const judgedDeployments = (proxy: AdmissionProxy) =>
+    proxy.judged.filter(j => j.path.includes('/deployments'))
+
+  it('deploys, with a migration and smoke checks, and nothing is refused', async () => {
+    const deployer = await as(DEPLOY_USER)
+    const result = await deploy({ kubeconfig: deployer.kubeconfig })
+    expect(result.report.reason).toBeUndefined()
+    expect(result.report.status).toBe('success')
+    expect(deployer.denials).toEqual([])
+    // The canaries' creation and their phase annotations were judged, and passed.
+    expect(judgedDeployments(deployer).length).toBeGreaterThanOrEqual(4)
+  })
+
+  it('removes its canary after a failed smoke check', async () => {
+    const deployer = await as(DEPLOY_USER)
+    shop.canaryHealth.status = 500
+    const result = await deploy({ kubeconfig: deployer.kubeconfig })
+    expect(result.report.status).toBe('failure')
+    expect(shop.cluster.get('Deployment', NAMESPACE, 'shop-web-canary')).toBeUndefined()
+    expect(deployer.denials).toEqual([])
+    expect(judgedDeployments(deployer).some(j => j.operation === 'DELETE')).toBe(true)
+  })
+
+  it('cannot promote: the API server refuses the write to stable, and stable stays as it was', async () => {
+    const deployer = await as(DEPLOY_USER)
+    expect((await deploy({ kubeconfig: deployer.kubeconfig })).report.status).toBe('success')
+    const before = shop.stableSpecs()
+    const result = await shop.run(
+      'promote',
+      { approve: 'true', version: 'v2', digest: NEW_DIGEST, kubeconfig: deployer.kubeconfig },
+      {}
+    )
+    expect(result.report.status).toBe('failure')
+    expect(result.report.reason).toContain(
+      "ValidatingAdmissionPolicy 'canary-deploy-cannot-promote' with binding 'canary-deploy-cannot-promote' denied request"
+    )
+    expect(deployer.denials.length).toBeGreaterThan(0)
+    expect(shop.stableSpecs()).toBe(before)
+  })
+
+  it('leaves promotion to the promote identity, which the policy does not judge', async () => {
+    const deployer = await as(DEPLOY_USER)
+    expect((await deploy({ kubeconfig: deployer.kubeconfig })).report.status).toBe('success')
+    const promoter = await as(PROMOTE_USER)
+    const result = await shop.run('promote', {
+      approve: 'true',
+      version: 'v2',
+      digest: NEW_DIGEST,
+      kubeconfig: promoter.kubeconfig
+    })
+    expect(result.report.reason).toBeUndefined()
+    expect(result.report.status).toBe('success')
+    expect(promoter.judged).toEqual([])
+  })
+
+  it('deploys with ingress-host: its canary Service and Ingress pass, the app ones are not written', async () => {
+    putWebService(shop)
+    putWebIngress(shop)
+    const deployer = await as(DEPLOY_USER)
+    const result = await deploy({
+      kubeconfig: deployer.kubeconfig,
+      strategy: 'ingress-host',
+      'canary-host': CANARY_HOST
+    })
+    expect(result.report.reason).toBeUndefined()
+    expect(result.report.status).toBe('success')
+    expect(deployer.denials).toEqual([])
+    const paths = deployer.judged.map(j => j.path)
+    expect(paths).toContain(`/api/v1/namespaces/${NAMESPACE}/services/shop-canary`)
+    expect(paths).toContain(
+      `/apis/networking.k8s.io/v1/namespaces/${NAMESPACE}/ingresses/shop-canary`
+    )
+  })
+
+  it("deploys a rainbow release but cannot move the Service's selector to it", async () => {
+    const selector = { app: 'shop-web', 'canary-deploy.dev/track': 'stable' }
+    putWebService(shop, selector)
+    const rainbow = { strategy: 'rainbow' }
+    const env = { GITHUB_SHA: 'abcdef1234567890', GITHUB_REPOSITORY: 'acme/shop' }
+    const deployer = await as(DEPLOY_USER)
+    const deployed = await shop.run('deploy', { ...rainbow, kubeconfig: deployer.kubeconfig }, env)
+    expect(deployed.report.reason).toBeUndefined()
+    expect(deployer.denials).toEqual([])
+    const promoted = await shop.run(
+      'promote',
+      {
+        ...rainbow,
+        approve: 'true',
+        version: 'v2',
+        digest: NEW_DIGEST,
+        kubeconfig: deployer.kubeconfig
+      },
+      env
+    )
+    expect(promoted.report.status).toBe('failure')
+    expect(deployer.denials.map(d => d.path)).toContain(
+      `/api/v1/namespaces/${NAMESPACE}/services/shop-web`
+    )
+    const service = shop.cluster.get<{ spec: { selector: Record<string, string> } }>(
+      'Service',
+      NAMESPACE,
+      'shop-web'
+    )
+    expect(service?.spec.selector).toEqual(selector)
   })
 })

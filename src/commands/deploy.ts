@@ -31,6 +31,9 @@ export interface BuiltImage {
   imageRef: string
   digest: string
   detail: string
+  /** From a build: the builder's image ID and metadata JSON (the imageid and metadata outputs). */
+  imageId?: string
+  metadata?: string
 }
 
 export const deploy: CommandHandler = async (settings, context) => {
@@ -155,6 +158,8 @@ export const deploy: CommandHandler = async (settings, context) => {
         version: settings.version,
         image: image.imageRef,
         digest: image.digest,
+        ...(image.imageId ? { imageid: image.imageId } : {}),
+        ...(image.metadata ? { metadata: image.metadata } : {}),
         canary: canaries.join(',')
       }
     }
@@ -238,7 +243,7 @@ async function produceImage(settings: Settings, context: CommandContext): Promis
       dockerfile: image.dockerfile,
       image: `${image.name}:${settings.version}`,
       buildArgs: image.buildArgs,
-      labels: {},
+      ...image.options,
       cache: image.cache,
       version: settings.version,
       revision: settings.source.sha,
@@ -256,7 +261,9 @@ async function produceImage(settings: Settings, context: CommandContext): Promis
   return {
     imageRef: built.imageRef,
     digest: built.digest,
-    detail: `${builder.name}: pushed ${built.imageRef}${cache}`
+    detail: `${builder.name}: pushed ${built.imageRef}${cache}`,
+    imageId: built.imageId,
+    metadata: built.metadata
   }
 }
 
