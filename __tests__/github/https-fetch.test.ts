@@ -54,7 +54,7 @@ describe('httpsFetch (what Octokit reads of a fetch)', () => {
         res.writeHead(307, { Location: `${otherBase}/there` })
         res.end()
       } else if (req.url === '/slow') {
-        setTimeout(() => res.end('late'), 5000)
+        setTimeout(() => res.end('late'), 5000).unref()
       } else {
         res.writeHead(404, { 'Content-Type': 'application/json' })
         res.end('{"message":"Not Found"}')
