@@ -18,7 +18,10 @@ import {
   type SeenCredentials
 } from './k8s/auth-server.js'
 
-type ProbeResult = { seen: SeenCredentials } | { error: string }
+type ProbeResult =
+  | { seen: SeenCredentials }
+  | { error: string }
+  | { proxyAgent: { undiciLoaded: boolean[]; dispatch: string } }
 
 const SENTINEL = 'sentinel-bundled-plugin-output-77e2'
 
@@ -107,6 +110,12 @@ describe('kubeconfig credentials from the bundle', () => {
       error: expect.stringContaining(
         'uses auth-provider "oidc", which canary-deploy does not support'
       )
+    })
+  })
+
+  it('loads undici, left out of the chunks, from undici.cjs beside them when a proxy needs it', async () => {
+    expect(await probe({ PROBE_PROXY_AGENT: 'http://127.0.0.1:3128' })).toEqual({
+      proxyAgent: { undiciLoaded: [false, true], dispatch: 'function' }
     })
   })
 })

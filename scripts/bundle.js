@@ -52,8 +52,11 @@ const omitClientNodeParts = {
   setup(build) {
     build.onResolve({ filter: /.*/ }, ({ path, importer }) => {
       if (CLIENT_NODE_DIST.test(importer) && REPLACED_IMPORTS.has(path)) return { path: OMITTED }
-      // Everyone else's undici (@actions/*) is loaded only when a proxy needs it.
-      if (path === 'undici' && importer !== LAZY_UNDICI) return { path: LAZY_UNDICI }
+      // Everyone else's undici (@actions/*) is loaded only when a proxy needs it, from its own file.
+      if (path === 'undici')
+        return importer === LAZY_UNDICI
+          ? { path: './undici.cjs', external: true }
+          : { path: LAZY_UNDICI }
       return undefined
     })
   }
@@ -111,6 +114,21 @@ const result = await esbuild.build({
     js: "import { createRequire as __createRequire } from 'node:module'\nconst require = __createRequire(import.meta.url)"
   },
   plugins: [requireNodeModules, omitClientNodeParts]
+})
+
+// undici in a file of its own, required by scripts/bundle-shims/undici.cjs only when a proxy needs
+// it: not even parsed on every start (it is 40% of the bundle's bytes).
+await esbuild.build({
+  entryPoints: [resolve('node_modules/undici/index.js')],
+  outfile: join(outdir, 'undici.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node24',
+  minify: true,
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning'
 })
 
 const inputs = Object.keys(result.metafile.inputs)

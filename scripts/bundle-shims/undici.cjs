@@ -2,7 +2,8 @@
 // Loading undici compiles its HTTP parser (WebAssembly) at once: about 28 MB of RSS and 20 ms on
 // every start, though only a proxy needs it. Octokit's requests (no proxy: no dispatcher) go to
 // Node's own fetch, itself undici, which Octokit uses by default anyway; undici is loaded only
-// when a proxy is configured and http-client builds a ProxyAgent for it.
+// when a proxy is configured and http-client builds a ProxyAgent for it. scripts/bundle.js builds
+// it into dist/undici.cjs, which require('undici') here loads.
 'use strict'
 /* eslint-disable @typescript-eslint/no-require-imports -- require() at first use is the point */
 
