@@ -68,7 +68,7 @@ describe('test cluster: server-side apply', () => {
     expect(s.reason).toBe('Conflict')
     expect(s.message).toBe('Apply failed with 1 conflict: conflict with "alice": .spec.replicas')
     expect(s.details?.causes).toEqual([
-      { type: 'FieldManagerConflict', message: 'conflict with "alice"', field: '.spec.replicas' }
+      { reason: 'FieldManagerConflict', message: 'conflict with "alice"', field: '.spec.replicas' }
     ])
     const forced = await apply(deployment('web', { replicas: 5 }), 'bob', true)
     expect(forced.spec?.replicas).toBe(5)
@@ -86,7 +86,7 @@ describe('test cluster: server-side apply', () => {
       (e: unknown) => e
     )
     expect(bodyOf(err).details?.causes).toContainEqual({
-      type: 'FieldManagerConflict',
+      reason: 'FieldManagerConflict',
       message: 'conflict with "kubectl-edit" using apps/v1',
       field: '.spec.replicas'
     })

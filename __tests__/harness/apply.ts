@@ -242,7 +242,7 @@ function printManager(e: ManagedFieldsEntry): string {
 
 function conflictError(conflicts: { entry: ManagedFieldsEntry; path: string }[]): StatusError {
   const causes = conflicts.map(c => ({
-    type: 'FieldManagerConflict',
+    reason: 'FieldManagerConflict',
     message: `conflict with ${printManager(c.entry)}`,
     field: displayPath(c.path)
   }))

@@ -7,6 +7,7 @@ import type { KubernetesObject } from '@kubernetes/client-node'
 import { Api } from './api.js'
 import { Controllers } from './controllers.js'
 import { EventRecorder } from './events.js'
+import { GarbageCollector } from './gc.js'
 import type { Faults } from './faults.js'
 import { FakeKubelet, type Kubelet } from './kubelet.js'
 import { serviceAccountUser, type RbacRole } from './rbac.js'
@@ -81,11 +82,15 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const kubelet = new FakeKubelet(api, events, opts.podStartMs ?? 20)
   server.runtime = kubelet
   const controllers = opts.controllers === false ? undefined : new Controllers(api, events)
+  const gc = new GarbageCollector(api)
 
   for (const ns of new Set(['default', 'kube-system', namespace])) {
     api.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
   }
+  // The history starts now, as a fresh apiserver's watch cache: older revisions are compacted.
+  api.store.compact()
   kubelet.start()
+  gc.start()
   controllers?.start()
   await server.listen()
 
@@ -153,6 +158,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     },
     stop: async () => {
       controllers?.stop()
+      gc.stop()
       await kubelet.stop()
       await server.close()
     }

@@ -17,6 +17,10 @@ export interface ResourceType {
   generation: boolean
   /** has a /status subresource: the main resource ignores status, /status ignores the rest */
   statusSubresource: boolean
+  /** the OpenAPI model its bodies decode as (schema.ts) */
+  model: string
+  /** a PUT without metadata.resourceVersion is allowed (false: 422, as for Leases) */
+  unconditionalUpdate: boolean
 }
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']
@@ -38,6 +42,8 @@ function r(
     subresources: [],
     generation: false,
     statusSubresource: false,
+    model: `V1${kind}`,
+    unconditionalUpdate: true,
     ...extra
   }
 }
@@ -62,7 +68,7 @@ export const RESOURCES: ResourceType[] = [
   r('', 'v1', 'endpoints', 'Endpoints', { shortNames: ['ep'], singular: 'endpoints' }),
   r('', 'v1', 'configmaps', 'ConfigMap', { shortNames: ['cm'] }),
   r('', 'v1', 'secrets', 'Secret'),
-  r('', 'v1', 'events', 'Event', { shortNames: ['ev'] }),
+  r('', 'v1', 'events', 'Event', { shortNames: ['ev'], model: 'CoreV1Event' }),
   r('', 'v1', 'serviceaccounts', 'ServiceAccount', { shortNames: ['sa'] }),
   r('apps', 'v1', 'deployments', 'Deployment', {
     shortNames: ['deploy'],
@@ -87,7 +93,8 @@ export const RESOURCES: ResourceType[] = [
     generation: true,
     statusSubresource: true
   }),
-  r('coordination.k8s.io', 'v1', 'leases', 'Lease')
+  // coordination's lease strategy: AllowUnconditionalUpdate() is false.
+  r('coordination.k8s.io', 'v1', 'leases', 'Lease', { unconditionalUpdate: false })
 ]
 
 export function groupVersion(t: ResourceType): string {

@@ -135,8 +135,14 @@ function templateErrors(spec: Record<string, unknown>, kind: string): FieldError
 }
 
 /** Errors of an object about to be stored; `old` is the stored object on update. */
-export function validate(t: ResourceType, obj: KObject, old?: KObject): FieldError[] {
+export function validate(
+  t: ResourceType,
+  obj: KObject,
+  old?: KObject,
+  subresource?: string
+): FieldError[] {
   const errs: FieldError[] = []
+  if (subresource === 'status') errs.push(...statusErrors(t, obj))
   const name = obj.metadata.name ?? ''
   if (!name) errs.push(required('metadata.name', 'name or generateName is required'))
   else if (!old) errs.push(...nameErrors(t, name))
@@ -221,6 +227,26 @@ function immutableErrors(
     spec.clusterIP !== oldSpec.clusterIP
   ) {
     errs.push(invalidValue('spec.clusterIPs[0]', spec.clusterIP, 'may not change once set'))
+  }
+  return errs
+}
+
+/** ValidateXStatusUpdate: what a status write may not say. */
+function statusErrors(t: ResourceType, obj: KObject): FieldError[] {
+  const errs: FieldError[] = []
+  if (t.kind === 'Service') {
+    const spec = isRecord(obj.spec) ? obj.spec : {}
+    const status = isRecord(obj.status) ? obj.status : {}
+    const lb = isRecord(status.loadBalancer) ? status.loadBalancer : {}
+    if (Array.isArray(lb.ingress) && lb.ingress.length > 0 && spec.type !== 'LoadBalancer') {
+      // Recording 54.
+      errs.push(
+        forbidden(
+          'status.loadBalancer.ingress',
+          "may only be used when `spec.type` is 'LoadBalancer'"
+        )
+      )
+    }
   }
   return errs
 }
