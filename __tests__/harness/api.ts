@@ -6,12 +6,11 @@
  * https://kubernetes.io/docs/reference/using-api/api-concepts/
  */
 import { randomUUID } from 'node:crypto'
-import { admitPod } from './admission.js'
 import { serverSideApply, trackUpdate } from './apply.js'
-import { applyDefaults } from './defaults.js'
 import { goQuote } from './gojson.js'
 import { deepEqual, jsonPatch, mergePatch, PatchError, strategicMerge } from './patch.js'
-import { findKind, groupVersion, RESOURCES, type ResourceType } from './resources.js'
+import { Registry, validateObject } from './registry/index.js'
+import { groupVersion, type ResourceType } from './resources.js'
 import { decodeAs } from './schema.js'
 import { fieldSelector, labelSelector } from './selectors.js'
 import {
@@ -33,7 +32,6 @@ import {
 } from './status.js'
 import type { Store } from './store.js'
 import { clone, isRecord, now, type KObject } from './types.js'
-import { validate } from './validate.js'
 
 export interface WriteOptions {
   dryRun?: boolean
@@ -84,10 +82,13 @@ export class Api {
   private ipCounter = 0
   private podIPCounter = 0
 
-  constructor(readonly store: Store) {}
+  constructor(
+    readonly store: Store,
+    readonly registry: Registry = new Registry()
+  ) {}
 
   kindOf(name: string): ResourceType {
-    const t = findKind(name)
+    const t = this.registry.findKind(name)
     if (!t) throw new Error(`the test cluster does not serve kind ${name}`)
     return t
   }
@@ -222,8 +223,7 @@ export class Api {
 
   /** What the registry's PrepareForCreate/BeforeCreate set: identity, timestamps, reset status. */
   private prepareForCreate(t: ResourceType, obj: KObject): void {
-    const uid = randomUUID()
-    obj.metadata.uid = uid
+    obj.metadata.uid = randomUUID()
     obj.metadata.creationTimestamp = now()
     delete obj.metadata.resourceVersion
     delete obj.metadata.deletionTimestamp
@@ -232,46 +232,18 @@ export class Api {
     if (t.generation) obj.metadata.generation = 1
     else delete obj.metadata.generation
     if (t.statusSubresource) delete obj.status
-    if (t.kind === 'Pod') obj.status = { phase: 'Pending', qosClass: 'BestEffort' }
-    if (t.kind === 'Namespace') obj.status = { phase: 'Active' }
-    if (t.kind === 'Service') obj.status = { loadBalancer: {} }
-    if (t.kind === 'Job') this.defaultJobSelector(obj, uid)
-    if (t.kind === 'Service') this.allocateClusterIP(obj)
-    applyDefaults(obj)
-    if (t.kind === 'Pod') admitPod(obj)
+    t.prepareForCreate?.(obj, { allocateClusterIP: () => this.allocateClusterIP() })
+    t.defaults?.(obj)
+    t.admit?.(obj)
   }
 
-  private defaultJobSelector(obj: KObject, uid: string): void {
-    const spec = isRecord(obj.spec) ? obj.spec : undefined
-    if (!spec || spec.manualSelector === true) return
-    const name = obj.metadata.name ?? ''
-    spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } }
-    const template = isRecord(spec.template) ? spec.template : (spec.template = {})
-    const meta = isRecord(template.metadata) ? template.metadata : (template.metadata = {})
-    meta.labels = {
-      ...(isRecord(meta.labels) ? meta.labels : {}),
-      'batch.kubernetes.io/controller-uid': uid,
-      'batch.kubernetes.io/job-name': name,
-      'controller-uid': uid,
-      'job-name': name
-    }
-  }
-
-  private allocateClusterIP(obj: KObject): void {
-    const spec = isRecord(obj.spec) ? obj.spec : (obj.spec = {})
-    if (spec.clusterIP === 'None') {
-      spec.clusterIPs = ['None']
-      return
-    }
-    if (typeof spec.clusterIP === 'string' && spec.clusterIP) return
+  private allocateClusterIP(): string {
     this.ipCounter++
-    const ip = `10.96.${Math.floor(this.ipCounter / 250)}.${(this.ipCounter % 250) + 1}`
-    spec.clusterIP = ip
-    spec.clusterIPs = [ip]
+    return `10.96.${Math.floor(this.ipCounter / 250)}.${(this.ipCounter % 250) + 1}`
   }
 
   private check(t: ResourceType, obj: KObject, old?: KObject, subresource?: string): void {
-    const errs = validate(t, obj, old, subresource)
+    const errs = validateObject(t, obj, old, subresource)
     if (errs.length > 0) throw invalid(t, obj.metadata.name ?? '', errs)
   }
 
@@ -334,10 +306,11 @@ export class Api {
       // A status write keeps the stored spec; metadata it may change, except what the kind resets.
       if (old.spec === undefined) delete next.spec
       else next.spec = clone(old.spec)
-      if (t.kind === 'Deployment') next.metadata.labels = old.metadata.labels
-      if (t.kind === 'Pod') next.metadata.ownerReferences = old.metadata.ownerReferences
-      if (next.metadata.labels === undefined) delete next.metadata.labels
-      if (next.metadata.ownerReferences === undefined) delete next.metadata.ownerReferences
+      const meta: Record<string, unknown> = next.metadata
+      for (const field of t.statusKeeps ?? []) {
+        if (old.metadata[field] === undefined) delete meta[field]
+        else meta[field] = clone(old.metadata[field])
+      }
     } else if (t.statusSubresource) {
       if (old.status === undefined) delete next.status
       else next.status = clone(old.status)
@@ -356,21 +329,12 @@ export class Api {
     if (old.metadata.generation !== undefined) m.generation = old.metadata.generation
     else delete m.generation
     if (track) m.managedFields = old.metadata.managedFields
-    if (
-      t.kind === 'Service' &&
-      isRecord(next.spec) &&
-      isRecord(old.spec) &&
-      (next.spec.clusterIP === undefined || next.spec.clusterIP === '')
-    ) {
-      next.spec.clusterIP = old.spec.clusterIP
-      next.spec.clusterIPs = old.spec.clusterIPs
-    }
     if (opts.subresource !== 'status') {
-      applyDefaults(next)
-      // Deployments also count annotation changes: they are copied to the ReplicaSets.
-      const changed =
-        !deepEqual(next.spec, old.spec) ||
-        (t.kind === 'Deployment' && !deepEqual(next.metadata.annotations, old.metadata.annotations))
+      t.prepareForUpdate?.(next, old)
+      t.defaults?.(next)
+      const changed = t.generationChanged
+        ? t.generationChanged(next, old)
+        : !deepEqual(next.spec, old.spec)
       if (t.generation && changed) next.metadata.generation = (old.metadata.generation ?? 0) + 1
     }
     next.metadata.resourceVersion = old.metadata.resourceVersion
@@ -534,15 +498,15 @@ export class Api {
       )
     }
     // batch/v1 Jobs orphan their pods unless told otherwise (kept for backward compatibility).
-    const policy = opts.propagationPolicy ?? (t.kind === 'Job' ? 'Orphan' : 'Background')
+    const policy = opts.propagationPolicy ?? t.defaultDeletePolicy ?? 'Background'
     const done = success({ name, group: t.group, kind: t.resource, uid: old.metadata.uid })
     // handlers/delete.go: 202 only when the object stays and orphanDependents=false was sent.
     const code = (stays: boolean): number => (stays && opts.orphanDependents === false ? 202 : 200)
-    if (t.kind === 'Pod' && this.graceful(old, opts)) {
+    const grace = t.deleteGracePeriod?.(old, opts.gracePeriodSeconds) ?? 0
+    if (grace > 0) {
       // A pod on a node terminates gracefully: marked now, removed once its kubelet has stopped it.
       if (old.metadata.deletionTimestamp) return { body: old, code: 200 }
       const marked = clone(old)
-      const grace = opts.gracePeriodSeconds ?? this.terminationGrace(old)
       marked.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000)
         .toISOString()
         .replace(/\.\d{3}Z$/, 'Z')
@@ -550,7 +514,7 @@ export class Api {
       if (opts.dryRun) return { body: marked, code: 200 }
       return { body: this.store.update(t, marked), code: 200 }
     }
-    if (t.kind === 'Namespace') return this.deleteNamespace(t, old, opts)
+    if (t.markOnDelete) return this.markDeleted(t, old, opts)
     // deletionFinalizersForGarbageCollection: the policy's finalizer joins any the object has.
     let finalizers = (old.metadata.finalizers ?? []).filter(
       f => f !== 'foregroundDeletion' && f !== 'orphan'
@@ -563,11 +527,11 @@ export class Api {
       if (opts.dryRun) return { body: marked, code: code(true) }
       return { body: this.store.update(t, marked), code: code(true) }
     }
-    if (opts.dryRun) return { body: t.kind === 'Pod' ? old : done, code: 200 }
+    if (opts.dryRun) return { body: t.returnsDeletedObject ? old : done, code: 200 }
     const deleted = this.store.delete(t, old.metadata.namespace, name)
     return {
       body:
-        t.kind === 'Pod' && deleted
+        t.returnsDeletedObject && deleted
           ? {
               ...deleted,
               metadata: {
@@ -582,34 +546,19 @@ export class Api {
   }
 
   /**
-   * The namespace registry's Delete: a namespace with spec.finalizers becomes Terminating and stays
-   * until the namespace controller (gc.ts) has emptied it (recording 70).
+   * A registry whose Delete only marks (the namespace's: Terminating, kept until the namespace
+   * controller in gc.ts has emptied it, recording 70).
    */
-  private deleteNamespace(
+  private markDeleted(
     t: ResourceType,
     old: KObject,
     opts: DeleteOptions
   ): { body: KObject | Status; code: number } {
     if (old.metadata.deletionTimestamp) return { body: old, code: 200 }
     const marked = markAsDeleting(old)
-    marked.status = { ...(isRecord(old.status) ? old.status : {}), phase: 'Terminating' }
+    t.markOnDelete?.(marked)
     if (opts.dryRun) return { body: marked, code: 200 }
     return { body: this.store.update(t, marked), code: 200 }
-  }
-
-  private graceful(pod: KObject, opts: DeleteOptions): boolean {
-    const spec = isRecord(pod.spec) ? pod.spec : {}
-    const status = isRecord(pod.status) ? pod.status : {}
-    // Unbound and finished pods go at once, as does an explicit grace period of 0.
-    if (!spec.nodeName || status.phase === 'Succeeded' || status.phase === 'Failed') return false
-    return (opts.gracePeriodSeconds ?? this.terminationGrace(pod)) > 0
-  }
-
-  private terminationGrace(pod: KObject): number {
-    const spec = isRecord(pod.spec) ? pod.spec : {}
-    return typeof spec.terminationGracePeriodSeconds === 'number'
-      ? spec.terminationGracePeriodSeconds
-      : 30
   }
 
   deleteCollection(
@@ -635,7 +584,7 @@ export class Api {
   /** Every stored object that names `owner` in its ownerReferences. */
   dependents(owner: KObject): { t: ResourceType; obj: KObject }[] {
     const out: { t: ResourceType; obj: KObject }[] = []
-    for (const t of RESOURCES) {
+    for (const t of this.registry.all()) {
       if (owner.metadata.namespace === undefined ? false : !t.namespaced) continue
       for (const obj of this.store.list(t, owner.metadata.namespace)) {
         if (obj.metadata.ownerReferences?.some(r => r.uid === owner.metadata.uid))
@@ -680,7 +629,7 @@ export class Api {
         ? old.metadata.generation
         : (old.metadata.generation ?? 0) + 1
     }
-    applyDefaults(o)
+    t.defaults?.(o)
     o = this.normalize(t, o)
     return this.store.update(t, o)
   }

@@ -11,7 +11,7 @@
  * https://kubernetes.io/docs/tasks/administer-cluster/use-cascading-deletion/
  */
 import type { Api } from './api.js'
-import { RESOURCES, type ResourceType } from './resources.js'
+import type { ResourceType } from './resources.js'
 import type { StoreEvent } from './store.js'
 import { StatusError } from './status.js'
 import { isRecord, type KObject } from './types.js'
@@ -90,7 +90,7 @@ export class GarbageCollector {
     uid: string,
     ns: string | undefined
   ): { t: ResourceType; obj: KObject } | undefined {
-    for (const t of RESOURCES) {
+    for (const t of this.api.registry.all()) {
       for (const obj of this.api.store.list(t, t.namespaced ? ns : undefined))
         if (obj.metadata.uid === uid) return { t, obj }
     }
@@ -161,7 +161,7 @@ export class GarbageCollector {
     const namespace = this.api.store.get(nsType, undefined, ns)
     if (!namespace?.metadata.deletionTimestamp) return
     let remaining = 0
-    for (const t of RESOURCES) {
+    for (const t of this.api.registry.all()) {
       if (!t.namespaced) continue
       for (const o of this.api.store.list(t, ns)) {
         remaining++

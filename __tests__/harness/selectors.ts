@@ -266,46 +266,9 @@ export function matchesLabelSelector(
   return matchRequirements(reqs, labels)
 }
 
-/** Fields each resource can be selected on (metadata.name and metadata.namespace everywhere). */
-const FIELDS: Record<string, string[]> = {
-  pods: [
-    'spec.nodeName',
-    'spec.restartPolicy',
-    'spec.schedulerName',
-    'spec.serviceAccountName',
-    'status.phase',
-    'status.podIP',
-    'status.nominatedNodeName'
-  ],
-  events: [
-    'involvedObject.kind',
-    'involvedObject.namespace',
-    'involvedObject.name',
-    'involvedObject.uid',
-    'involvedObject.apiVersion',
-    'involvedObject.resourceVersion',
-    'involvedObject.fieldPath',
-    'reason',
-    'reportingComponent',
-    'source',
-    'type'
-  ],
-  secrets: ['type'],
-  services: ['spec.clusterIP', 'spec.type'],
-  namespaces: ['status.phase'],
-  replicasets: ['status.replicas'],
-  jobs: ['status.successful']
-}
-
-function fieldValue(obj: KObject, path: string): string {
-  if (path === 'source') {
-    const src = obj.source
-    return isRecord(src) && typeof src.component === 'string' ? src.component : ''
-  }
-  if (path === 'status.successful') {
-    const st = obj.status
-    return isRecord(st) ? String(st.succeeded ?? 0) : '0'
-  }
+function fieldValue(t: ResourceType, obj: KObject, path: string): string {
+  const own = t.fieldValue?.(obj, path)
+  if (own !== undefined) return own
   let cur: unknown = obj
   for (const seg of path.split('.')) cur = isRecord(cur) ? cur[seg] : undefined
   return cur === undefined || cur === null ? '' : String(cur)
@@ -322,17 +285,16 @@ export function fieldSelector(t: ResourceType, s: string | undefined): FieldSele
         `invalid field selector: invalid selector: '${s}'; can't understand '${part}'`
       )
     const field = m[1]
-    const own = t.group === '' || ['replicasets', 'jobs'].includes(t.resource)
-    const allowed = ['metadata.name', 'metadata.namespace', ...(FIELDS[t.resource] ?? [])]
+    const allowed = ['metadata.name', 'metadata.namespace', ...(t.selectableFields ?? [])]
     if (!allowed.includes(field)) {
       // Kinds with their own field label conversion refuse in its words; the rest in the
       // default conversion's (recording 26).
-      if (own && FIELDS[t.resource]) throw badRequest(`field label not supported: ${field}`)
+      if (t.selectableFields) throw badRequest(`field label not supported: ${field}`)
       throw badRequest(
         `"${field}" is not a known field selector: only "metadata.name", "metadata.namespace"`
       )
     }
     return { field, neq: m[2] === '!=', value: m[3] }
   })
-  return obj => reqs.every(r => (fieldValue(obj, r.field) === r.value) !== r.neq)
+  return obj => reqs.every(r => (fieldValue(t, obj, r.field) === r.value) !== r.neq)
 }

@@ -8,13 +8,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { parse as parseYaml } from 'yaml'
 import { PATCH_TYPES, type Api, type DeleteOptions } from './api.js'
 import { FaultState } from './faults.js'
-import {
-  apiGroupList,
-  apiResourceList,
-  findResource,
-  groupVersion,
-  type ResourceType
-} from './resources.js'
+import { apiGroupList, apiResourceList, groupVersion, type ResourceType } from './resources.js'
 import { parseGoJson } from './gojson.js'
 import { listPage } from './listing.js'
 import { fieldSelector, labelSelector } from './selectors.js'
@@ -304,7 +298,10 @@ export class ApiServer {
       await drain(req)
       // A group version nobody serves is the mux's plain 404; an unknown resource of a served
       // one is go-restful's, as a Status (recording 27).
-      if (!route || !servesGroupVersion(route.group, route.version)) {
+      if (
+        !route ||
+        !this.api.registry.all().some(t => t.group === route.group && t.version === route.version)
+      ) {
         this.pageNotFound(res)
         return
       }
@@ -372,25 +369,27 @@ export class ApiServer {
       return true
     }
     if (p === '/apis') {
-      this.send(res, 200, apiGroupList())
+      this.send(res, 200, apiGroupList(this.api.registry.all()))
       return true
     }
     let m = /^\/api\/(v1)$/.exec(p)
-    const list = m ? apiResourceList('', m[1]) : undefined
+    const list = m ? apiResourceList(this.api.registry.all(), '', m[1]) : undefined
     if (list) {
       this.send(res, 200, list)
       return true
     }
     m = /^\/apis\/([^/]+)\/([^/]+)$/.exec(p)
     if (m) {
-      const l = apiResourceList(m[1], m[2])
+      const l = apiResourceList(this.api.registry.all(), m[1], m[2])
       if (!l) this.pageNotFound(res)
       else this.send(res, 200, l)
       return true
     }
     m = /^\/apis\/([^/]+)$/.exec(p)
     if (m) {
-      const g = (apiGroupList().groups as { name: string }[]).find(x => x.name === m?.[1])
+      const g = (apiGroupList(this.api.registry.all()).groups as { name: string }[]).find(
+        x => x.name === m?.[1]
+      )
       if (!g) this.pageNotFound(res)
       else this.send(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...g })
       return true
@@ -428,7 +427,7 @@ export class ApiServer {
       rest = rest.slice(2)
     }
     const [resourceName, name, subresource, ...more] = rest
-    const resource = findResource(group, version, resourceName)
+    const resource = this.api.registry.find(group, version, resourceName)
     const r: Route = { group, version, resource, resourceName, legacyWatch }
     if (namespace !== undefined) r.namespace = namespace
     if (name !== undefined) r.name = name
@@ -459,9 +458,8 @@ export class ApiServer {
     const force = forceParam === null ? undefined : forceParam === 'true' || forceParam === '1'
     const name = route.name
     const warnings: string[] = []
-    // v1 Endpoints is deprecated: every request for it carries the warning (recording 33).
-    if (t.resource === 'endpoints' && t.group === '')
-      warnings.push('v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice')
+    // Deprecated kinds say so on every request (v1 Endpoints, recording 33).
+    warnings.push(...(t.warnings ?? []))
     const fieldValidation = q.get('fieldValidation') ?? undefined
     const write = { dryRun, fieldValidation, warnings }
     const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse
@@ -866,8 +864,4 @@ function toScale(obj: KObject): Record<string, unknown> {
         .join(',')
     }
   }
-}
-
-function servesGroupVersion(group: string, version: string): boolean {
-  return apiResourceList(group, version) !== undefined
 }

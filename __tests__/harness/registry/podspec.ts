@@ -1,0 +1,144 @@
+/**
+ * The pod spec every workload kind carries: its defaulting (pkg/apis/core/v1/defaults.go) and
+ * validation (ValidatePodSpec, ValidatePodTemplateSpec), shared by pods, Deployments, ReplicaSets
+ * and Jobs.
+ */
+import { matchesLabelSelector } from '../selectors.js'
+import { invalidValue, required, type FieldError } from '../status.js'
+import { isRecord } from '../types.js'
+import { DNS1123_LABEL, labelErrors, MSG_LABEL } from './meta.js'
+
+type Rec = Record<string, unknown>
+
+export function rec(parent: Rec, key: string): Rec {
+  const v = parent[key]
+  if (isRecord(v)) return v
+  const created: Rec = {}
+  parent[key] = created
+  return created
+}
+
+export function setDefault(o: Rec, key: string, value: unknown): void {
+  if (o[key] === undefined || o[key] === null) o[key] = value
+}
+
+function imagePullPolicy(image: unknown): string {
+  if (typeof image !== 'string') return 'IfNotPresent'
+  if (image.includes('@')) return 'IfNotPresent'
+  const last = image.split('/').pop() ?? ''
+  const tag = last.includes(':') ? last.split(':').pop() : undefined
+  return tag === undefined || tag === 'latest' ? 'Always' : 'IfNotPresent'
+}
+
+function defaultProbe(p: unknown): void {
+  if (!isRecord(p)) return
+  setDefault(p, 'timeoutSeconds', 1)
+  setDefault(p, 'periodSeconds', 10)
+  setDefault(p, 'successThreshold', 1)
+  setDefault(p, 'failureThreshold', 3)
+  if (isRecord(p.httpGet)) setDefault(p.httpGet, 'scheme', 'HTTP')
+}
+
+function defaultContainer(c: unknown): void {
+  if (!isRecord(c)) return
+  setDefault(c, 'imagePullPolicy', imagePullPolicy(c.image))
+  setDefault(c, 'terminationMessagePath', '/dev/termination-log')
+  setDefault(c, 'terminationMessagePolicy', 'File')
+  setDefault(c, 'resources', {})
+  if (Array.isArray(c.ports))
+    for (const p of c.ports) if (isRecord(p)) setDefault(p, 'protocol', 'TCP')
+  defaultProbe(c.readinessProbe)
+  defaultProbe(c.livenessProbe)
+  defaultProbe(c.startupProbe)
+}
+
+export function defaultPodSpec(spec: Rec, restartPolicy: boolean): void {
+  if (restartPolicy) setDefault(spec, 'restartPolicy', 'Always')
+  setDefault(spec, 'terminationGracePeriodSeconds', 30)
+  setDefault(spec, 'dnsPolicy', 'ClusterFirst')
+  setDefault(spec, 'securityContext', {})
+  setDefault(spec, 'schedulerName', 'default-scheduler')
+  for (const list of ['containers', 'initContainers']) {
+    const cs = spec[list]
+    if (Array.isArray(cs)) cs.forEach(defaultContainer)
+  }
+}
+
+export function defaultTemplate(spec: Rec, restartPolicy: boolean): void {
+  const template = rec(spec, 'template')
+  rec(template, 'metadata')
+  defaultPodSpec(rec(template, 'spec'), restartPolicy)
+}
+
+export function podSpecErrors(spec: unknown, field: string): FieldError[] {
+  if (!isRecord(spec)) return [required(`${field}.containers`)]
+  const errs: FieldError[] = []
+  const containers = spec.containers
+  if (!Array.isArray(containers) || containers.length === 0) {
+    errs.push(required(`${field}.containers`))
+    return errs
+  }
+  const seen = new Set<string>()
+  containers.forEach((c, i) => {
+    const f = `${field}.containers[${i}]`
+    if (!isRecord(c)) return
+    if (typeof c.name !== 'string' || c.name === '') errs.push(required(`${f}.name`))
+    else if (!DNS1123_LABEL.test(c.name)) errs.push(invalidValue(`${f}.name`, c.name, MSG_LABEL))
+    else if (seen.has(c.name))
+      errs.push({
+        field: `${f}.name`,
+        reason: 'FieldValueDuplicate',
+        detail: `Duplicate value: ${JSON.stringify(c.name)}`
+      })
+    if (typeof c.name === 'string') seen.add(c.name)
+    if (typeof c.image !== 'string' || c.image.trim() === '') errs.push(required(`${f}.image`))
+  })
+  return errs
+}
+
+export function templateErrors(spec: Record<string, unknown>, kind: string): FieldError[] {
+  const errs: FieldError[] = []
+  const template = isRecord(spec.template) ? spec.template : undefined
+  if (!template) return [required('spec.template')]
+  const tmeta = isRecord(template.metadata) ? template.metadata : {}
+  errs.push(...labelErrors(tmeta.labels, 'spec.template.labels'))
+  errs.push(...podSpecErrors(template.spec, 'spec.template.spec'))
+  const podSpec = isRecord(template.spec) ? template.spec : {}
+  if (kind === 'Job') {
+    const rp = podSpec.restartPolicy
+    if (rp === undefined)
+      errs.push(required('spec.template.spec.restartPolicy', 'valid values: "OnFailure", "Never"'))
+    else if (rp !== 'OnFailure' && rp !== 'Never') {
+      errs.push({
+        field: 'spec.template.spec.restartPolicy',
+        reason: 'FieldValueNotSupported',
+        detail: `Unsupported value: ${JSON.stringify(rp)}: supported values: "OnFailure", "Never"`
+      })
+    }
+  } else if (podSpec.restartPolicy !== undefined && podSpec.restartPolicy !== 'Always') {
+    errs.push({
+      field: 'spec.template.spec.restartPolicy',
+      reason: 'FieldValueNotSupported',
+      detail: `Unsupported value: ${JSON.stringify(podSpec.restartPolicy)}: supported values: "Always"`
+    })
+  }
+  const selector = spec.selector
+  if (kind !== 'Job' || spec.manualSelector === true) {
+    if (!isRecord(selector)) errs.push(required('spec.selector'))
+    else if (
+      !matchesLabelSelector(
+        selector,
+        isRecord(tmeta.labels) ? (tmeta.labels as Record<string, string>) : {}
+      )
+    ) {
+      errs.push(
+        invalidValue(
+          'spec.template.metadata.labels',
+          tmeta.labels ?? {},
+          '`selector` does not match template `labels`'
+        )
+      )
+    }
+  }
+  return errs
+}
