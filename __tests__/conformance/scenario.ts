@@ -5,6 +5,7 @@
  */
 import { parseAllDocuments } from 'yaml'
 import type { TestCluster } from '../harness/cluster.js'
+import { rawRequest } from '../harness/raw.js'
 import { findKind } from '../harness/resources.js'
 import { readManifestText } from './recording.js'
 
@@ -31,7 +32,7 @@ export const token = 'test-token'
 export const NS = 'k8sdiff'
 
 /** One raw request as kubectl or our client would send it; a string body is sent as given. */
-export async function call(
+export function call(
   c: TestCluster,
   method: string,
   p: string,
@@ -39,25 +40,7 @@ export async function call(
   contentType = 'application/json',
   bearer = token
 ): Promise<Answer> {
-  const res = await fetch(c.url + p, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, 'content-type': contentType },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
-  })
-  const text = await res.text()
-  let parsed: unknown = text.trim()
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    // keep text
-  }
-  const warnings = res.headers.get('warning')
-  return {
-    status: res.status,
-    body: parsed,
-    contentType: res.headers.get('content-type') ?? '',
-    ...(warnings ? { warnings: warnings.split(/,\s*(?=299 )/) } : {})
-  }
+  return rawRequest(c, method, p, body, contentType, bearer)
 }
 
 /** The body of an answer as an object (for the facts a scenario asserts). */

@@ -186,7 +186,7 @@ export class Api {
         ? (body.apiVersion.split('/').pop() ?? t.version)
         : t.version
     const cannot = `${kind} in version "${version}" cannot be handled as a ${t.kind}`
-    const decoded = decodeAs(t.model, body)
+    const decoded = decodeKind(t, body)
     if (decoded.error) throw badRequest(`${cannot}: ${decoded.error}`)
     this.unknownFields(decoded.unknown, opts, cannot)
     const obj = decoded.value as KObject
@@ -217,7 +217,7 @@ export class Api {
 
   /** Stored objects hold what Go would have decoded: empties omitted, unset plain times null. */
   private normalize(t: ResourceType, obj: KObject): KObject {
-    const d = decodeAs(t.model, obj)
+    const d = decodeKind(t, obj)
     return d.error ? obj : (d.value as KObject)
   }
 
@@ -398,7 +398,7 @@ export class Api {
       if (e instanceof PatchError) throw patchNotApplied()
       throw e
     }
-    const decoded = decodeAs(t.model, patched)
+    const decoded = decodeKind(t, patched)
     if (decoded.error) {
       // Recorded (63): the patched object fails to decode; nothing is stored.
       throw invalidAs('', '', '', [
@@ -639,6 +639,11 @@ export class Api {
     this.podIPCounter++
     return `10.244.${Math.floor(this.podIPCounter / 250)}.${(this.podIPCounter % 250) + 1}`
   }
+}
+
+/** A body as the kind's Go struct, or by its CRD's schema for a custom resource. */
+function decodeKind(t: ResourceType, body: unknown): ReturnType<typeof decodeAs> {
+  return t.decode ? t.decode(body) : decodeAs(t.model, body)
 }
 
 /**

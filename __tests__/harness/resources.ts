@@ -82,16 +82,17 @@ export function apiResourceList(
   }
 }
 
-/** GET /apis: the APIGroupList. */
+/** GET /apis: the APIGroupList (a group's first served version is its preferred one). */
 export function apiGroupList(served: readonly ResourceType[]): Record<string, unknown> {
   const groups = [...new Set(served.filter(t => t.group).map(t => t.group))]
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
     groups: groups.map(name => {
-      const version = served.find(t => t.group === name)?.version ?? 'v1'
-      const gv = { groupVersion: `${name}/${version}`, version }
-      return { name, versions: [gv], preferredVersion: gv }
+      const versions = [...new Set(served.filter(t => t.group === name).map(t => t.version))].map(
+        version => ({ groupVersion: `${name}/${version}`, version })
+      )
+      return { name, versions, preferredVersion: versions[0] }
     })
   }
 }

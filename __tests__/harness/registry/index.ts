@@ -5,6 +5,7 @@
 import type { FieldError } from '../status.js'
 import type { KObject } from '../types.js'
 import { configmaps } from './configmaps.js'
+import { customresourcedefinitions } from './customresourcedefinitions.js'
 import { deployments } from './deployments.js'
 import { endpoints } from './endpoints.js'
 import { events } from './events.js'
@@ -35,7 +36,8 @@ export const BUILT_IN: readonly ResourceType[] = [
   replicasets,
   jobs,
   ingresses,
-  leases
+  leases,
+  customresourcedefinitions
 ]
 
 /** A kind's name as kubectl takes it: kind, plural, singular or short name, any case. */
@@ -65,6 +67,12 @@ export class Registry {
     const i = this.types.findIndex(x => x.group === t.group && x.resource === t.resource)
     if (i >= 0) this.types.splice(i, 1, t)
     else this.types.push(t)
+  }
+
+  /** Stops serving a resource (its CRD was deleted). */
+  remove(group: string, plural: string): void {
+    const i = this.types.findIndex(x => x.group === group && x.resource === plural)
+    if (i >= 0) this.types.splice(i, 1)
   }
 
   find(group: string, version: string, plural: string): ResourceType | undefined {

@@ -65,8 +65,15 @@ export interface ResourceType {
   returnsDeletedObject?: boolean
   /** DELETE only marks it (namespaces: Terminating until their controller emptied them) */
   markOnDelete?(marked: KObject): void
-  /** custom resources: decoding and structural validation by the CRD's schema */
+  /** custom resources: decoding (pruning, defaults) by the CRD's schema instead of `model` */
   decode?(body: unknown): { value: unknown; error?: string; unknown: string[] }
+  /**
+   * custom resources: a list's x-kubernetes-list-type at this field path (names, `[]` for list
+   * items): the map keys, 'set' or 'atomic'; undefined: not a list of the schema
+   */
+  listType?(names: string[]): string[] | 'set' | 'atomic' | undefined
+  /** custom resources: whether the map at this path is x-kubernetes-map-type: atomic */
+  atomicMap?(names: string[]): boolean
 }
 
 /** A resource with the defaults most kinds share. */
