@@ -174,9 +174,7 @@ export function localBackend(
     spec: {
       nodeName: 'test-node',
       hostNetwork: true,
-      containers: [
-        { name, image: 'local', ports: [{ name: portName, containerPort: opts.port }] }
-      ]
+      containers: [{ name, image: 'local', ports: [{ name: portName, containerPort: opts.port }] }]
     },
     status: {
       phase: 'Running',
@@ -197,9 +195,7 @@ export function localBackend(
     metadata: { name, namespace },
     subsets: [
       {
-        addresses: [
-          { ip: '127.0.0.1', targetRef: { kind: 'Pod', namespace, name: podName } }
-        ],
+        addresses: [{ ip: '127.0.0.1', targetRef: { kind: 'Pod', namespace, name: podName } }],
         ports: [{ name: portName, port: opts.port, protocol: 'TCP' }]
       }
     ]
