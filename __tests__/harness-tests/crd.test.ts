@@ -205,6 +205,19 @@ describe('test cluster: custom resources from the Gateway API CRDs', () => {
     )
   })
 
+  it('refuses an applied route with a field the schema does not declare', async () => {
+    const applied = await call(
+      'PATCH',
+      `${ROUTES}/web?fieldManager=user`,
+      route('web', { rules: [{ backendRefs: [{ name: 'web', port: 80, wieght: 5 }] }] }),
+      'application/apply-patch+yaml'
+    )
+    expect(applied.status).toBe(500)
+    expect(applied.body.message).toBe(
+      'failed to create typed patch object (shop/web; gateway.networking.k8s.io/v1, Kind=HTTPRoute): .spec.rules[0].backendRefs[0].wieght: field not declared in schema'
+    )
+  })
+
   it('serves the kind of a CRD created through the API', async () => {
     const crd = {
       apiVersion: 'apiextensions.k8s.io/v1',

@@ -11,7 +11,8 @@ import { goQuote } from './gojson.js'
 import { deepEqual, jsonPatch, mergePatch, PatchError, strategicMerge } from './patch.js'
 import { Registry, validateObject } from './registry/index.js'
 import { groupVersion, type ResourceType } from './resources.js'
-import { decodeAs } from './schema.js'
+import { decodeAs, typedModel } from './schema.js'
+import { typedPatchError } from './typed.js'
 import { fieldSelector, labelSelector } from './selectors.js'
 import {
   alreadyExists,
@@ -441,6 +442,15 @@ export class Api {
         )
       )
     }
+    // The typed conversion of the applied configuration comes before anything else (SMD).
+    const typed = typedPatchError(
+      t,
+      t.typedNode ? t.typedNode() : typedModel(t.model),
+      body,
+      namespaceOf(t, ns),
+      name
+    )
+    if (typed) throw typed
     const applied = this.decode(t, body, opts)
     if (!isRecord(body) || body.apiVersion === undefined || body.kind === undefined) {
       throw badRequest('apiVersion and kind must be set in an apply patch')

@@ -24,7 +24,7 @@ const split = (s: string): Path => (s === '' ? [] : s.split(SEP))
 const ATOMIC_MAPS = new Set(['selector'])
 
 /** x-kubernetes-list-map-keys of the associative lists we serve; 'set' = list of unique scalars. */
-function listKeys(field: string, items: unknown[]): string[] | 'set' | undefined {
+export function listKeys(field: string, items: unknown[]): string[] | 'set' | undefined {
   switch (field) {
     case 'containers':
     case 'initContainers':

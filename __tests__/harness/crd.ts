@@ -17,7 +17,8 @@ import { evaluateRule } from './cel.js'
 import { deepEqual } from './patch.js'
 import type { ResourceType } from './registry/index.js'
 import { resource } from './registry/strategy.js'
-import { decodeAs } from './schema.js'
+import { decodeAs, typedModel } from './schema.js'
+import type { TypedNode } from './typed.js'
 import { required, type FieldError } from './status.js'
 import { isRecord, type KObject } from './types.js'
 
@@ -324,6 +325,45 @@ function lookup(v: unknown, path: string): unknown {
   return cur
 }
 
+// ------------------------------------------------------------------ typed (server-side apply)
+
+/** A CRD schema as SMD types it: metadata by ObjectMeta, lists keyed by their list type. */
+function schemaNode(s: Schema, top = false): TypedNode {
+  if (s['x-kubernetes-int-or-string']) return { kind: 'intOrString' }
+  switch (s.type) {
+    case 'integer':
+    case 'number':
+      return { kind: 'numeric' }
+    case 'string':
+      return { kind: 'string' }
+    case 'boolean':
+      return { kind: 'boolean' }
+    case 'array': {
+      const lt = s['x-kubernetes-list-type']
+      return {
+        kind: 'list',
+        item: () => (s.items ? schemaNode(s.items) : { kind: 'any' }),
+        keys: () =>
+          lt === 'map' ? (s['x-kubernetes-list-map-keys'] ?? []) : lt === 'set' ? 'set' : undefined
+      }
+    }
+    case 'object':
+      if (s['x-kubernetes-preserve-unknown-fields'] && !s.properties) return { kind: 'any' }
+      return {
+        kind: 'map',
+        field: name => {
+          if (top && name === 'metadata') return typedModel('V1ObjectMeta')
+          if (top && (name === 'apiVersion' || name === 'kind')) return { kind: 'string' }
+          const cs = childSchema(s, name)
+          if (cs) return schemaNode(cs)
+          return s['x-kubernetes-preserve-unknown-fields'] ? { kind: 'any' } : undefined
+        }
+      }
+    default:
+      return { kind: 'any' }
+  }
+}
+
 // ------------------------------------------------------------------ the resource type
 
 function schemaAt(root: Schema, names: string[]): Schema | undefined {
@@ -413,6 +453,9 @@ export function crdResourceType(crd: Crd): ResourceType {
       const t = s['x-kubernetes-list-type'] ?? 'atomic'
       if (t === 'map') return s['x-kubernetes-list-map-keys'] ?? []
       return t
+    },
+    typedNode() {
+      return schemaNode(root, true)
     },
     atomicMap(names: string[]) {
       const s = schemaAt(root, names)

@@ -8,6 +8,7 @@
  */
 import * as models from '@kubernetes/client-node'
 import { goJsonType } from './gojson.js'
+import { modelNode, type TypedNode } from './typed.js'
 import { isRecord } from './types.js'
 
 interface Attribute {
@@ -209,6 +210,11 @@ export function decodeAs(model: string, body: unknown): Decoded {
   const ctx: Ctx = { unknown: [] }
   const value = decodeStruct(body, model, { struct: structName(model), fields: [], path: '' }, ctx)
   return { value, unknown: ctx.unknown, ...(ctx.error ? { error: ctx.error } : {}) }
+}
+
+/** The typed schema server-side apply checks an applied configuration against (typed.ts). */
+export function typedModel(model: string): TypedNode {
+  return modelNode(model, attributes)
 }
 
 /** Whether the models know this type (custom resources are decoded by their CRD schema instead). */

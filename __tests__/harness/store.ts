@@ -141,7 +141,7 @@ export class Store {
     for (const [k, o] of this.bucket(t)) state.set(k, o)
     for (let i = this.history.length - 1; i >= 0 && this.history[i].rv > rv; i--) {
       const e = this.history[i]
-      if (e.resource !== t) continue
+      if (resourceKey(e.resource) !== resourceKey(t)) continue
       const k = objectKey(
         t.namespaced ? e.object.metadata.namespace : undefined,
         e.object.metadata.name ?? ''

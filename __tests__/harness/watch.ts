@@ -45,7 +45,9 @@ export class WatchStream {
     this.res.on('close', () => this.close())
     const t = req.resource
     const inScope = (e: StoreEvent): boolean =>
-      e.resource === t &&
+      // By group and resource: a CRD's kind is re-registered when its CRD changes.
+      e.resource.group === t.group &&
+      e.resource.resource === t.resource &&
       (req.namespace === undefined || e.object.metadata.namespace === req.namespace)
     const rv = req.resourceVersion
     if (rv === undefined || rv === '' || rv === '0') {

@@ -6,6 +6,7 @@
  * resource in this folder; serving a new kind is one more file (or a CRD, crd.ts).
  */
 import type { FieldError } from '../status.js'
+import type { TypedNode } from '../typed.js'
 import type { KObject } from '../types.js'
 
 /** What a registry may ask of the cluster when it prepares a new object. */
@@ -72,6 +73,8 @@ export interface ResourceType {
    * items): the map keys, 'set' or 'atomic'; undefined: not a list of the schema
    */
   listType?(names: string[]): string[] | 'set' | 'atomic' | undefined
+  /** custom resources: the typed schema server-side apply checks against (typed.ts) */
+  typedNode?(): TypedNode
   /** custom resources: whether the map at this path is x-kubernetes-map-type: atomic */
   atomicMap?(names: string[]): boolean
 }
