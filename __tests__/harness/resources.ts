@@ -46,7 +46,7 @@ export function apiResourceList(
       singularName: t.singular,
       namespaced: t.namespaced,
       kind: t.kind,
-      verbs: VERBS,
+      verbs: t.verbs ?? VERBS,
       ...(t.shortNames ? { shortNames: t.shortNames } : {})
     })
     for (const sub of t.subresources) {

@@ -17,6 +17,7 @@ import { authorize, authorizeCreateOnPatch, type RbacRole, type RequestAttribute
 import {
   badRequest,
   failure,
+  invalidAs,
   methodNotAllowed,
   pathNotFound,
   StatusError,
@@ -307,7 +308,9 @@ export class ApiServer {
       }
       throw pathNotFound()
     }
-    if (this.rbac) {
+    // Every authenticated user may review its own access (system:basic-user).
+    const selfReview = route.resource.resource === 'selfsubjectaccessreviews'
+    if (this.rbac && !selfReview) {
       const attributes: RequestAttributes = {
         user: this.rbac.user,
         verb: authorizationVerb(method, route, watch),
@@ -508,6 +511,8 @@ export class ApiServer {
       }
       case 'create': {
         if (name !== undefined) throw methodNotAllowed()
+        if (t.resource === 'selfsubjectaccessreviews')
+          return this.send(res, 201, this.review(parseBody(body, t, contentType)))
         const created = this.api.create(t, ns, parseBody(body, t, contentType), {
           ...write,
           fieldManager: fieldManager ?? defaultManager(res)
@@ -586,6 +591,44 @@ export class ApiServer {
     }
   }
 
+  /** SelfSubjectAccessReview: the requesting user's access, as the RBAC authorizer decides it. */
+  private review(body: unknown): Record<string, unknown> {
+    const spec = isRecord(body) && isRecord(body.spec) ? body.spec : {}
+    const ra = isRecord(spec.resourceAttributes) ? spec.resourceAttributes : {}
+    const str = (v: unknown): string => (typeof v === 'string' ? v : '')
+    let allowed = true
+    let reason: string | undefined
+    if (this.rbac) {
+      const t =
+        this.api.registry
+          .all()
+          .find(x => x.group === str(ra.group) && x.resource === str(ra.resource)) ??
+        this.api.registry.findKind(str(ra.resource))
+      const denied = !t
+        ? true
+        : authorize(this.rbac.role, {
+            user: this.rbac.user,
+            verb: str(ra.verb),
+            group: str(ra.group),
+            resource: t,
+            ...(str(ra.subresource) ? { subresource: str(ra.subresource) } : {}),
+            ...(str(ra.namespace) ? { namespace: str(ra.namespace) } : {}),
+            ...(str(ra.name) ? { name: str(ra.name) } : {})
+          })
+      allowed = !denied
+      const role = this.rbac.role.metadata
+      if (allowed)
+        reason = `RBAC: allowed by RoleBinding "${role?.name ?? ''}/${role?.namespace ?? ''}" of Role "${role?.name ?? ''}" to User "${this.rbac.user}"`
+    }
+    return {
+      kind: 'SelfSubjectAccessReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: {},
+      spec,
+      status: { allowed, ...(reason ? { reason } : {}) }
+    }
+  }
+
   private updateScale(
     t: ResourceType,
     ns: string | undefined,
@@ -622,6 +665,25 @@ export class ApiServer {
   ): void {
     const byLabel = labelSelector(q.get('labelSelector') ?? undefined)
     const byField = fieldSelector(t, q.get('fieldSelector') ?? undefined)
+    const sendInitialEvents = q.get('sendInitialEvents') === 'true'
+    if (sendInitialEvents) {
+      // ValidateListOptions for a watch-list request.
+      const errs = []
+      if (q.get('resourceVersionMatch') !== 'NotOlderThan')
+        errs.push({
+          field: 'resourceVersionMatch',
+          reason: 'FieldValueForbidden',
+          detail:
+            'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'
+        })
+      if (q.get('allowWatchBookmarks') !== 'true')
+        errs.push({
+          field: 'allowWatchBookmarks',
+          reason: 'FieldValueForbidden',
+          detail: 'Forbidden: sendInitialEvents requires allowWatchBookmarks=true'
+        })
+      if (errs.length > 0) throw invalidAs('meta.k8s.io', 'ListOptions', '', errs)
+    }
     const gone = this.faults.takeGone()
     if (gone) {
       const status = failure(
@@ -643,6 +705,7 @@ export class ApiServer {
       matches: o => byLabel(o.metadata.labels) && byField(o),
       resourceVersion: q.get('resourceVersion') ?? undefined,
       bookmarks: q.get('allowWatchBookmarks') === 'true',
+      sendInitialEvents,
       bookmarkIntervalMs: this.opts.bookmarkIntervalMs,
       timeoutSeconds: timeout ? Number(timeout) : undefined
     })

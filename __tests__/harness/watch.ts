@@ -20,6 +20,8 @@ export interface WatchRequest {
   matches: (o: KObject) => boolean
   resourceVersion?: string
   bookmarks: boolean
+  /** watch-list: the current objects as ADDED, then a BOOKMARK marking their end */
+  sendInitialEvents?: boolean
   bookmarkIntervalMs: number
   timeoutSeconds?: number
 }
@@ -50,7 +52,21 @@ export class WatchStream {
       e.resource.resource === t.resource &&
       (req.namespace === undefined || e.object.metadata.namespace === req.namespace)
     const rv = req.resourceVersion
-    if (rv === undefined || rv === '' || rv === '0') {
+    if (req.sendInitialEvents) {
+      for (const o of this.store.list(t, req.namespace))
+        if (req.matches(o)) this.send({ type: 'ADDED', object: o })
+      this.send({
+        type: 'BOOKMARK',
+        object: {
+          kind: t.kind,
+          apiVersion: groupVersion(t),
+          metadata: {
+            resourceVersion: String(this.store.currentRV()),
+            annotations: { 'k8s.io/initial-events-end': 'true' }
+          }
+        }
+      })
+    } else if (rv === undefined || rv === '' || rv === '0') {
       for (const o of this.store.list(t, req.namespace))
         if (req.matches(o)) this.send({ type: 'ADDED', object: o })
     } else {

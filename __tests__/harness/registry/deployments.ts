@@ -18,9 +18,11 @@ export function replicatedErrors(
 ): FieldError[] {
   const spec = isRecord(obj.spec) ? obj.spec : undefined
   if (!spec) return [required('spec.template')]
-  const errs = templateErrors(spec, kind)
+  // ValidateDeploymentSpec / ValidateReplicaSetSpec: replicas first, then selector and template.
+  const errs: FieldError[] = []
   if (typeof spec.replicas === 'number' && spec.replicas < 0)
     errs.push(invalidValue('spec.replicas', spec.replicas, 'must be greater than or equal to 0'))
+  errs.push(...templateErrors(spec, kind))
   const oldSpec = old && isRecord(old.spec) ? old.spec : undefined
   if (oldSpec && !deepEqual(spec.selector, oldSpec.selector))
     errs.push(invalidValue('spec.selector', spec.selector, 'field is immutable'))

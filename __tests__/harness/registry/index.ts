@@ -17,6 +17,7 @@ import { namespaces } from './namespaces.js'
 import { pods } from './pods.js'
 import { replicasets } from './replicasets.js'
 import { secrets } from './secrets.js'
+import { selfsubjectaccessreviews } from './selfsubjectaccessreviews.js'
 import { serviceaccounts } from './serviceaccounts.js'
 import { services } from './services.js'
 import type { ResourceType } from './strategy.js'
@@ -37,7 +38,8 @@ export const BUILT_IN: readonly ResourceType[] = [
   jobs,
   ingresses,
   leases,
-  customresourcedefinitions
+  customresourcedefinitions,
+  selfsubjectaccessreviews
 ]
 
 /** A kind's name as kubectl takes it: kind, plural, singular or short name, any case. */

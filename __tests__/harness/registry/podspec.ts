@@ -96,12 +96,33 @@ export function podSpecErrors(spec: unknown, field: string): FieldError[] {
   return errs
 }
 
+/** Go's %#v of a map[string]string, as field errors print label maps. */
+export function goStringMap(m: unknown): string {
+  const entries = Object.entries(isRecord(m) ? m : {}).sort(([a], [b]) => (a < b ? -1 : 1))
+  return `map[string]string{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(', ')}}`
+}
+
+/**
+ * ValidatePodTemplateSpecFor{ReplicaSet,Job} after the selector checks of the kind's spec, in
+ * kube's order: selector, template labels match, template metadata, pod spec, restartPolicy.
+ */
 export function templateErrors(spec: Record<string, unknown>, kind: string): FieldError[] {
   const errs: FieldError[] = []
+  const selector = spec.selector
+  const checksSelector = kind !== 'Job' || spec.manualSelector === true
+  if (checksSelector && !isRecord(selector)) errs.push(required('spec.selector'))
   const template = isRecord(spec.template) ? spec.template : undefined
-  if (!template) return [required('spec.template')]
+  if (!template) return [...errs, required('spec.template')]
   const tmeta = isRecord(template.metadata) ? template.metadata : {}
-  errs.push(...labelErrors(tmeta.labels, 'spec.template.labels'))
+  const labels = isRecord(tmeta.labels) ? (tmeta.labels as Record<string, string>) : {}
+  if (checksSelector && isRecord(selector) && !matchesLabelSelector(selector, labels)) {
+    errs.push({
+      field: 'spec.template.metadata.labels',
+      reason: 'FieldValueInvalid',
+      detail: `Invalid value: ${goStringMap(labels)}: \`selector\` does not match template \`labels\``
+    })
+  }
+  errs.push(...labelErrors(tmeta.labels, 'spec.template.metadata.labels'))
   errs.push(...podSpecErrors(template.spec, 'spec.template.spec'))
   const podSpec = isRecord(template.spec) ? template.spec : {}
   if (kind === 'Job') {
@@ -121,24 +142,6 @@ export function templateErrors(spec: Record<string, unknown>, kind: string): Fie
       reason: 'FieldValueNotSupported',
       detail: `Unsupported value: ${JSON.stringify(podSpec.restartPolicy)}: supported values: "Always"`
     })
-  }
-  const selector = spec.selector
-  if (kind !== 'Job' || spec.manualSelector === true) {
-    if (!isRecord(selector)) errs.push(required('spec.selector'))
-    else if (
-      !matchesLabelSelector(
-        selector,
-        isRecord(tmeta.labels) ? (tmeta.labels as Record<string, string>) : {}
-      )
-    ) {
-      errs.push(
-        invalidValue(
-          'spec.template.metadata.labels',
-          tmeta.labels ?? {},
-          '`selector` does not match template `labels`'
-        )
-      )
-    }
   }
   return errs
 }

@@ -29,6 +29,8 @@ export interface ResourceType {
   generation: boolean
   /** has a /status subresource: the main resource ignores status, /status ignores the rest */
   statusSubresource: boolean
+  /** the verbs discovery lists (default: all eight) */
+  verbs?: string[]
   /** the OpenAPI model its bodies decode as (schema.ts); custom resources decode by `decode` */
   model: string
   /** a PUT without metadata.resourceVersion is allowed (false: 422, as for Leases and CRs) */
