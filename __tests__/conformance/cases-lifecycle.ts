@@ -5,8 +5,10 @@ import {
   bodyOf,
   call,
   manifestObjects,
+  kubectlTable,
   normalise,
   recordedJson,
+  recordedTable,
   rvOf,
   type Answer,
   type Entry
@@ -101,6 +103,14 @@ export const lifecycleCases: Record<string, Entry> = {
         ['web', 'registry.example.com/k8sdiff/web:v1']
       ])
       expect(d.spec.selector).toEqual({ matchLabels: { app: 'web' } })
+      for (const [command, wide] of [
+        ['kn get deploy web', false],
+        ['kn get deploy web -o wide', true]
+      ] as const) {
+        const recorded = recordedTable(recording, command)
+        const ours = await kubectlTable(c, deploy(ns), wide)
+        expect(normalise(ours, recorded)).toEqual(recorded)
+      }
     }
   },
 
@@ -150,10 +160,18 @@ export const lifecycleCases: Record<string, Entry> = {
       }
       const recorded = recordedJson(recording, 'get pod web-<HASH>-<RAND> -o json')
       expect(normalise(withHashes(shown, 'web'), recorded)).toEqual(recorded)
-      // kubectl get pods: both 1/1 Running, no restarts.
-      for (const x of pods) {
-        expect(x.status.phase).toBe('Running')
-        expect(x.status.containerStatuses?.map(s => [s.ready, s.restartCount])).toEqual([[true, 0]])
+      // kubectl get pods [-o wide]: both 1/1 Running, no restarts.
+      for (const [command, wide] of [
+        ['kn get pods -l app=web', false],
+        ['kn get pods -l app=web -o wide', true]
+      ] as const) {
+        const recorded = recordedTable(recording, command)
+        const ours = await kubectlTable(
+          c,
+          `/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dweb`,
+          wide
+        )
+        expect(normalise(withHashes(ours, 'web'), recorded)).toEqual(recorded)
       }
       const ep = await call(c, 'GET', `/api/v1/namespaces/${ns}/endpoints/web`)
       expect(ep.warnings).toEqual([
@@ -198,6 +216,9 @@ export const lifecycleCases: Record<string, Entry> = {
         }
       )
       expect(pods).toEqual(recordedJson(recording, 'get pods -l job-name=ok'))
+      const recordedRow = recordedTable(recording, 'kn get job ok')
+      const ours = await kubectlTable(c, `/apis/batch/v1/namespaces/${ns}/jobs/ok`)
+      expect(normalise(ours, recordedRow)).toEqual(recordedRow)
     }
   },
 

@@ -57,7 +57,8 @@ const PLACEHOLDERS: Record<string, string> = {
   '<RAND>': '[bcdfghjklmnpqrstvwxz2456789]{5}',
   '<NODE>': '[a-z0-9.-]+',
   '<NS>': '[a-z0-9-]+',
-  '<CONTINUE>': '[A-Za-z0-9_-]+'
+  '<CONTINUE>': '[A-Za-z0-9_-]+',
+  '<AGE>': '\\d+[smhdy](\\d+[smh])?'
 }
 
 /** Whether our string is the recorded one once the recording's normalised values are filled in. */
@@ -185,4 +186,42 @@ export async function applyManifest(
 /** The resourceVersion an answer's object carries. */
 export function rvOf(a: Answer): string {
   return (a.body as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion ?? ''
+}
+
+/** The rows of a table kubectl printed (header first), cells split as the recordings space them. */
+export function recordedTable(recording: string, command: string): string[][] {
+  const lines = recording.split('\n')
+  const at = lines.findIndex(l => l.startsWith('$ ') && l.endsWith(command))
+  if (at < 0) throw new Error(`recording has no command ending with ${command}`)
+  const rows: string[][] = []
+  for (const l of lines.slice(at + 1)) {
+    if (/^(\$ |\[rc=|\[http |# )/.test(l)) break
+    rows.push(l.trim().split(/\s{2,}/))
+  }
+  return rows
+}
+
+/** What `kubectl get` prints from the server's Table: header (upper case), then one row per object. */
+export async function kubectlTable(
+  c: TestCluster,
+  path: string,
+  wide = false
+): Promise<string[][]> {
+  const res = await fetch(c.url + path, {
+    headers: {
+      authorization: `Bearer ${token}`,
+      accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json'
+    }
+  })
+  const table = (await res.json()) as {
+    columnDefinitions: { name: string; priority: number }[]
+    rows: { cells: unknown[] }[]
+  }
+  const shown = table.columnDefinitions
+    .map((col, i) => ({ col, i }))
+    .filter(x => wide || x.col.priority === 0)
+  return [
+    shown.map(x => x.col.name.toUpperCase()),
+    ...table.rows.map(r => shown.map(x => String(r.cells[x.i])))
+  ]
 }

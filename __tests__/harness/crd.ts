@@ -18,6 +18,7 @@ import { deepEqual } from './patch.js'
 import type { ResourceType } from './registry/index.js'
 import { resource } from './registry/strategy.js'
 import { decodeAs, typedModel } from './schema.js'
+import { printerColumns, type PrinterColumn } from './table.js'
 import type { TypedNode } from './typed.js'
 import { required, type FieldError } from './status.js'
 import { isRecord, type KObject } from './types.js'
@@ -54,6 +55,7 @@ export interface Schema {
 
 interface CrdVersion {
   name: string
+  additionalPrinterColumns?: PrinterColumn[]
   served?: boolean
   storage?: boolean
   schema?: { openAPIV3Schema?: Schema }
@@ -407,6 +409,9 @@ export function crdResourceType(crd: Crd): ResourceType {
     statusSubresource: hasStatus,
     model: '',
     unconditionalUpdate: false,
+    ...(version.additionalPrinterColumns
+      ? { table: printerColumns(version.additionalPrinterColumns) }
+      : {}),
     decode(body: unknown) {
       const unknown: string[] = []
       if (!isRecord(body)) return { value: body, unknown }

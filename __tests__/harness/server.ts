@@ -11,6 +11,7 @@ import { FaultState } from './faults.js'
 import { apiGroupList, apiResourceList, groupVersion, type ResourceType } from './resources.js'
 import { parseGoJson } from './gojson.js'
 import { listPage } from './listing.js'
+import { toTable, wantsTable } from './table.js'
 import { fieldSelector, labelSelector } from './selectors.js'
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js'
 import { authorize, authorizeCreateOnPatch, type RbacRole, type RequestAttributes } from './rbac.js'
@@ -498,6 +499,10 @@ export class ApiServer {
         if (page.continue) metadata.continue = page.continue
         if (page.remainingItemCount !== undefined)
           metadata.remainingItemCount = page.remainingItemCount
+        if (wantsTable(res.req.headers.accept)) {
+          const table = toTable(t, page.items, page.resourceVersion, q.get('includeObject'))
+          return this.send(res, 200, { ...table, metadata })
+        }
         return this.send(res, 200, listOf(t, page.items, metadata))
       }
       case 'log': {
@@ -507,6 +512,10 @@ export class ApiServer {
       }
       case 'get': {
         const obj = this.api.get(t, ns, name ?? '')
+        if (sub === undefined && wantsTable(res.req.headers.accept)) {
+          const rv = obj.metadata.resourceVersion ?? ''
+          return this.send(res, 200, toTable(t, [obj], rv, q.get('includeObject')))
+        }
         return this.send(res, 200, sub === 'scale' ? toScale(obj) : obj)
       }
       case 'create': {

@@ -9,6 +9,7 @@ import { invalidValue, required, type FieldError } from '../status.js'
 import { isRecord, type KObject } from '../types.js'
 import { defaultTemplate, rec, setDefault, templateErrors } from './podspec.js'
 import { resource } from './strategy.js'
+import { workloadTable } from './podspec.js'
 
 /** Validation of the workload kinds with replicas and a selector (Deployment, ReplicaSet). */
 export function replicatedErrors(
@@ -58,5 +59,27 @@ export const deployments = resource('apps', 'v1', 'deployments', 'Deployment', {
   },
   validate(obj: KObject, old?: KObject) {
     return replicatedErrors(obj, old, 'Deployment')
-  }
+  },
+  table: workloadTable(
+    [
+      { name: 'Ready', type: 'string', description: 'Number of the pod with ready state' },
+      {
+        name: 'Up-to-date',
+        type: 'integer',
+        description:
+          'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'
+      },
+      {
+        name: 'Available',
+        type: 'integer',
+        description:
+          'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'
+      }
+    ],
+    (spec, status) => [
+      `${Number(status.readyReplicas ?? 0)}/${Number(spec.replicas ?? 0)}`,
+      Number(status.updatedReplicas ?? 0),
+      Number(status.availableReplicas ?? 0)
+    ]
+  )
 })

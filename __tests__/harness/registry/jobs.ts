@@ -8,6 +8,8 @@ import { invalidValue, required, type FieldError } from '../status.js'
 import { isRecord, type KObject } from '../types.js'
 import { defaultTemplate, setDefault, templateErrors } from './podspec.js'
 import { resource } from './strategy.js'
+import { humanDuration } from '../table.js'
+import { workloadTable } from './podspec.js'
 
 const IMMUTABLE = 'field is immutable'
 
@@ -61,5 +63,37 @@ export const jobs = resource('batch', 'v1', 'jobs', 'Job', {
       }
     }
     return errs
-  }
+  },
+  table: workloadTable(
+    [
+      { name: 'Status', type: 'string', description: 'Status of the job.' },
+      { name: 'Completions', type: 'string', description: 'The completion status of the job.' },
+      { name: 'Duration', type: 'string', description: 'Time required to complete the job.' }
+    ],
+    (spec, status, o, now) => {
+      const conds = Array.isArray(status.conditions) ? status.conditions.filter(isRecord) : []
+      const has = (type: string): boolean => conds.some(c => c.type === type && c.status === 'True')
+      const state = has('Complete')
+        ? 'Complete'
+        : has('Failed')
+          ? 'Failed'
+          : o.metadata.deletionTimestamp
+            ? 'Terminating'
+            : has('Suspended')
+              ? 'Suspended'
+              : has('FailureTarget')
+                ? 'FailureTarget'
+                : has('SuccessCriteriaMet')
+                  ? 'SuccessCriteriaMet'
+                  : 'Running'
+      const completions =
+        spec.completions !== undefined
+          ? `${Number(status.succeeded ?? 0)}/${Number(spec.completions)}`
+          : `${Number(status.succeeded ?? 0)}/1 of ${Number(spec.parallelism ?? 1)}`
+      const start = Date.parse(String(status.startTime ?? ''))
+      const end = status.completionTime ? Date.parse(String(status.completionTime)) : now
+      const duration = Number.isNaN(start) ? '' : humanDuration(end - start)
+      return [state, completions, duration]
+    }
+  )
 })

@@ -2,6 +2,7 @@
 import { isRecord, type KObject } from '../types.js'
 import { rec, setDefault } from './podspec.js'
 import { resource } from './strategy.js'
+import { simpleTable } from '../table.js'
 
 export const namespaces = resource('', 'v1', 'namespaces', 'Namespace', {
   namespaced: false,
@@ -21,5 +22,9 @@ export const namespaces = resource('', 'v1', 'namespaces', 'Namespace', {
       ...obj.metadata.labels,
       'kubernetes.io/metadata.name': obj.metadata.name ?? ''
     }
-  }
+  },
+  table: simpleTable(
+    { name: 'Status', type: 'string', description: 'The status of the namespace' },
+    o => (isRecord(o.status) ? o.status.phase : '')
+  )
 })

@@ -5,7 +5,8 @@
  */
 import { matchesLabelSelector } from '../selectors.js'
 import { invalidValue, required, type FieldError } from '../status.js'
-import { isRecord } from '../types.js'
+import { AGE, NAME, TEMPLATE_COLUMNS, age, type Column, type TablePrinter } from '../table.js'
+import { isRecord, type KObject } from '../types.js'
 import { DNS1123_LABEL, labelErrors, MSG_LABEL } from './meta.js'
 
 type Rec = Record<string, unknown>
@@ -144,4 +145,58 @@ export function templateErrors(spec: Record<string, unknown>, kind: string): Fie
     })
   }
   return errs
+}
+
+/** The Containers, Images and Selector cells of a workload (TEMPLATE_COLUMNS). */
+export function templateCells(spec: Record<string, unknown>): string[] {
+  const template = isRecord(spec.template) ? spec.template : {}
+  const podSpec = isRecord(template.spec) ? template.spec : {}
+  const containers = Array.isArray(podSpec.containers) ? podSpec.containers.filter(isRecord) : []
+  return [
+    containers.map(c => String(c.name ?? '')).join(','),
+    containers.map(c => String(c.image ?? '')).join(','),
+    selectorString(spec.selector)
+  ]
+}
+
+/** metav1.LabelSelectorAsSelector(...).String(): `app=web,tier in (a,b)`. */
+export function selectorString(sel: unknown): string {
+  if (!isRecord(sel)) return '<none>'
+  const parts: string[] = []
+  const labels = isRecord(sel.matchLabels) ? sel.matchLabels : {}
+  for (const [k, v] of Object.entries(labels)) parts.push(`${k}=${String(v)}`)
+  for (const e of Array.isArray(sel.matchExpressions)
+    ? sel.matchExpressions.filter(isRecord)
+    : []) {
+    const values = Array.isArray(e.values) ? [...e.values].map(String).sort() : []
+    const op = String(e.operator ?? '')
+    if (op === 'In') parts.push(`${String(e.key)} in (${values.join(',')})`)
+    else if (op === 'NotIn') parts.push(`${String(e.key)} notin (${values.join(',')})`)
+    else if (op === 'Exists') parts.push(String(e.key))
+    else if (op === 'DoesNotExist') parts.push(`!${String(e.key)}`)
+  }
+  return parts.length > 0 ? parts.sort().join(',') : '<none>'
+}
+
+/**
+ * The printer of a workload kind: Name, its own columns, Age, then Containers, Images and Selector
+ * for `-o wide`.
+ */
+export function workloadTable(
+  own: Column[],
+  cells: (
+    spec: Record<string, unknown>,
+    status: Record<string, unknown>,
+    o: KObject,
+    now: number
+  ) => unknown[]
+): TablePrinter {
+  return {
+    columns: [NAME, ...own, AGE, ...TEMPLATE_COLUMNS],
+    cells(o: KObject, now: number) {
+      const spec = isRecord(o.spec) ? o.spec : {}
+      const status = isRecord(o.status) ? o.status : {}
+      return [o.metadata.name, ...cells(spec, status, o, now), age(o, now), ...templateCells(spec)]
+    }
+  }
 }

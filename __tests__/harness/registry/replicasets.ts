@@ -3,6 +3,7 @@ import { isRecord, type KObject } from '../types.js'
 import { replicatedErrors } from './deployments.js'
 import { defaultTemplate, setDefault } from './podspec.js'
 import { resource } from './strategy.js'
+import { workloadTable } from './podspec.js'
 
 export const replicasets = resource('apps', 'v1', 'replicasets', 'ReplicaSet', {
   shortNames: ['rs'],
@@ -18,5 +19,17 @@ export const replicasets = resource('apps', 'v1', 'replicasets', 'ReplicaSet', {
   },
   validate(obj: KObject, old?: KObject) {
     return replicatedErrors(obj, old, 'ReplicaSet')
-  }
+  },
+  table: workloadTable(
+    [
+      { name: 'Desired', type: 'integer', description: 'Number of desired pods.' },
+      { name: 'Current', type: 'integer', description: 'Number of actual replicas.' },
+      { name: 'Ready', type: 'integer', description: 'Number of ready replicas.' }
+    ],
+    (spec, status) => [
+      Number(spec.replicas ?? 0),
+      Number(status.replicas ?? 0),
+      Number(status.readyReplicas ?? 0)
+    ]
+  )
 })

@@ -6,6 +6,8 @@ import { forbidden, invalidValue, required, type FieldError } from '../status.js
 import { isRecord, type KObject } from '../types.js'
 import { setDefault } from './podspec.js'
 import { resource, type CreateContext } from './strategy.js'
+import { AGE, NAME, age } from '../table.js'
+import { selectorString } from './podspec.js'
 
 export const services = resource('', 'v1', 'services', 'Service', {
   shortNames: ['svc'],
@@ -78,5 +80,57 @@ export const services = resource('', 'v1', 'services', 'Service', {
       ]
     }
     return []
+  },
+  table: {
+    columns: [
+      NAME,
+      { name: 'Type', type: 'string', description: 'Type determines how the Service is exposed.' },
+      {
+        name: 'Cluster-IP',
+        type: 'string',
+        description: 'clusterIP is the IP address of the service and is usually assigned randomly.'
+      },
+      {
+        name: 'External-IP',
+        type: 'string',
+        description:
+          'List of IP addresses for which nodes in the cluster will also accept traffic for this service.'
+      },
+      {
+        name: 'Port(s)',
+        type: 'string',
+        description: 'The list of ports that are exposed by this service.'
+      },
+      AGE,
+      {
+        name: 'Selector',
+        type: 'string',
+        priority: 1,
+        description:
+          'Route service traffic to pods with label keys and values matching this selector.'
+      }
+    ],
+    cells(o: KObject, now: number) {
+      const spec = isRecord(o.spec) ? o.spec : {}
+      const ports = (Array.isArray(spec.ports) ? spec.ports.filter(isRecord) : [])
+        .map(
+          p =>
+            `${String(p.port)}${p.nodePort ? `:${String(p.nodePort)}` : ''}/${String(p.protocol ?? 'TCP')}`
+        )
+        .join(',')
+      const selector =
+        isRecord(spec.selector) && Object.keys(spec.selector).length > 0
+          ? selectorString({ matchLabels: spec.selector })
+          : '<none>'
+      return [
+        o.metadata.name,
+        spec.type ?? 'ClusterIP',
+        spec.clusterIP ?? '<none>',
+        '<none>',
+        ports || '<none>',
+        age(o, now),
+        selector
+      ]
+    }
   }
 })

@@ -6,6 +6,7 @@
  * resource in this folder; serving a new kind is one more file (or a CRD, crd.ts).
  */
 import type { FieldError } from '../status.js'
+import type { TablePrinter } from '../table.js'
 import type { TypedNode } from '../typed.js'
 import type { KObject } from '../types.js'
 
@@ -29,6 +30,8 @@ export interface ResourceType {
   generation: boolean
   /** has a /status subresource: the main resource ignores status, /status ignores the rest */
   statusSubresource: boolean
+  /** server-side printing (`kubectl get` columns); default: Name and Created At */
+  table?: TablePrinter
   /** the verbs discovery lists (default: all eight) */
   verbs?: string[]
   /** the OpenAPI model its bodies decode as (schema.ts); custom resources decode by `decode` */
