@@ -141,4 +141,19 @@ describe('test cluster: decoding request bodies like kube-apiserver', () => {
     expect(created.spec?.template.spec?.containers[0].env).toBeUndefined()
     expect(created.spec?.template.spec?.containers[0].resources).toEqual({})
   })
+
+  it('quotes a strategic merge patch as Go prints it when its result does not convert', async () => {
+    await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('smp') })
+    const status = await failure(
+      apps.patchNamespacedDeployment(
+        { name: 'smp', namespace: 'default', body: { spec: { replicas: 'three' } } },
+        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)
+      )
+    )
+    expect(status).toMatchObject({
+      code: 422,
+      message:
+        ' "" is invalid: patch: Invalid value: "map[spec:map[replicas:three]]": unrecognized type: int32'
+    })
+  })
 })

@@ -11,7 +11,7 @@ import { goQuote } from './gojson.js'
 import { deepEqual, jsonPatch, mergePatch, PatchError, strategicMerge } from './patch.js'
 import { Registry, validateObject } from './registry/index.js'
 import { groupVersion, type ResourceType } from './resources.js'
-import { decodeAs, typedModel } from './schema.js'
+import { converterMismatch, decodeAs, goPrint, typedModel } from './schema.js'
 import { typedPatchError } from './typed.js'
 import { fieldSelector, labelSelector } from './selectors.js'
 import {
@@ -400,6 +400,19 @@ export class Api {
       throw e
     }
     const decoded = decodeKind(t, patched)
+    const strategic = type === 'application/strategic-merge-patch+json'
+    const converted = strategic && !t.decode ? converterMismatch(t.model, patched) : undefined
+    if (converted) {
+      // A strategic merge result goes through the unstructured converter, which quotes the patch
+      // itself as Go prints a map (applyPatchToObject).
+      throw invalidAs('', '', '', [
+        {
+          field: 'patch',
+          reason: 'FieldValueInvalid',
+          detail: `Invalid value: ${goQuote(goPrint(body))}: ${converted}`
+        }
+      ])
+    }
     if (decoded.error) {
       // Recorded (63): the patched object fails to decode; nothing is stored.
       throw invalidAs('', '', '', [

@@ -221,3 +221,83 @@ export function typedModel(model: string): TypedNode {
 export function hasModel(model: string): boolean {
   return attributes(model) !== undefined
 }
+
+/** Go's %+v of decoded JSON (map[string]interface{} and friends), as kube prints a patch map. */
+export function goPrint(v: unknown): string {
+  if (v === null || v === undefined) return '<nil>'
+  if (Array.isArray(v)) return `[${v.map(goPrint).join(' ')}]`
+  if (isRecord(v))
+    return `map[${Object.keys(v)
+      .sort()
+      .map(k => `${k}:${goPrint(v[k])}`)
+      .join(' ')}]`
+  return String(v)
+}
+
+/** The Go kind name of a decoded JSON value (json numbers decode as int64 or float64). */
+function goKind(v: unknown): string {
+  if (typeof v === 'string') return 'string'
+  if (typeof v === 'boolean') return 'bool'
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int64' : 'float64'
+  return Array.isArray(v) ? 'slice' : 'map'
+}
+
+/**
+ * runtime.DefaultUnstructuredConverter's refusal of the first value that does not fit, as a
+ * strategic merge patch's result meets it (`unrecognized type: int32`, `cannot convert int64 to
+ * string`, `cannot restore struct from: string`), or undefined.
+ */
+export function converterMismatch(model: string, v: unknown): string | undefined {
+  const scalar = (type: string, format: string, x: unknown): string | undefined => {
+    if (x === null) return undefined
+    const target =
+      type === 'string' || type === 'Date'
+        ? 'string'
+        : type === 'boolean'
+          ? 'bool'
+          : format === 'int32' || format === 'int64'
+            ? format
+            : 'float64'
+    const k = goKind(x)
+    if (k === target || (target === 'string' && type === 'Date' && k === 'string')) return undefined
+    const numeric = (t: string): boolean => ['int32', 'int64', 'float64'].includes(t)
+    if (numeric(target) && k === 'int64') return undefined
+    if (target === 'float64' && k === 'float64') return undefined
+    if ((k === 'int64' || k === 'float64') && (numeric(target) || target === 'string'))
+      return `cannot convert ${k} to ${target}`
+    return `unrecognized type: ${target}`
+  }
+  const walk = (type: string, format: string, x: unknown): string | undefined => {
+    if (x === null || x === undefined) return undefined
+    const arr = ARRAY_OF.exec(type)
+    if (arr) {
+      if (!Array.isArray(x)) return `cannot restore slice from ${goKind(x)}`
+      for (const item of x) {
+        const e = walk(arr[1], '', item)
+        if (e) return e
+      }
+      return undefined
+    }
+    const map = MAP_OF.exec(type)
+    if (map) {
+      if (!isRecord(x)) return `cannot restore map from ${goKind(x)}`
+      for (const item of Object.values(x)) {
+        const e = walk(map[1], '', item)
+        if (e) return e
+      }
+      return undefined
+    }
+    if (['string', 'boolean', 'number', 'Date'].includes(type)) return scalar(type, format, x)
+    if (type === 'IntOrString' || type === 'any' || type === 'object') return undefined
+    const attrs = attributes(type)
+    if (!attrs) return undefined
+    if (!isRecord(x)) return `cannot restore struct from: ${goKind(x)}`
+    for (const [k, item] of Object.entries(x)) {
+      const a = attrs.get(k)
+      const e = a ? walk(a.type, a.format, item) : undefined
+      if (e) return e
+    }
+    return undefined
+  }
+  return walk(model, '', v)
+}
