@@ -218,6 +218,20 @@ describe('test cluster: custom resources from the Gateway API CRDs', () => {
     )
   })
 
+  it('refuses a strategic merge patch of a custom resource, as apiextensions does', async () => {
+    await call('POST', ROUTES, route('web'))
+    const smp = await call(
+      'PATCH',
+      `${ROUTES}/web`,
+      { spec: { hostnames: ['x.example.com'] } },
+      'application/strategic-merge-patch+json'
+    )
+    expect(smp.status).toBe(415)
+    expect(smp.body.message).toBe(
+      'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml'
+    )
+  })
+
   it('serves the kind of a CRD created through the API', async () => {
     const crd = {
       apiVersion: 'apiextensions.k8s.io/v1',

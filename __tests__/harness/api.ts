@@ -29,6 +29,7 @@ import {
   StatusError,
   success,
   unsupportedMediaType,
+  unsupportedPatchType,
   type Status
 } from './status.js'
 import type { Store } from './store.js'
@@ -63,6 +64,13 @@ export const PATCH_TYPES = [
   'application/json-patch+json',
   'application/merge-patch+json',
   'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml'
+]
+
+/** What apiextensions' handler accepts for a custom resource (no strategic merge patch). */
+const CUSTOM_RESOURCE_PATCH_TYPES = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
   'application/apply-patch+yaml'
 ]
 
@@ -360,6 +368,11 @@ export class Api {
     opts: WriteOptions = {}
   ): { object: KObject; created: boolean } {
     const type = contentType.split(';')[0].trim()
+    if (
+      t.decode &&
+      (type === 'application/strategic-merge-patch+json' || !PATCH_TYPES.includes(type))
+    )
+      throw unsupportedPatchType(CUSTOM_RESOURCE_PATCH_TYPES)
     if (!PATCH_TYPES.includes(type)) throw unsupportedMediaType()
     if (type !== 'application/apply-patch+yaml' && opts.force !== undefined) {
       throw new StatusError(

@@ -232,6 +232,20 @@ export function unsupportedMediaType(): StatusError {
   return genericServerResponse(415, 'UnsupportedMediaType', '415: Unsupported Media Type')
 }
 
+/**
+ * The patch handler's own refusal (negotiation.NewUnsupportedMediaTypeError): custom resources
+ * are served without go-restful and take no strategic merge patch.
+ */
+export function unsupportedPatchType(accepted: string[]): StatusError {
+  return new StatusError(
+    failure(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`
+    )
+  )
+}
+
 /** An unknown resource of a served group version (recording 27). */
 export function pathNotFound(): StatusError {
   return genericServerResponse(404, 'NotFound', 'the server could not find the requested resource')
