@@ -379,6 +379,12 @@ export const lifecycleCases: Record<string, Entry> = {
       expect(recording).toContain(String(bodyOf(late).message))
       const [existing] = manifestObjects('cm-existing.yaml', ns)
       const again = await call(c, 'POST', cms, existing)
+      // Deleting it again while it empties is a conflict (namespace storage).
+      const twice = await call(c, 'DELETE', `/api/v1/namespaces/${ns}`)
+      expect(twice.status).toBe(409)
+      expect(String(bodyOf(twice).message)).toMatch(
+        /ensuring all content is removed from this namespace/
+      )
       expect(String(bodyOf(again).message).replace('web-config', 'X')).toBe(
         `configmaps "X" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`
       )

@@ -590,7 +590,14 @@ export class Api {
     old: KObject,
     opts: DeleteOptions
   ): { body: KObject | Status; code: number } {
-    if (old.metadata.deletionTimestamp) return { body: old, code: 200 }
+    if (old.metadata.deletionTimestamp) {
+      // namespace/storage: a second DELETE while the controller empties it.
+      throw conflict(
+        t,
+        old.metadata.name ?? '',
+        'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.'
+      )
+    }
     const marked = markAsDeleting(old)
     t.markOnDelete?.(marked)
     if (opts.dryRun) return { body: marked, code: 200 }
