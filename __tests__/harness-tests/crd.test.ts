@@ -96,6 +96,39 @@ describe('test cluster: custom resources from the Gateway API CRDs', () => {
     expect((await call('GET', `${ROUTES}/bad`)).status).toBe(404)
   })
 
+  it('evaluates the CEL rules of parentRefs (unique parents) and path matches', async () => {
+    const bad = await call(
+      'POST',
+      ROUTES,
+      route('bad', {
+        parentRefs: [{ name: 'gw' }, { name: 'gw' }],
+        rules: [
+          {
+            matches: [{ path: { type: 'PathPrefix', value: 'no-slash' } }],
+            backendRefs: [{ name: 'web', port: 80 }]
+          }
+        ]
+      })
+    )
+    const causes = (bad.body.details as { causes: Record<string, string>[] }).causes
+    expect(causes).toEqual(
+      expect.arrayContaining([
+        {
+          reason: 'FieldValueInvalid',
+          message:
+            'Invalid value: "array": sectionName must be unique when parentRefs includes 2 or more references to the same parent',
+          field: 'spec.parentRefs'
+        },
+        {
+          reason: 'FieldValueInvalid',
+          message:
+            "Invalid value: \"object\": value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']",
+          field: 'spec.rules[0].matches[0].path'
+        }
+      ])
+    )
+  })
+
   it('refuses an enum value, too many items and a missing required field', async () => {
     const bad = await call(
       'POST',
