@@ -371,6 +371,23 @@ describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot
     )
   })
 
+  it('deploys with ingress-weight: its canary Service and weighted Ingress pass', async () => {
+    putWebService(shop)
+    putWebIngress(shop)
+    const deployer = await as(DEPLOY_USER)
+    const result = await deploy({
+      kubeconfig: deployer.kubeconfig,
+      strategy: 'ingress-weight',
+      'canary-weight': '20'
+    })
+    expect(result.report.reason).toBeUndefined()
+    expect(result.report.status).toBe('success')
+    expect(deployer.denials).toEqual([])
+    expect(deployer.judged.map(j => j.path)).toContain(
+      `/apis/networking.k8s.io/v1/namespaces/${NAMESPACE}/ingresses/shop-canary`
+    )
+  })
+
   it('cannot run a Job whose pods the stable Service would select', async () => {
     putWebService(shop)
     const deployer = await as(DEPLOY_USER)
