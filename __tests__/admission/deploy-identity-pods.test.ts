@@ -1,7 +1,8 @@
 /**
  * The pods the deploy identity can make, under canary-deploy-cannot-promote: every object it may
  * create with a pod template is judged; a canary's pods never carry track: stable; a Job is a
- * migration Job, whose pods carry none of the labels a Service routes on (app, track, release).
+ * migration Job, whose pods carry none of the labels a Service routes on (app, track, release); no
+ * pod runs as one of the action's own service accounts, whose tokens it would be handed.
  */
 import type { V1Deployment, V1Job } from '@kubernetes/client-node'
 import { migrationJobFromStable, type Release } from '../../src/k8s/render.js'
@@ -115,5 +116,33 @@ describe('canary Deployments of the deploy identity', () => {
     large.spec!.replicas = 500
     const decision = asDeployer(request('CREATE', 'deployments', { new: large as unknown as Json }))
     expect(decision.allowed).toBe(true)
+  })
+})
+
+describe('the service account of the pods the deploy identity makes', () => {
+  /** `object` (a Deployment or Job) with its pods run as `account`, in the field named `field`. */
+  function runAs(object: Json, account: string, field = 'serviceAccountName'): Json {
+    const out = json(object) as { spec: { template: { spec: Record<string, unknown> } } }
+    out.spec.template.spec[field] = account
+    return out as unknown as Json
+  }
+
+  it("runs a canary as the app's own service account", () => {
+    const decision = asDeployer(request('CREATE', 'deployments', { new: runAs(canary(), 'shop') }))
+    expect(decision.allowed).toBe(true)
+  })
+
+  it.each([
+    ['deployments', 'canary-deploy-promote', 'serviceAccountName'],
+    ['deployments', 'canary-deploy-promote', 'serviceAccount'],
+    ['jobs', 'canary-deploy-promote', 'serviceAccountName'],
+    ['deployments', 'canary-deploy', 'serviceAccountName'],
+    ['jobs', 'canary-deploy-diff', 'serviceAccountName']
+  ])('may not run %s as %s (%s): its pods would hold that token', (resource, account, field) => {
+    const object = resource === 'jobs' ? migrationJob() : canary()
+    const decision = asDeployer(request('CREATE', resource, { new: runAs(object, account, field) }))
+    expect(refusal(decision)).toMatch(
+      /^403 .*may not run pods as canary-deploy, canary-deploy-promote or canary-deploy-diff/
+    )
   })
 })
