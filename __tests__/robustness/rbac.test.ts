@@ -371,6 +371,53 @@ describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot
     )
   })
 
+  it('deploys with ingress-weight: its canary Service and weighted Ingress pass', async () => {
+    putWebService(shop)
+    putWebIngress(shop)
+    const deployer = await as(DEPLOY_USER)
+    const result = await deploy({
+      kubeconfig: deployer.kubeconfig,
+      strategy: 'ingress-weight',
+      'canary-weight': '20'
+    })
+    expect(result.report.reason).toBeUndefined()
+    expect(result.report.status).toBe('success')
+    expect(deployer.denials).toEqual([])
+    expect(deployer.judged.map(j => j.path)).toContain(
+      `/apis/networking.k8s.io/v1/namespaces/${NAMESPACE}/ingresses/shop-canary`
+    )
+  })
+
+  it('cannot run a Job whose pods the stable Service would select', async () => {
+    putWebService(shop)
+    const deployer = await as(DEPLOY_USER)
+    const server = /server: (\S+)/.exec(deployer.kubeconfig)?.[1]
+    const job = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'shop-web-stand-in' },
+      spec: {
+        template: {
+          metadata: { labels: { app: 'shop-web', 'canary-deploy.dev/track': 'stable' } },
+          spec: {
+            restartPolicy: 'Never',
+            containers: [{ name: 'app', image: 'registry.example.com/evil:1' }]
+          }
+        }
+      }
+    }
+    const res = await fetch(`${server}/apis/batch/v1/namespaces/${NAMESPACE}/jobs`, {
+      method: 'POST',
+      body: JSON.stringify(job),
+      headers: { Authorization: 'Bearer test-token', 'Content-Type': 'application/json' }
+    })
+    expect(res.status).toBe(403)
+    expect(((await res.json()) as { message: string }).message).toContain(
+      'canary-deploy (the deploy identity) writes only migration Jobs'
+    )
+    expect(shop.cluster.get('Job', NAMESPACE, 'shop-web-stand-in')).toBeUndefined()
+  })
+
   it("deploys a rainbow release but cannot move the Service's selector to it", async () => {
     const selector = { app: 'shop-web', 'canary-deploy.dev/track': 'stable' }
     putWebService(shop, selector)
