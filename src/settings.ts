@@ -6,6 +6,7 @@
 import { resolve } from 'node:path'
 import { parse } from 'yaml'
 import { ACTION_INPUTS } from './action-inputs.js'
+import type { KubeconfigEnv } from './k8s/client.js'
 import { loadManifests, ManifestError } from './k8s/manifests.js'
 import * as v from './validate.js'
 
@@ -22,8 +23,11 @@ export type InputReader = (name: string) => string
 
 export interface Settings {
   command: Command
-  /** Where the cluster is. `kubeconfig` is the raw input (YAML or base64), undefined to auto-detect. */
-  cluster: { kubeconfig?: string; context?: string; namespace: string }
+  /**
+   * Where the cluster is. `kubeconfig` is the raw input (YAML or base64), undefined to auto-detect
+   * from `env` (KUBECONFIG, then ~/.kube/config, then the in-cluster service account).
+   */
+  cluster: { kubeconfig?: string; context?: string; namespace: string; env: KubeconfigEnv }
   app: string
   /** Stable Deployments that take the new image; the first serves HTTP and is smoke-checked. */
   deployments: string[]
@@ -198,7 +202,12 @@ export function readSettings(read: InputReader, env: NodeJS.ProcessEnv = process
         'context',
         optional(value => boundedText(value, 253))
       ),
-      namespace: check('namespace', v.dnsLabel)
+      namespace: check('namespace', v.dnsLabel),
+      env: {
+        KUBECONFIG: env.KUBECONFIG,
+        HOME: env.HOME,
+        KUBERNETES_SERVICE_HOST: env.KUBERNETES_SERVICE_HOST
+      }
     },
     app,
     deployments: deployments ?? (app ? [app] : []),

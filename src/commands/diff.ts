@@ -16,7 +16,7 @@ import { upsertPullRequestComment } from '../github/comment.js'
 import { readGitHubContext } from '../github/context.js'
 import { newReport, renderMarkdown, type Report } from '../github/report.js'
 import { parseImageRef, repositoryOf } from '../image/image-ref.js'
-import { apply, read } from '../k8s/apply.js'
+import { apply, list, read } from '../k8s/objects.js'
 import { connect, type Cluster } from '../k8s/client.js'
 import { KubeError } from '../k8s/errors.js'
 import {
@@ -40,8 +40,6 @@ import {
   promotedStable,
   type Release
 } from '../k8s/render.js'
-import { requestJson } from '../k8s/rest.js'
-import { resourceInfo, resourcePath } from '../k8s/resources.js'
 import type { Logger } from '../logger.js'
 import type { Settings } from '../settings.js'
 import { sourceOf } from './release.js'
@@ -345,17 +343,12 @@ async function objectsLeftAlone(
   }
   const found: string[] = []
   for (const { apiVersion, kind, namespace } of kinds.values()) {
-    const info = await resourceInfo(cluster, apiVersion, kind)
-    const list = await requestJson<{ items?: KubernetesObject[] }>(
+    const items = await list(
       cluster,
-      {
-        method: 'GET',
-        path: resourcePath(info, info.namespaced ? namespace : undefined),
-        query: { labelSelector: `${LABEL_APP}=${settings.app}` }
-      },
-      { verb: 'list', resource: info.plural, namespace }
+      { kind, apiVersion, namespace },
+      `${LABEL_APP}=${settings.app}`
     )
-    for (const item of list.items ?? []) {
+    for (const item of items) {
       const object = {
         ...item,
         kind,

@@ -5,7 +5,7 @@
  */
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node'
 import { repositoryOf } from '../image/image-ref.js'
-import { apply, read, remove } from '../k8s/apply.js'
+import { apply, read, remove } from '../k8s/objects.js'
 import type { Cluster } from '../k8s/client.js'
 import { loadManifests, objectLabel, substituteImage } from '../k8s/manifests.js'
 import type { Logger } from '../logger.js'

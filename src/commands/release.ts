@@ -3,12 +3,12 @@
  * Deployments it touches, its canaries, and the checks and clean-up around them.
  */
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node'
-import { list, read, remove } from '../k8s/apply.js'
+import { list, read, remove } from '../k8s/objects.js'
 import type { Cluster } from '../k8s/client.js'
 import { canaryName, LABEL_TRACK } from '../k8s/labels.js'
 import { targetContainer } from '../k8s/render.js'
-import { selectorString } from '../k8s/diagnose.js'
-import { isPodReady } from '../k8s/wait.js'
+import { isPodReady, podProxyUrl } from '../k8s/pods.js'
+import { selectorString } from '../k8s/selectors.js'
 import type { Logger } from '../logger.js'
 import type { Settings } from '../settings.js'
 import {
@@ -148,9 +148,13 @@ export async function smokeCanary(
     targets = pods.map(pod =>
       podProxyTarget(
         cluster.kubeConfig,
-        cluster.namespace,
-        pod.metadata?.name ?? '',
-        podPortNumber(pod, port)
+        podProxyUrl(
+          cluster.server,
+          cluster.namespace,
+          pod.metadata?.name ?? '',
+          podPortNumber(pod, port)
+        ),
+        pod.metadata?.name ?? ''
       )
     )
   }

@@ -11,7 +11,7 @@ import { connect, type Cluster } from '../k8s/client.js'
 import { reachServer } from '../k8s/reach.js'
 import { ANNOTATION_PHASE } from '../k8s/labels.js'
 import { acquireLock, type Lock } from '../k8s/lock.js'
-import { requestJson } from '../k8s/rest.js'
+import { mergePatch } from '../k8s/objects.js'
 import type { Settings } from '../settings.js'
 import { errorMessage, sourceOf } from './release.js'
 import type { CommandContext } from './types.js'
@@ -88,15 +88,10 @@ export async function openSession(
       for (const name of deployments) {
         try {
           // A merge patch, not an apply: it must not change which fields our apply owns.
-          await requestJson(
+          await mergePatch(
             cluster,
-            {
-              method: 'PATCH',
-              path: `/apis/apps/v1/namespaces/${cluster.namespace}/deployments/${name}`,
-              body: { metadata: { annotations: { [ANNOTATION_PHASE]: phase } } },
-              contentType: 'application/merge-patch+json'
-            },
-            { verb: 'patch', resource: 'deployments', namespace: cluster.namespace, name }
+            { kind: 'Deployment', name },
+            { metadata: { annotations: { [ANNOTATION_PHASE]: phase } } }
           )
         } catch (error) {
           logger.warning(`could not record phase ${phase} on ${name}: ${errorMessage(error)}`)

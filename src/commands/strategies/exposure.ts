@@ -3,14 +3,14 @@
  * found, rendered and removed here. The stable Service and Ingress are only read, never written.
  */
 import type {
-  KubernetesObject,
   V1Deployment,
   V1Ingress,
   V1IngressRule,
   V1Service,
   V1ServicePort
 } from '@kubernetes/client-node'
-import { remove } from '../../k8s/apply.js'
+import { list, remove } from '../../k8s/objects.js'
+import { selects } from '../../k8s/selectors.js'
 import type { Cluster } from '../../k8s/client.js'
 import {
   ANNOTATION_SOURCE,
@@ -20,42 +20,9 @@ import {
   LABEL_TRACK,
   canaryName
 } from '../../k8s/labels.js'
-import { requestJson } from '../../k8s/rest.js'
 import type { Logger } from '../../logger.js'
 import type { Settings } from '../../settings.js'
 import { sourceOf } from '../release.js'
-
-interface List<T> {
-  items: T[]
-}
-
-/** Every object of a kind in the namespace (one LIST). */
-export async function listAll<T extends KubernetesObject>(
-  cluster: Cluster,
-  path: 'api/v1' | 'apis/apps/v1' | 'apis/networking.k8s.io/v1',
-  resource: string,
-  labelSelector?: string
-): Promise<T[]> {
-  const list = await requestJson<List<T>>(
-    cluster,
-    {
-      method: 'GET',
-      path: `/${path}/namespaces/${cluster.namespace}/${resource}`,
-      query: { labelSelector }
-    },
-    { verb: 'list', resource, namespace: cluster.namespace }
-  )
-  return list.items ?? []
-}
-
-/** `labels` has every key/value of `selector` (an empty selector selects nothing here). */
-export function selects(
-  selector: Record<string, string> | undefined,
-  labels: Record<string, string>
-) {
-  const entries = Object.entries(selector ?? {})
-  return entries.length > 0 && entries.every(([key, value]) => labels[key] === value)
-}
 
 /**
  * The Service in front of a stable Deployment: its selector (less a rainbow release key, which
@@ -66,7 +33,7 @@ export async function findStableService(
   stable: V1Deployment
 ): Promise<V1Service | undefined> {
   const labels = stable.spec?.template.metadata?.labels ?? {}
-  const services = await listAll<V1Service>(cluster, 'api/v1', 'services')
+  const services = await list<V1Service>(cluster, { kind: 'Service' })
   return services
     .filter(service => service.metadata?.labels?.[LABEL_TRACK] !== 'canary')
     .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))
@@ -82,7 +49,7 @@ export async function findStableIngress(
   cluster: Cluster,
   serviceName: string
 ): Promise<V1Ingress | undefined> {
-  const ingresses = await listAll<V1Ingress>(cluster, 'apis/networking.k8s.io/v1', 'ingresses')
+  const ingresses = await list<V1Ingress>(cluster, { kind: 'Ingress' })
   return ingresses
     .filter(ingress => ingress.metadata?.labels?.[LABEL_TRACK] !== 'canary')
     .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))

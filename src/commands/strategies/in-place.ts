@@ -5,10 +5,7 @@
  */
 import type { V1Deployment } from '@kubernetes/client-node'
 import { timeStage } from '../../github/report.js'
-import { apply, read } from '../../k8s/apply.js'
-import { KubeError } from '../../k8s/errors.js'
-import { requestJson } from '../../k8s/rest.js'
-import { withRetry } from '../../k8s/retry.js'
+import { apply, replace } from '../../k8s/objects.js'
 import type { Cluster } from '../../k8s/client.js'
 import {
   promotedFromManifest,
@@ -126,22 +123,10 @@ async function restore(run: StrategyRun, touched: V1Deployment[]): Promise<void>
  */
 async function putBack(cluster: Cluster, before: V1Deployment): Promise<void> {
   const name = before.metadata?.name ?? ''
-  for (let attempt = 0; ; attempt++) {
-    const current = await read<V1Deployment>(cluster, { kind: 'Deployment', name })
-    if (!current?.spec || !before.spec)
-      throw new Error(`Deployment ${name} vanished while being restored`)
+  await replace<V1Deployment>(cluster, { kind: 'Deployment', name }, current => {
+    if (!current.spec || !before.spec) throw new Error(`Deployment ${name} has no spec`)
     current.spec.template = before.spec.template
     current.metadata = { ...current.metadata, annotations: before.metadata?.annotations ?? {} }
-    const path = `/apis/apps/v1/namespaces/${cluster.namespace}/deployments/${name}`
-    const what = { verb: 'update', resource: 'deployments', namespace: cluster.namespace, name }
-    try {
-      await withRetry(() => requestJson(cluster, { method: 'PUT', path, body: current }, what), {
-        deadline: Date.now() + 60_000
-      })
-      return
-    } catch (error) {
-      // 409: someone (the controller) wrote in between; read again and retry a few times.
-      if (attempt >= 4 || !(error instanceof KubeError && error.status === 409)) throw error
-    }
-  }
+    return current
+  })
 }

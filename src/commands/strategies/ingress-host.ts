@@ -2,7 +2,7 @@
  * ingress-host: the canary gets its own Service and an Ingress rule for `canary-host`
  * (e.g. canary.example.com), so people can try it on purpose; the stable Ingress is not touched.
  */
-import { apply } from '../../k8s/apply.js'
+import { apply } from '../../k8s/objects.js'
 import { canaryHostIngress } from './exposure.js'
 import { exposedService, readStableExposure, withIngress } from './ingress.js'
 

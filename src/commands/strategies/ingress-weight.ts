@@ -3,8 +3,7 @@
  * percent of its traffic, or moving through `steps` one at a time with the smoke checks re-run
  * after each and `step-interval` between them.
  */
-import { apply } from '../../k8s/apply.js'
-import { requestJson } from '../../k8s/rest.js'
+import { apply, mergePatch } from '../../k8s/objects.js'
 import { NGINX_CANARY_WEIGHT, weightedIngress } from './exposure.js'
 import { exposedService, readStableExposure, withIngress } from './ingress.js'
 import type { StrategyRun } from './types.js'
@@ -56,15 +55,10 @@ export const ingressWeight = withIngress({
 /** One merge PATCH of the weight annotation: nothing else on the Ingress changes. */
 async function setWeight(run: StrategyRun, name: string, weight: number): Promise<void> {
   const { cluster } = run
-  await requestJson(
+  await mergePatch(
     cluster,
-    {
-      method: 'PATCH',
-      path: `/apis/networking.k8s.io/v1/namespaces/${cluster.namespace}/ingresses/${name}`,
-      body: { metadata: { annotations: { [NGINX_CANARY_WEIGHT]: String(weight) } } },
-      contentType: 'application/merge-patch+json'
-    },
-    { verb: 'patch', resource: 'ingresses', namespace: cluster.namespace, name }
+    { kind: 'Ingress', name },
+    { metadata: { annotations: { [NGINX_CANARY_WEIGHT]: String(weight) } } }
   )
 }
 

@@ -5,13 +5,8 @@
 import type { V1Deployment, V1Ingress, V1Service } from '@kubernetes/client-node'
 import { LABEL_TRACK, ANNOTATION_VERSION } from '../../k8s/labels.js'
 import { removeCanaries } from '../release.js'
-import {
-  canaryService,
-  findStableIngress,
-  findStableService,
-  removeExposure,
-  selects
-} from './exposure.js'
+import { canaryService, findStableIngress, findStableService, removeExposure } from './exposure.js'
+import { selects } from '../../k8s/selectors.js'
 import { replicas } from './replicas.js'
 import type { ReleaseStrategy, StrategyRun } from './types.js'
 

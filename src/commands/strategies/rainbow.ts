@@ -10,10 +10,9 @@
  */
 import type { V1Deployment, V1Service } from '@kubernetes/client-node'
 import { parseImageRef } from '../../image/image-ref.js'
-import { read, remove } from '../../k8s/apply.js'
+import { list, mergePatch, read, remove, removeAll } from '../../k8s/objects.js'
 import type { Cluster } from '../../k8s/client.js'
-import { selectorString } from '../../k8s/diagnose.js'
-import { KubeError } from '../../k8s/errors.js'
+import { labelsString, selectorString } from '../../k8s/selectors.js'
 import {
   ANNOTATION_APPROVER,
   ANNOTATION_DIGEST,
@@ -27,10 +26,9 @@ import {
   rainbowName
 } from '../../k8s/labels.js'
 import { canaryFromStable } from '../../k8s/render.js'
-import { requestJson } from '../../k8s/rest.js'
 import type { Settings } from '../../settings.js'
 import type { ReleaseRecord } from './cleanup-plan.js'
-import { findStableService, listAll } from './exposure.js'
+import { findStableService } from './exposure.js'
 import { PromotionFailed, type ReleaseStrategy, type StrategyRun } from './types.js'
 
 type Selector = Record<string, string>
@@ -60,27 +58,15 @@ function withoutTrack(labels: Selector | undefined): Selector {
   return out
 }
 
-const labelsString = (selector: Selector) => selectorString({ matchLabels: selector })
-
 const now = () => new Date().toISOString()
 
-async function mergePatch(
+async function patch(
   cluster: Cluster,
   kind: 'deployments' | 'services',
   name: string,
-  body: unknown
+  body: object
 ): Promise<void> {
-  const group = kind === 'deployments' ? 'apis/apps/v1' : 'api/v1'
-  await requestJson(
-    cluster,
-    {
-      method: 'PATCH',
-      path: `/${group}/namespaces/${cluster.namespace}/${kind}/${name}`,
-      body,
-      contentType: 'application/merge-patch+json'
-    },
-    { verb: 'patch', resource: kind, namespace: cluster.namespace, name }
-  )
+  await mergePatch(cluster, { kind: kind === 'deployments' ? 'Deployment' : 'Service', name }, body)
 }
 
 /** A merge patch that turns selector `from` into `to` (keys to drop are set to null). */
@@ -92,10 +78,9 @@ function selectorPatch(from: Selector, to: Selector): Record<string, string | nu
 
 /** The release Deployments of one stable Deployment, oldest first. */
 export async function listReleases(cluster: Cluster, stable: string): Promise<V1Deployment[]> {
-  const found = await listAll<V1Deployment>(
+  const found = await list<V1Deployment>(
     cluster,
-    'apis/apps/v1',
-    'deployments',
+    { kind: 'Deployment' },
     `${LABEL_RELEASE_OF}=${stable}`
   )
   return found.sort((a, b) =>
@@ -156,7 +141,6 @@ export async function deleteReleases(
   stable: string,
   releases: ReleaseRecord[]
 ): Promise<void> {
-  const path = `/apis/apps/v1/namespaces/${cluster.namespace}/deployments`
   for (let start = 0; start < releases.length; start += IDS_PER_DELETE) {
     const chunk = releases.slice(start, start + IDS_PER_DELETE)
     const ids = chunk.map(r => r.id).filter((id): id is string => Boolean(id))
@@ -167,23 +151,11 @@ export async function deleteReleases(
       await oneByOne()
       continue
     }
-    try {
-      await requestJson(
-        cluster,
-        {
-          method: 'DELETE',
-          path,
-          query: {
-            labelSelector: `${LABEL_RELEASE_OF}=${stable},${LABEL_RELEASE} in (${ids.join(',')})`,
-            propagationPolicy: 'Background'
-          }
-        },
-        { verb: 'deletecollection', resource: 'deployments', namespace: cluster.namespace }
-      )
-    } catch (error) {
-      if (!(error instanceof KubeError && error.status === 403)) throw error
-      await oneByOne()
-    }
+    await removeAll(
+      cluster,
+      { kind: 'Deployment' },
+      `${LABEL_RELEASE_OF}=${stable},${LABEL_RELEASE} in (${ids.join(',')})`
+    )
   }
 }
 
@@ -279,7 +251,7 @@ async function deleteIfNeverLive(run: StrategyRun, stable: string): Promise<stri
 interface Inverse {
   kind: 'deployments' | 'services'
   name: string
-  patch: unknown
+  patch: object
   says: string
 }
 
@@ -310,7 +282,7 @@ async function putBack(run: StrategyRun, undo: Inverse[]): Promise<void> {
   let failure: unknown
   for (const inverse of [...undo].reverse()) {
     try {
-      await mergePatch(run.cluster, inverse.kind, inverse.name, inverse.patch)
+      await patch(run.cluster, inverse.kind, inverse.name, inverse.patch)
       run.logger.info(inverse.says)
     } catch (error) {
       failure ??= error
@@ -404,7 +376,7 @@ export const rainbow: ReleaseStrategy = {
           const name = service.metadata?.name ?? ''
           const recorded = service.metadata?.annotations?.[ANNOTATION_PREVIOUS_SELECTOR] ?? null
           // One PATCH: the selector moves, and where it was is recorded for rollback.
-          await mergePatch(cluster, 'services', name, {
+          await patch(cluster, 'services', name, {
             metadata: { annotations: { [ANNOTATION_PREVIOUS_SELECTOR]: JSON.stringify(before) } },
             spec: { selector: selectorPatch(before, after) }
           })
@@ -429,11 +401,11 @@ export const rainbow: ReleaseStrategy = {
             [ANNOTATION_APPROVER]: approver
           }
         }
-        await mergePatch(cluster, 'deployments', nextName, { metadata: nextPatch })
+        await patch(cluster, 'deployments', nextName, { metadata: nextPatch })
         undo.push(restoring(next, nextPatch))
         if (previous && previous.metadata?.name !== nextName) {
           const previousPatch = { annotations: { [ANNOTATION_REPLACED_AT]: at } }
-          await mergePatch(cluster, 'deployments', previous.metadata?.name ?? '', {
+          await patch(cluster, 'deployments', previous.metadata?.name ?? '', {
             metadata: previousPatch
           })
           undo.push(restoring(previous, previousPatch))
@@ -497,14 +469,14 @@ export const rainbow: ReleaseStrategy = {
           )
         }
         const previous = JSON.parse(recorded) as Selector
-        await mergePatch(cluster, 'services', service.metadata?.name ?? '', {
+        await patch(cluster, 'services', service.metadata?.name ?? '', {
           metadata: { annotations: { [ANNOTATION_PREVIOUS_SELECTOR]: null } },
           spec: { selector: selectorPatch(current, previous) }
         })
         back = labelsString(previous)
         const previousRelease = all.find(r => idOf(r) === previous[LABEL_RELEASE])
         if (previousRelease) {
-          await mergePatch(cluster, 'deployments', previousRelease.metadata?.name ?? '', {
+          await patch(cluster, 'deployments', previousRelease.metadata?.name ?? '', {
             metadata: { annotations: { [ANNOTATION_REPLACED_AT]: null } }
           })
         }
@@ -520,13 +492,13 @@ export const rainbow: ReleaseStrategy = {
               (time(annotation(a, ANNOTATION_REPLACED_AT)) ?? 0)
           )[0]
         if (previousRelease) {
-          await mergePatch(cluster, 'deployments', previousRelease.metadata?.name ?? '', {
+          await patch(cluster, 'deployments', previousRelease.metadata?.name ?? '', {
             metadata: { annotations: { [ANNOTATION_REPLACED_AT]: null } }
           })
           back = previousRelease.metadata?.name ?? back
         }
       }
-      await mergePatch(cluster, 'deployments', release.metadata?.name ?? '', {
+      await patch(cluster, 'deployments', release.metadata?.name ?? '', {
         metadata: { annotations: { [ANNOTATION_REPLACED_AT]: at } }
       })
       run.logger.info(`${release.metadata?.name}: out of traffic; back to ${back}`)

@@ -4,8 +4,8 @@
  * stable in place, then the canaries go.
  */
 import type { V1Deployment } from '@kubernetes/client-node'
-import { read } from '../../k8s/apply.js'
-import { selectorString } from '../../k8s/diagnose.js'
+import { read } from '../../k8s/objects.js'
+import { selectorString } from '../../k8s/selectors.js'
 import { canaryName, LABEL_TRACK } from '../../k8s/labels.js'
 import { canaryFromStable } from '../../k8s/render.js'
 import { removeCanaries } from '../release.js'
