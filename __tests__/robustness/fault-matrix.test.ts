@@ -24,6 +24,11 @@ interface Stage {
   startsWith?: (r: RequestRecord) => boolean
   /** Whether the command still opens a watch from this stage on. */
   watchesAfter: boolean
+  /**
+   * Pods held not ready until the fault is in place: a wait that its first LIST already settles
+   * opens no watch, and the test cluster's pods are ready within milliseconds.
+   */
+  holds?: RegExp
 }
 
 const MIGRATE = '["bin/rails", "db:migrate"]'
@@ -76,7 +81,8 @@ const STAGES: Record<Command, Stage[]> = {
     {
       name: 'canary rollout wait',
       startsWith: r => r.resource === 'deployments' && isWait(r),
-      watchesAfter: true
+      watchesAfter: true,
+      holds: /-canary-/
     },
     { name: 'smoke', startsWith: r => r.subresource === 'proxy', watchesAfter: false }
   ],
@@ -160,9 +166,12 @@ describe('fault matrix', () => {
       shop.cluster.resetRequests()
 
       let injected = false
+      const { holds } = cell.stage
+      if (holds) shop.cluster.kubelet.behave({ pod: holds }, { kind: 'hold' })
       const inject = () => {
         injected = true
         cell.fault.inject(shop.cluster)
+        if (holds) setTimeout(() => shop.cluster.kubelet.release({ pod: holds }), 100)
       }
       const { startsWith } = cell.stage
       if (!startsWith) inject()
