@@ -3,8 +3,9 @@
  * its documented Role on a test cluster that enforces RBAC, and a Role missing one verb fails the
  * command with a message that names the verb, the resource and the namespace.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { KubernetesObject, V1Service } from '@kubernetes/client-node'
 import { parseAllDocuments } from 'yaml'
 import type { RbacRole } from '../harness/cluster.js'
 import { startGitHubApi, type GitHubApi } from '../harness/github.js'
@@ -277,3 +278,96 @@ describe('docs/rbac.yaml canary-deploy-diff Role', () => {
     expect(shop.cluster.writes().filter(w => w.status < 300)).toEqual([])
   })
 })
+
+/** examples/k8s as `kubectl apply -f examples/k8s` leaves it (the namespace is the cluster's). */
+function exampleObjects(): KubernetesObject[] {
+  return readdirSync(EXAMPLES)
+    .filter(file => file.endsWith('.yaml') && file !== 'namespace.yaml')
+    .flatMap(file => parseAllDocuments(readFileSync(join(EXAMPLES, file), 'utf8')))
+    .map(doc => doc.toJS() as KubernetesObject)
+}
+
+const EXAMPLES = join(process.cwd(), 'examples/k8s')
+const V3_IMAGE = `registry.example.com/shop@sha256:${'3'.repeat(64)}`
+const FIRST = { ...GITHUB_ENV, GITHUB_SHA: 'abcdef1234567' }
+const SECOND = { ...GITHUB_ENV, GITHUB_SHA: '1234567abcdef' }
+
+describe.each([
+  ['replicas', { strategy: 'replicas' }],
+  ['ingress-host', { strategy: 'ingress-host', 'canary-host': 'canary.example.com' }],
+  ['ingress-weight', { strategy: 'ingress-weight', steps: '10,50', 'step-interval': '1s' }],
+  ['rainbow', { strategy: 'rainbow' }]
+])(
+  'examples/k8s with the %s strategy, under the identities of docs/rbac.yaml',
+  (name, strategy) => {
+    let example: Shop
+    beforeEach(async () => {
+      example = await startShop(['shop-web', 'shop-worker'], exampleObjects())
+      if (name === 'rainbow') {
+        // The rainbow strategy needs the Service narrowed to the stable track (README, rainbow).
+        const service = example.cluster.get<V1Service>('Service', NAMESPACE, 'shop-web')!
+        service.spec!.selector = { ...service.spec!.selector, 'canary-deploy.dev/track': 'stable' }
+        example.cluster.put(service)
+      }
+      await example.cluster.settle()
+    })
+    afterEach(() => example.stop())
+
+    const forbidden = () => example.cluster.requests.filter(r => r.status === 403)
+    const run = (command: string, inputs: Record<string, string>, env: Record<string, string>) =>
+      example.run(
+        command,
+        { ...strategy, 'github-token': github.token, ...inputs },
+        {
+          ...env,
+          GITHUB_API_URL: github.url
+        }
+      )
+
+    it('deploys, promotes, deploys again, rolls back and cleans up under the canary-deploy Role', async () => {
+      example.cluster.enforceRole(DEPLOYER)
+      const steps: [string, Record<string, string>, Record<string, string>][] = [
+        ['deploy', { 'migrate-command': MIGRATE }, FIRST],
+        ['promote', { approve: 'true', version: 'v2', digest: NEW_DIGEST }, FIRST],
+        ['deploy', { version: 'v3', image: V3_IMAGE }, SECOND],
+        ['rollback', { version: 'v3' }, SECOND],
+        ['cleanup', {}, SECOND]
+      ]
+      for (const [command, inputs, env] of steps) {
+        const result = await run(command, inputs, env)
+        expect({ command, reason: result.report.reason ?? '' }).toEqual({
+          command,
+          reason: expect.not.stringMatching(/forbidden/i)
+        })
+        expect({ command, status: result.report.status }).toEqual({
+          command,
+          status: expect.stringMatching(/^(success|no-op)$/)
+        })
+      }
+      expect(forbidden()).toEqual([])
+    }, 90_000)
+
+    it('diffs the manifests under the canary-deploy-diff Role, the Secret reported as not readable', async () => {
+      example.cluster.enforceRole(DIFF)
+      const result = await run('diff', { manifests: 'examples/k8s', comment: 'false' }, FIRST)
+      expect(result.report.reason).toBeUndefined()
+      expect(result.report.status).toBe('success')
+      expect(example.cluster.writes()).toEqual([])
+      const titles = result.report.sections.map(s => s.title)
+      expect(titles).toContain('Secret shop/shop-secrets: not readable by this identity')
+      // The ConfigMap is read and dry-run like any object of the release.
+      expect(JSON.stringify(result.report.sections)).toContain('ConfigMap shop/shop-config')
+      // A namespaced Role can grant nothing on the Namespace; Secrets are never granted.
+      expect(titles.filter(t => t.endsWith('not readable by this identity'))).toEqual([
+        'Namespace shop/shop: not readable by this identity',
+        'Secret shop/shop-secrets: not readable by this identity'
+      ])
+      // Only reads of what the Role does not grant were refused: the Secret, and the Namespace.
+      expect(
+        forbidden()
+          .map(r => `${r.verb} ${r.resource}`)
+          .filter(r => !/^(get|list) (secrets|namespaces)$/.test(r))
+      ).toEqual([])
+    }, 60_000)
+  }
+)
