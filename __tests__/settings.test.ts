@@ -232,6 +232,23 @@ describe('readSettings errors', () => {
     expect(error.message).not.toContain('hunter2')
     expect(error.message).toContain('(value hidden)')
   })
+  it.each([
+    ['user and password', 'prometheus-url', 'https://admin:hunter2@prom.example.com/prometheus'],
+    ['user and password', 'smoke-url', 'https://admin:hunter2@canary.example.com'],
+    ['a query token', 'prometheus-url', 'https://prom.example.com/prometheus?api_key=hunter2'],
+    ['a value that is no URL', 'prometheus-url', 'hunter2 https://'],
+    ['a value that is no URL', 'smoke-url', 'hunter2 https://']
+  ])('never echoes %s of %s', (_what, input, url) => {
+    const error = problemsWith({ [input]: url })
+    expect(error.problems.map(p => p.input)).toEqual([input])
+    expect(error.message).not.toContain('hunter2')
+  })
+  it('names the host and path of a refused URL input', () => {
+    const error = problemsWith({ 'prometheus-url': 'https://admin:hunter2@prom.example.com/p' })
+    expect(error.message).toContain(
+      '"https://prom.example.com/p" (credentials, query and fragment not shown)'
+    )
+  })
   it('cuts long values in the message', () => {
     const error = problemsWith({ version: 'x'.repeat(2000) + ' ' })
     expect(error.message.length).toBeLessThan(400)

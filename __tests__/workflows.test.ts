@@ -27,12 +27,53 @@ function usesLines(file: string): string[] {
     .filter(line => /^\s*(-\s+)?uses:/.test(line))
 }
 
-function steps(file: string): Doc[] {
+function workflow(file: string): Doc {
   const doc: unknown = parse(readFileSync(path.join(root, file), 'utf8'))
-  const jobs = isDoc(doc) && isDoc(doc.jobs) ? Object.values(doc.jobs) : []
-  return jobs.flatMap(job =>
-    isDoc(job) && Array.isArray(job.steps) ? job.steps.filter(isDoc) : []
-  )
+  return isDoc(doc) ? doc : {}
+}
+
+function jobs(file: string): [string, Doc][] {
+  const all = workflow(file).jobs
+  return isDoc(all)
+    ? Object.entries(all).filter((entry): entry is [string, Doc] => isDoc(entry[1]))
+    : []
+}
+
+const jobSteps = (job: Doc): Doc[] => (Array.isArray(job.steps) ? job.steps.filter(isDoc) : [])
+
+function steps(file: string): Doc[] {
+  return jobs(file).flatMap(([, job]) => jobSteps(job))
+}
+
+const usesOf = (step: Doc) => (typeof step.uses === 'string' ? step.uses : '')
+const isOwnAction = (step: Doc) =>
+  usesOf(step) === './' || usesOf(step).startsWith('org/canary-deploy@')
+const withOf = (step: Doc): Doc => (isDoc(step.with) ? step.with : {})
+
+/**
+ * The permissions a job's steps use: a checkout reads contents; the action records GitHub
+ * deployments for deploy, promote and rollback, and comments on the pull request for diff.
+ */
+function usedPermissions(job: Doc): Doc {
+  const used: Doc = {}
+  for (const step of jobSteps(job)) {
+    if (usesOf(step).startsWith('actions/checkout@')) used.contents = 'read'
+    if (!isOwnAction(step)) continue
+    const command = String(withOf(step).command ?? 'deploy')
+    if (command === 'diff') {
+      if (String(withOf(step).comment ?? 'true') !== 'false') used['pull-requests'] = 'write'
+    } else {
+      used.deployments = 'write'
+    }
+  }
+  return used
+}
+
+/** The action's kubeconfig input in a workflow (one step of our action). */
+function kubeconfigSecret(file: string): { job: Doc; kubeconfig: unknown } {
+  const [[, job]] = jobs(file).filter(([, j]) => jobSteps(j).some(isOwnAction))
+  const step = jobSteps(job).find(isOwnAction) ?? {}
+  return { job, kubeconfig: withOf(step).kubeconfig }
 }
 
 // Our own action (the placeholder `org/canary-deploy` of the examples) and the checkout itself (`./`)
@@ -92,6 +133,37 @@ describe('workflows', () => {
     expect(isDoc(concurrency) && String(concurrency.group)).toContain(
       'github.event.pull_request.number'
     )
+  })
+
+  // release.yml's permissions serve its gh commands, checked by the release test above.
+  const ownJobs = workflowFiles()
+    .filter(file => !file.endsWith('release.yml'))
+    .flatMap(file => jobs(file).map(([name, job]) => [file, name, job] as const))
+
+  test.each(ownJobs)(
+    '%s job %s is granted exactly the permissions its steps use',
+    (file, _name, job) => {
+      const granted = isDoc(job.permissions) ? job.permissions : workflow(file).permissions
+      expect(granted).toEqual(usedPermissions(job))
+    }
+  )
+
+  test('deploy reads only the deploy identity, a repository secret outside any environment', () => {
+    const { job, kubeconfig } = kubeconfigSecret('examples/workflows/deploy.yml')
+    expect(kubeconfig).toBe('${{ secrets.KUBECONFIG_DEPLOY }}')
+    expect(job.environment).toBeUndefined()
+  })
+
+  test('promote reads the promote identity inside the production environment, and nothing else does', () => {
+    const { job, kubeconfig } = kubeconfigSecret('examples/workflows/promote.yml')
+    expect(kubeconfig).toBe('${{ secrets.KUBECONFIG_PROMOTE }}')
+    expect(job.environment).toBe('production')
+    const elsewhere = workflowFiles().filter(
+      file =>
+        !file.endsWith('promote.yml') &&
+        readFileSync(path.join(root, file), 'utf8').includes('KUBECONFIG_PROMOTE')
+    )
+    expect(elsewhere).toEqual([])
   })
 
   test('dependabot updates both the pinned actions and npm packages', () => {

@@ -13,6 +13,7 @@ import { MemoryLogger } from '../src/logger.js'
 import { buildahMissingReason, buildahSandbox } from '../__tests__/harness/buildah.js'
 import { startRegistry } from '../__tests__/harness/registry.js'
 import type { Row } from './row.js'
+import { PLAIN_BUILD } from '../src/image/build-options.js'
 
 // From the repository root (npm run bench runs there), not from this file: it runs compiled in .tmp/.
 const FIXTURE = join(process.cwd(), '__tests__', 'image', 'fixtures', 'app')
@@ -57,7 +58,7 @@ export async function benchBuild(): Promise<Row[]> {
       dockerfile: join(context, 'Dockerfile'),
       image: `${registry.host}/bench/app:v1`,
       buildArgs: {},
-      labels: {},
+      ...PLAIN_BUILD,
       cache: 'auto',
       version: 'v1',
       revision: 'bench',

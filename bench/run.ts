@@ -11,7 +11,9 @@ const suites: Suite[] = [
   ['bundle', async () => (await import('./bundle.js')).benchBundle()],
   ['wait', async () => (await import('./k8s-wait.js')).benchWait()],
   ['commands', async () => (await import('./commands.js')).benchCommands()],
+  ['exit', async () => (await import('./exit.js')).benchExit()],
   ['cleanup', async () => (await import('./cleanup.js')).benchCleanup()],
+  ['analysis', async () => (await import('./analysis.js')).benchAnalysis()],
   ['image build', async () => (await import('./image-build.js')).benchBuild()]
 ]
 

@@ -14,6 +14,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { minify } from 'terser'
+import { licensesText } from './licenses.js'
 
 rmSync('dist', { recursive: true, force: true })
 mkdirSync('dist')
@@ -28,9 +29,6 @@ execFileSync(
     out,
     '--no-source-map-register',
     '--quiet',
-    // The licence texts of every bundled package, shipped beside the bundle (dist/licenses.txt).
-    '--license',
-    'licenses.txt',
     '--target',
     'es2023'
   ],
@@ -58,3 +56,5 @@ writeFileSync(
 )
 chmodSync('dist/cli.js', 0o755)
 writeFileSync('dist/package.json', '{ "type": "module" }\n')
+// The licence texts of every package the bundle can contain, shipped beside it.
+writeFileSync('dist/licenses.txt', licensesText())

@@ -97,6 +97,48 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
     "required": false
   },
   {
+    "name": "target",
+    "description": "Dockerfile stage to build (`--target`). Empty: the last stage.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "platforms",
+    "description": "Platforms to build for, comma separated, e.g. `linux/amd64,linux/arm64`. More than one makes an OCI index and needs buildx. Empty: the builder's own.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "tags",
+    "description": "More references to push the same image as, one a line: a tag of `image` (`latest`) or a full reference (`ghcr.io/org/app:stable`). The release stays bound to the digest.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "labels",
+    "description": "Image labels, one KEY=VALUE a line, besides the OCI labels the action sets.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "secrets",
+    "description": "Build secrets, one ID=VALUE a line, for `RUN --mount=type=secret,id=ID` (buildx or buildah). Each goes to the builder as a private file removed after the build; masked; never a build argument or a layer.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "provenance",
+    "description": "Provenance attestation (buildx): `mode=min`, `mode=max`, `true` (mode=min) or `false`. Empty: as docker/build-push-action, mode=min for a private repository, mode=max for a public one. With an attestation the image is pushed as an OCI index, and the release is bound to its digest.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "sbom",
+    "description": "SBOM attestation (buildx): true or false.",
+    "default": "false",
+    "required": false
+  },
+  {
     "name": "cache",
     "description": "Build cache: auto (GitHub Actions cache on GitHub, local layers elsewhere) | registry (<image>:buildcache) | none.",
     "default": "auto",
@@ -153,6 +195,18 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
   {
     "name": "canary-host",
     "description": "Host name of the canary Ingress rule (ingress-host strategy), e.g. canary.example.com.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "route",
+    "description": "HTTPRoute (gateway.networking.k8s.io/v1) that sends traffic to the stable Service (gateway strategy): the canary Service joins its rules as a weighted backendRef. Empty: the app name.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "canary-header",
+    "description": "Header rule (gateway strategy), `Name: value`, e.g. `X-Canary: always`: requests carrying it go to the canary at every step, even at weight 0. Empty: no header rule.",
     "default": "",
     "required": false
   },
@@ -265,6 +319,54 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
     "required": false
   },
   {
+    "name": "analysis",
+    "description": "Metric analysis of the canary (YAML): built-in checks by name (`error-rate, p95-latency`), or `checks:` with rules (`rule: <= stable * 1.2`) and custom PromQL checks (`query` with `{{selector}}`, `samples`, `rule`), plus `min-samples`, `window`, `failure-limit`, `consecutive-error-limit`, `inconclusive-limit`, `metrics`, `labels`. See \"Metric analysis\" in the README. Empty: no analysis.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "prometheus-url",
+    "description": "Prometheus HTTP API the runner can reach, e.g. http://prometheus.example.com:9090 (no credentials in it). Or prometheus-service.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "prometheus-service",
+    "description": "Prometheus as a Service reached through the API server service proxy, so the runner needs no network path into the cluster (RBAC: get services/proxy): `NAMESPACE/NAME:PORT`, `https:` before NAME for TLS, e.g. `monitoring/prometheus-server:9090`.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "analysis-interval",
+    "description": "Wait before each analysis round, e.g. 1m. Also the default range of rate() in the checks ({{window}}).",
+    "default": "1m",
+    "required": false
+  },
+  {
+    "name": "analysis-rounds",
+    "description": "Analysis rounds, 1 to 100: each evaluates every check for the canary and for stable.",
+    "default": "5",
+    "required": false
+  },
+  {
+    "name": "drain-query",
+    "description": "Rainbow cleanup: PromQL giving one release's load, `{{selector}}` standing for its pods' labels, e.g. `sum(http_open_connections{ {{selector}} })`. Needs prometheus-url or prometheus-service.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "drain-path",
+    "description": "Rainbow cleanup without Prometheus: a path each pod answers with its open connection count (a bare number), e.g. /connections; summed over the release's pods.",
+    "default": "",
+    "required": false
+  },
+  {
+    "name": "drain-threshold",
+    "description": "Rainbow cleanup: a replaced release counts as drained when its measured load (drain-query or drain-path) is at or below this number.",
+    "default": "0",
+    "required": false
+  },
+  {
     "name": "base-ref",
     "description": "Diff without cluster credentials: the git ref to compare the manifests against. Empty: the pull request base.",
     "default": "",
@@ -296,6 +398,14 @@ export const ACTION_OUTPUTS: readonly OutputSpec[] = [
   {
     "name": "digest",
     "description": "The image digest (sha256:...): what promote must name."
+  },
+  {
+    "name": "imageid",
+    "description": "Deploy with build: the image ID (config digest) the builder reported."
+  },
+  {
+    "name": "metadata",
+    "description": "Deploy with build: the build result metadata, JSON (buildx's metadata file; the same keys from other builders)."
   },
   {
     "name": "canary",

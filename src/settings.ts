@@ -8,6 +8,17 @@ import { resolve } from 'node:path'
 import { parse } from 'yaml'
 import { ACTION_INPUTS } from './action-inputs.js'
 import type { KubeconfigEnv } from './k8s/client.js'
+import * as build from './image/build-inputs.js'
+import type { BuildOptions } from './image/types.js'
+import { parseImageRef } from './image/image-ref.js'
+import type { Check } from './analysis/checks.js'
+import {
+  parseAnalysisConfig,
+  parsePrometheusService,
+  queryTemplate,
+  type AnalysisLimits,
+  type PrometheusLocation
+} from './analysis/config.js'
 import { loadManifests, ManifestError } from './k8s/manifests.js'
 import * as v from './validate.js'
 
@@ -53,6 +64,8 @@ export interface Settings {
     registry?: string
     username?: string
     password?: string
+    /** Platforms, target, extra tags, labels, secrets and attestations of the build. */
+    options: BuildOptions
   }
   migration?: { command: string[]; timeoutMs: number; backoffLimit: number }
   strategy: Strategy
@@ -77,6 +90,23 @@ export interface Settings {
   approval: { approve: string; digest?: string; approvers: string[] }
   rollbackOnFailure: boolean
   rainbow: { keepReleases: number; drainMinAgeMs: number }
+  /** Metric analysis of the canary; undefined: none. */
+  analysis?: {
+    checks: Check[]
+    rounds: number
+    intervalMs: number
+    /** {{window}} of the checks' rate() and increase(). */
+    windowMs: number
+    limits: AnalysisLimits
+    /** Pod label -> Prometheus label, where not the usual sanitised name. */
+    labels: Record<string, string>
+  }
+  /** Where Prometheus is, for the analysis and drain-query; undefined: none given. */
+  prometheus?: PrometheusLocation
+  /** How cleanup measures a rainbow release's load; undefined: by age alone. */
+  drain?: { query?: string; path?: string; threshold: number }
+  /** The gateway strategy: the user's HTTPRoute (default: the app name) and the optional header rule. */
+  gateway: { route: string; header?: { name: string; value: string } }
   diff: { baseRef?: string; comment: boolean }
   github: { token?: string; environment: string }
   /** Where this run comes from and who started it: the only place the environment is read for it. */
@@ -114,6 +144,8 @@ export interface RunContext {
   workflowRunUrl?: string
   /** True when GITHUB_ACTIONS=true. */
   inActions: boolean
+  /** The event says the repository is private (provenance then records less). */
+  repositoryPrivate: boolean
   /**
    * Who decides whether promote may go on: GitHub (the actor's permission and `approvers`), or,
    * from a shell without a token, whoever holds cluster credentials.
@@ -144,7 +176,7 @@ export class SettingsError extends Error {
 }
 
 /** Inputs whose values are never echoed back, even in an error. */
-export const SECRET_INPUTS = new Set(['kubeconfig', 'registry-password', 'github-token'])
+export const SECRET_INPUTS = new Set(['kubeconfig', 'registry-password', 'github-token', 'secrets'])
 const MAX_INPUT_BYTES = 256 * 1024
 const MAX_KUBECONFIG_BYTES = 1024 * 1024
 const DEFAULTS = new Map(ACTION_INPUTS.map(input => [input.name, input.default]))
@@ -153,8 +185,25 @@ const DEFAULTS = new Map(ACTION_INPUTS.map(input => [input.name, input.default])
 function describeGiven(name: string, value: string): string {
   if (SECRET_INPUTS.has(name)) return '(value hidden)'
   if (value === '') return '(empty)'
+  if (name.endsWith('-url')) return describeUrl(value)
   const shown = JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)
   return value.length > 60 ? `${shown} (${value.length} characters)` : shown
+}
+
+/**
+ * A URL input without what can carry a credential (user:password@, the query, the fragment): such
+ * a URL may come from a secret, and the runner masks only the whole secret, never a part of it.
+ */
+function describeUrl(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return `(not shown: ${value.length} characters that do not parse as a URL)`
+  }
+  const hidden = Boolean(url.username || url.password || url.search || url.hash)
+  const shown = JSON.stringify(`${url.protocol}//${url.host}${url.pathname}`.slice(0, 60))
+  return hidden ? `${shown} (credentials, query and fragment not shown)` : shown
 }
 
 export function readSettings(
@@ -225,6 +274,7 @@ export function readSettings(
       'a version (required outside GitHub, where there is no GITHUB_SHA to default to)'
     )
   })
+  const buildOptions = readBuildOptions(check, image, run)
   const buildContext = check('build-context', value => v.workspacePath(value, workspace))
   const dockerfile = check(
     'dockerfile',
@@ -235,6 +285,8 @@ export function readSettings(
   const migrateBackoffLimit = check('migrate-backoff-limit', value => v.integer(value, 0, 10))
   const strategy = check('strategy', value => v.oneOf(value, STRATEGIES))
   const canaryHost = check('canary-host', optional(v.hostName))
+  const route = check('route', optional(v.dnsSubdomain))
+  const canaryHeader = check('canary-header', optional(v.httpHeader))
   const smokeUrl = check('smoke-url', optional(v.httpUrl))
   const smokePort = check(
     'smoke-port',
@@ -254,6 +306,27 @@ export function readSettings(
     return paths
   })
 
+  const namespace = check('namespace', v.dnsLabel)
+  const analysis = check('analysis', optional(parseAnalysisConfig))
+  const analysisIntervalMs = check('analysis-interval', value => v.duration(value, 1000, 3_600_000))
+  const analysisRounds = check('analysis-rounds', value => v.integer(value, 1, 100))
+  const prometheusUrl = check('prometheus-url', optional(v.baseUrl))
+  const prometheusService = check(
+    'prometheus-service',
+    optional(value => parsePrometheusService(value, namespace ?? 'default'))
+  )
+  const drainQuery = check(
+    'drain-query',
+    optional(value => queryTemplate(value, ''))
+  )
+  const drainPath = check('drain-path', optional(v.urlPath))
+  const drainThreshold = check('drain-threshold', decimal)
+  const prometheus: PrometheusLocation | undefined = prometheusUrl
+    ? { url: prometheusUrl }
+    : prometheusService
+      ? { service: prometheusService }
+      : undefined
+
   const settings = {
     command,
     cluster: {
@@ -262,7 +335,7 @@ export function readSettings(
         'context',
         optional(value => boundedText(value, 253))
       ),
-      namespace: check('namespace', v.dnsLabel),
+      namespace,
       env: {
         KUBECONFIG: env.KUBECONFIG,
         HOME: env.HOME,
@@ -289,7 +362,8 @@ export function readSettings(
       password: check(
         'registry-password',
         optional(value => boundedText(value, 4096))
-      )
+      ),
+      options: buildOptions
     },
     migration:
       migrateCommand && migrateTimeoutMs !== undefined && migrateBackoffLimit !== undefined
@@ -327,6 +401,23 @@ export function readSettings(
       keepReleases: check('keep-releases', value => v.integer(value, 2, 100)),
       drainMinAgeMs: check('drain-min-age', value => v.duration(value, 0, 30 * 24 * 3_600_000))
     },
+    analysis:
+      analysis && analysisIntervalMs !== undefined && analysisRounds !== undefined
+        ? {
+            checks: analysis.checks,
+            rounds: analysisRounds,
+            intervalMs: analysisIntervalMs,
+            windowMs: analysis.windowMs ?? analysisIntervalMs,
+            limits: analysis.limits,
+            labels: analysis.labels
+          }
+        : undefined,
+    prometheus,
+    drain:
+      (drainQuery || drainPath) && drainThreshold !== undefined
+        ? { query: drainQuery, path: drainPath, threshold: drainThreshold }
+        : undefined,
+    gateway: { route: route ?? app, header: canaryHeader },
     diff: {
       baseRef: check('base-ref', optional(gitRef)),
       comment: check('comment', v.boolean)
@@ -380,6 +471,49 @@ export function readSettings(
       expected: 'the canary host name (required by the ingress-host strategy)'
     })
   }
+  // Metrics need a Prometheus, exactly one.
+  if (prometheusUrl && prometheusService) {
+    problems.push({
+      input: 'prometheus-service',
+      given: describeGiven('prometheus-service', raw('prometheus-service')),
+      expected: 'empty when prometheus-url is given (one Prometheus)'
+    })
+  }
+  const noPrometheus = !prometheus && problems.every(p => !p.input.startsWith('prometheus-'))
+  if (analysis && noPrometheus) {
+    problems.push({
+      input: 'prometheus-url',
+      given: '(empty)',
+      expected: 'the Prometheus the analysis queries: prometheus-url or prometheus-service'
+    })
+  }
+  if (drainQuery && noPrometheus) {
+    problems.push({
+      input: 'drain-query',
+      given: describeGiven('drain-query', drainQuery),
+      expected:
+        'a Prometheus to run it on (prometheus-url or prometheus-service), or drain-path instead'
+    })
+  }
+  if (drainQuery && drainPath) {
+    problems.push({
+      input: 'drain-path',
+      given: describeGiven('drain-path', drainPath),
+      expected: 'empty when drain-query is given (one way to measure a release)'
+    })
+  }
+  // Typed as a plain string: `gateway` joins STRATEGIES once its router is wired to the commands
+  // (issue 14); until then its inputs are refused rather than silently ignored.
+  const gatewayStrategy: string = 'gateway'
+  for (const [input, parsed] of Object.entries({ route, 'canary-header': canaryHeader })) {
+    if (parsed !== undefined && strategy && strategy !== gatewayStrategy) {
+      problems.push({
+        input,
+        given: describeGiven(input, raw(input)),
+        expected: `no value with the ${strategy} strategy (it is read by the gateway strategy only, which this build does not offer yet)`
+      })
+    }
+  }
   // The migration Job is named after the version: it must make a valid Job name, retries included.
   const jobName = `${app}-migrate-${version?.toLowerCase()}-10`
   if (
@@ -398,6 +532,41 @@ export function readSettings(
   return settings as Settings
 }
 
+type InputCheck = <T>(name: string, parse: (value: string) => T) => T | undefined
+
+/** The build inputs, as docker/build-push-action names them. */
+function readBuildOptions(
+  check: InputCheck,
+  image: string | undefined,
+  run: RunContext
+): BuildOptions {
+  const repository = image ? repositoryOrUndefined(image) : undefined
+  const provenance = check('provenance', build.provenance)
+  const sbom = check('sbom', v.boolean)
+  const runUrl = run.workflowRunUrl && `${run.workflowRunUrl}/attempts/${run.runAttempt}`
+  const target = check('target', value => (value === '' ? undefined : build.target(value)))
+  return {
+    platforms: check('platforms', build.platforms) ?? [],
+    ...(target ? { target } : {}),
+    tags: check('tags', value => build.tags(value, repository)) ?? [],
+    labels: check('labels', build.labels) ?? {},
+    secrets: check('secrets', build.secrets) ?? [],
+    attestations: build.attestations(provenance ?? 'default', sbom ?? false, {
+      private: run.repositoryPrivate,
+      builderId: runUrl
+    })
+  }
+}
+
+/** The repository part of an image reference, when it parses (a bad one is reported by `image`). */
+function repositoryOrUndefined(image: string): string | undefined {
+  try {
+    return parseImageRef(image).name
+  } catch {
+    return undefined
+  }
+}
+
 function boundedText(value: string, max: number, pattern?: RegExp): string {
   if (value.length > max || /[\r\n]/.test(value) || (pattern && value && !pattern.test(value))) {
     throw new v.InputProblem(
@@ -405,6 +574,14 @@ function boundedText(value: string, max: number, pattern?: RegExp): string {
     )
   }
   return value
+}
+
+/** A load threshold: a plain non-negative number such as 0, 5 or 0.5. */
+function decimal(value: string): number {
+  if (!/^\d{1,9}(\.\d{1,6})?$/.test(value)) {
+    throw new v.InputProblem('a number of 0 or more, such as 0, 5 or 0.5')
+  }
+  return Number(value)
 }
 
 function gitRef(value: string): string {
@@ -465,9 +642,8 @@ export function readRunContext(
   const attempt = Number.parseInt(present(env, 'GITHUB_RUN_ATTEMPT') ?? '1', 10)
   const actor = present(env, 'GITHUB_ACTOR') ?? present(env, 'USER') ?? 'unknown'
   const ref = present(env, 'GITHUB_REF') ?? ''
-  const prNumber =
-    pullRequestNumber(readEvent(present(env, 'GITHUB_EVENT_PATH'), readFile)) ??
-    pullRequestFromRef(ref)
+  const event = readEvent(present(env, 'GITHUB_EVENT_PATH'), readFile)
+  const prNumber = pullRequestNumber(event) ?? pullRequestFromRef(ref)
   const inActions = env.GITHUB_ACTIONS === 'true'
   const baseRef = present(env, 'GITHUB_BASE_REF')
   return {
@@ -490,6 +666,7 @@ export function readRunContext(
       ? { workflowRunUrl: `${serverUrl}/${repository}/actions/runs/${runId}` }
       : {}),
     inActions,
+    repositoryPrivate: field(field(event, 'repository'), 'private') === true,
     approval: inActions || hasToken ? 'github' : 'cluster-credentials',
     workspace: resolve(present(env, 'GITHUB_WORKSPACE') ?? process.cwd()),
     source: `${repository || 'local'}@${sha ? sha.slice(0, 12) : 'unknown'} run:${runId || 'local'}`

@@ -182,7 +182,7 @@ async function getFollowingRedirects(
 async function fetchGet(url: URL, signal: AbortSignal): Promise<SmokeResponse> {
   const response = await fetch(url, { redirect: 'manual', signal })
   const location = response.headers.get('location') ?? undefined
-  return { status: response.status, body: await readCapped(response), location }
+  return { status: response.status, body: (await readCapped(response)).text, location }
 }
 
 /**
@@ -352,7 +352,7 @@ async function request(
 }
 
 /** fetch says only "fetch failed"; the cause (ECONNREFUSED, a certificate error) is what a person needs. */
-function describeError(error: unknown): string {
+export function describeError(error: unknown): string {
   // Duck-typed, not instanceof: errors from fetch may come from another realm (e.g. under jest).
   const message = fieldOf(error, 'message') ?? String(error)
   const cause: unknown = isObject(error) ? error.cause : undefined
@@ -389,9 +389,15 @@ function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308
 }
 
-/** Reads at most MAX_BODY_BYTES of a response: enough to find a version string or an error page's reason. */
-async function readCapped(response: Response): Promise<string> {
-  if (!response.body) return ''
+/**
+ * Reads at most `maxBytes` of a response (default MAX_BODY_BYTES: enough to find a version string
+ * or an error page's reason); `cut` says there was more, so a caller that needs it whole can refuse.
+ */
+export async function readCapped(
+  response: Response,
+  maxBytes = MAX_BODY_BYTES
+): Promise<{ text: string; cut: boolean }> {
+  if (!response.body) return { text: '', cut: false }
   const reader = response.body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
@@ -400,10 +406,13 @@ async function readCapped(response: Response): Promise<string> {
     if (done) break
     chunks.push(value)
     size += value.byteLength
-    if (size >= MAX_BODY_BYTES) {
+    if (size > maxBytes) {
       await reader.cancel()
       break
     }
   }
-  return Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8')
+  return {
+    text: Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8'),
+    cut: size > maxBytes
+  }
 }

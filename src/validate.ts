@@ -143,6 +143,17 @@ export function httpUrl(value: string): string {
   return url.toString().replace(/\/$/, '')
 }
 
+/** A URL that API paths are appended to: no query string, which would end up before the path. */
+export function baseUrl(value: string): string {
+  const url = httpUrl(value)
+  if (new URL(url).search) {
+    throw new InputProblem(
+      'an http(s) URL without a ?query (the API path and its query are added to it)'
+    )
+  }
+  return url
+}
+
 export function urlPath(value: string): string {
   if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]{0,255}$/.test(value)) {
     throw new InputProblem('a URL path starting with /, such as /health')
@@ -244,4 +255,32 @@ export function steps(value: string): number[] {
     throw new InputProblem('ascending weights from 1 to 100, comma separated, such as 10,25,50')
   }
   return weights
+}
+
+/** A Kubernetes object name that may contain dots (an HTTPRoute's): a DNS-1123 subdomain. */
+export function dnsSubdomain(value: string): string {
+  if (value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {
+    throw new InputProblem(
+      "a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters"
+    )
+  }
+  return value
+}
+
+// Gateway API's HTTPHeaderMatch: an RFC 7230 token name of at most 256, a value of 1 to 4096.
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,256}$/
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+const HEADER_VALUE = /^[^\x00-\x08\x0a-\x1f\x7f]{1,4096}$/
+
+/** `Name: value`, e.g. `X-Canary: always`: spaces around the value are dropped, as HTTP does. */
+export function httpHeader(value: string): { name: string; value: string } {
+  const colon = value.indexOf(':')
+  const name = value.slice(0, Math.max(colon, 0)).trim()
+  const given = value.slice(colon + 1).trim()
+  if (colon < 0 || !HEADER_NAME.test(name) || !HEADER_VALUE.test(given)) {
+    throw new InputProblem(
+      "a header as `Name: value`, e.g. `X-Canary: always` (name: letters, digits and !#$%&'*+-.^_`|~, at most 256; value: 1 to 4096 characters, no control characters)"
+    )
+  }
+  return { name, value: given }
 }

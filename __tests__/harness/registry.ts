@@ -4,11 +4,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
 import { bcrypt } from './bcrypt.js'
+import { freePort } from './local-process.js'
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry'
 
@@ -20,19 +20,6 @@ export interface TestRegistry {
   /** `127.0.0.1:PORT`, usable as the registry part of an image reference. */
   host: string
   stop(): Promise<void>
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 async function waitUntilAnswering(

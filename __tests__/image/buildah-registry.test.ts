@@ -10,6 +10,7 @@ import { resolveDigest } from '../../src/image/registry.js'
 import type { BuildRequest } from '../../src/image/types.js'
 import { buildahMissingReason, buildahSandbox, type BuildahSandbox } from '../harness/buildah.js'
 import { startRegistry, type TestRegistry } from '../harness/registry.js'
+import { PLAIN_BUILD } from '../../src/image/build-options.js'
 
 const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'app')
 const auth = { user: 'deployer', password: 'correct-horse-battery' }
@@ -36,7 +37,7 @@ describeWithBuildah('buildah against a real registry', () => {
     dockerfile: join(fixture, 'Dockerfile'),
     image: `${registry.host}/shop/web:v1`,
     buildArgs: { VERSION: '1.0.0' },
-    labels: {},
+    ...PLAIN_BUILD,
     cache: 'auto',
     version: '1.0.0',
     revision: 'abc123',
@@ -102,6 +103,28 @@ describeWithBuildah('buildah against a real registry', () => {
       'org.opencontainers.image.version': '2.0.0',
       'org.opencontainers.image.revision': 'abc123',
       'org.opencontainers.image.source': 'https://github.com/acme/shop'
+    })
+  })
+
+  it('pushes each extra tag as the same image, and reports the image ID as its config digest', async () => {
+    const result = await builder.build(
+      request({
+        image: `${registry.host}/shop/tags:v1`,
+        tags: [`${registry.host}/shop/tags:latest`, `${registry.host}/shop/tags:stable`]
+      })
+    )
+    for (const tag of ['v1', 'latest', 'stable']) {
+      const response = await registryGet(registry.host, `shop/tags/manifests/${tag}`)
+      expect(response.headers.get('docker-content-digest')).toBe(result.digest)
+    }
+    const manifest = (await (
+      await registryGet(registry.host, `shop/tags/manifests/${result.digest}`)
+    ).json()) as { config: { digest: string } }
+    expect(result.imageId).toBe(manifest.config.digest)
+    expect(JSON.parse(result.metadata)).toEqual({
+      'containerimage.digest': result.digest,
+      'containerimage.config.digest': result.imageId,
+      'image.name': `${registry.host}/shop/tags:v1`
     })
   })
 

@@ -132,3 +132,43 @@ describe('BuildahBuilder.login', () => {
     expect(logger.lines).toEqual(['***'])
   })
 })
+
+describe('buildahBudArgs with build-push-action inputs', () => {
+  it('tags every reference, builds the target for one platform, writes the image ID, mounts secrets by file', () => {
+    const args = buildahBudArgs(
+      buildRequest({
+        tags: ['ghcr.io/acme/shop:latest'],
+        target: 'runtime',
+        platforms: ['linux/amd64'],
+        secrets: [{ id: 'npm', value: 'npm-s3cret' }]
+      }),
+      { iidFile: '/tmp/iid', secretFiles: new Map([['npm', '/tmp/secret-0']]) }
+    )
+    const after = (flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []))
+    expect(after('-t')).toEqual(['ghcr.io/acme/shop:abc1234', 'ghcr.io/acme/shop:latest'])
+    expect(after('--target')).toEqual(['runtime'])
+    expect(after('--platform')).toEqual(['linux/amd64'])
+    expect(after('--iidfile')).toEqual(['/tmp/iid'])
+    expect(after('--secret')).toEqual(['id=npm,src=/tmp/secret-0'])
+    expect(args.join(' ')).not.toContain('npm-s3cret')
+  })
+})
+
+describe('BuildahBuilder with build-push-action inputs', () => {
+  it.each([
+    [{ platforms: ['linux/amd64', 'linux/arm64'] }, 'platforms (1 at most, 2 given)'],
+    [{ attestations: { provenanceIsDefault: true, sbom: true } }, 'sbom'],
+    [
+      { attestations: { provenance: 'min' as const, provenanceIsDefault: false, sbom: false } },
+      'provenance'
+    ]
+  ])('refuses %p before building, naming the input', async (overrides, input) => {
+    const { runner, calls } = scriptedRunner(() => ({}))
+    await expect(
+      new BuildahBuilder({ REGISTRY_AUTH_FILE: '' }, new MemoryLogger(), runner).build(
+        buildRequest(overrides)
+      )
+    ).rejects.toThrow(`the buildah builder cannot honour the input ${input}`)
+    expect(calls).toEqual([])
+  })
+})

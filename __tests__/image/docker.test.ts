@@ -87,3 +87,74 @@ describe('DockerBuilder', () => {
     expect(error?.message).not.toContain('pw-123')
   })
 })
+
+describe('DockerBuilder with build-push-action inputs', () => {
+  const pushOutput = (digest: string) => ({ stdout: `abc1234: digest: ${digest} size: 1\n` })
+
+  it('builds the target stage for one platform, every tag, and records the image ID', async () => {
+    const args = dockerBuildArgs(
+      buildRequest({
+        target: 'runtime',
+        platforms: ['linux/arm64'],
+        tags: ['ghcr.io/acme/shop:latest']
+      }),
+      '/tmp/iid'
+    )
+    expect(args.slice(0, 11)).toEqual([
+      'build',
+      '--file',
+      'app/Dockerfile',
+      '--tag',
+      'ghcr.io/acme/shop:abc1234',
+      '--tag',
+      'ghcr.io/acme/shop:latest',
+      '--target',
+      'runtime',
+      '--platform',
+      'linux/arm64'
+    ])
+    expect(args).toContain('/tmp/iid')
+  })
+
+  it('pushes the image, then each extra tag, and keeps the image digest', async () => {
+    const { runner, calls } = scriptedRunner(({ args }) =>
+      args[0] === 'push' ? pushOutput(args[1].endsWith(':latest') ? DIGEST_B : DIGEST_A) : {}
+    )
+    const result = await new DockerBuilder({}, new MemoryLogger(), runner).build(
+      buildRequest({ tags: ['ghcr.io/acme/shop:latest'] })
+    )
+    expect(calls.map(c => c.args.join(' '))).toEqual([
+      expect.stringMatching(/^build /),
+      'push ghcr.io/acme/shop:abc1234',
+      'push ghcr.io/acme/shop:latest'
+    ])
+    expect(result.digest).toBe(DIGEST_A)
+    expect(JSON.parse(result.metadata)).toMatchObject({ 'containerimage.digest': DIGEST_A })
+  })
+
+  it.each([
+    [{ secrets: [{ id: 'npm', value: 'x' }] }, 'secrets'],
+    [{ platforms: ['linux/amd64', 'linux/arm64'] }, 'platforms (1 at most, 2 given)'],
+    [{ attestations: { provenanceIsDefault: true, sbom: true } }, 'sbom'],
+    [
+      { attestations: { provenance: 'max' as const, provenanceIsDefault: false, sbom: false } },
+      'provenance'
+    ]
+  ])('refuses %p before building, naming the input', async (overrides, input) => {
+    const { runner, calls } = scriptedRunner(() => ({}))
+    await expect(
+      new DockerBuilder({}, new MemoryLogger(), runner).build(buildRequest(overrides))
+    ).rejects.toThrow(`the docker builder cannot honour the input ${input}`)
+    expect(calls).toEqual([])
+  })
+
+  it('skips default provenance it cannot attach, without failing', async () => {
+    const { runner } = scriptedRunner(({ args }) =>
+      args[0] === 'push' ? pushOutput(DIGEST_A) : {}
+    )
+    const result = await new DockerBuilder({}, new MemoryLogger(), runner).build(
+      buildRequest({ attestations: { provenance: 'max', provenanceIsDefault: true, sbom: false } })
+    )
+    expect(result.digest).toBe(DIGEST_A)
+  })
+})

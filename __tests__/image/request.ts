@@ -1,6 +1,7 @@
 import { MemoryLogger } from '../../src/logger.js'
 import type { CommandOptions, CommandResult, CommandRunner } from '../../src/image/command.js'
 import type { BuildRequest } from '../../src/image/types.js'
+import { PLAIN_BUILD } from '../../src/image/build-options.js'
 
 /** A build request with every field set, for argument-list tests. */
 export function buildRequest(overrides: Partial<BuildRequest> = {}): BuildRequest {
@@ -9,7 +10,7 @@ export function buildRequest(overrides: Partial<BuildRequest> = {}): BuildReques
     dockerfile: 'app/Dockerfile',
     image: 'ghcr.io/acme/shop:abc1234',
     buildArgs: {},
-    labels: {},
+    ...PLAIN_BUILD,
     cache: 'none',
     version: 'abc1234',
     revision: 'abc1234def',

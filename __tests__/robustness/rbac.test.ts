@@ -10,6 +10,8 @@ import { parseAllDocuments } from 'yaml'
 import type { RbacRole } from '../harness/cluster.js'
 import { startGitHubApi, type GitHubApi } from '../harness/github.js'
 import { NAMESPACE, NEW_DIGEST, startShop, type Shop } from '../commands/fixture.js'
+import { CANARY_HOST, putWebIngress, putWebService } from '../commands/strategies-fixture.js'
+import { startAdmissionProxy, type AdmissionProxy } from '../admission/admission-proxy.js'
 
 const MIGRATE = '["bin/rails", "db:migrate"]'
 
@@ -279,6 +281,130 @@ describe('docs/rbac.yaml canary-deploy-diff Role', () => {
   })
 })
 
+describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot-promote policy', () => {
+  const DEPLOY_USER = `system:serviceaccount:${NAMESPACE}:canary-deploy`
+  const PROMOTE_USER = `system:serviceaccount:${NAMESPACE}:canary-deploy-promote`
+  let proxies: AdmissionProxy[] = []
+
+  /** The cluster as this identity meets it: its Role, and the policies judging its writes. */
+  async function as(user: string): Promise<AdmissionProxy> {
+    shop.cluster.enforceRole(DEPLOYER, user)
+    const proxy = await startAdmissionProxy(shop.cluster, user)
+    proxies.push(proxy)
+    return proxy
+  }
+  afterEach(async () => {
+    await Promise.all(proxies.map(p => p.stop()))
+    proxies = []
+  })
+
+  const judgedDeployments = (proxy: AdmissionProxy) =>
+    proxy.judged.filter(j => j.path.includes('/deployments'))
+
+  it('deploys, with a migration and smoke checks, and nothing is refused', async () => {
+    const deployer = await as(DEPLOY_USER)
+    const result = await deploy({ kubeconfig: deployer.kubeconfig })
+    expect(result.report.reason).toBeUndefined()
+    expect(result.report.status).toBe('success')
+    expect(deployer.denials).toEqual([])
+    // The canaries' creation and their phase annotations were judged, and passed.
+    expect(judgedDeployments(deployer).length).toBeGreaterThanOrEqual(4)
+  })
+
+  it('removes its canary after a failed smoke check', async () => {
+    const deployer = await as(DEPLOY_USER)
+    shop.canaryHealth.status = 500
+    const result = await deploy({ kubeconfig: deployer.kubeconfig })
+    expect(result.report.status).toBe('failure')
+    expect(shop.cluster.get('Deployment', NAMESPACE, 'shop-web-canary')).toBeUndefined()
+    expect(deployer.denials).toEqual([])
+    expect(judgedDeployments(deployer).some(j => j.operation === 'DELETE')).toBe(true)
+  })
+
+  it('cannot promote: the API server refuses the write to stable, and stable stays as it was', async () => {
+    const deployer = await as(DEPLOY_USER)
+    expect((await deploy({ kubeconfig: deployer.kubeconfig })).report.status).toBe('success')
+    const before = shop.stableSpecs()
+    const result = await shop.run(
+      'promote',
+      { approve: 'true', version: 'v2', digest: NEW_DIGEST, kubeconfig: deployer.kubeconfig },
+      {}
+    )
+    expect(result.report.status).toBe('failure')
+    expect(result.report.reason).toContain(
+      "ValidatingAdmissionPolicy 'canary-deploy-cannot-promote' with binding 'canary-deploy-cannot-promote' denied request"
+    )
+    expect(deployer.denials.length).toBeGreaterThan(0)
+    expect(shop.stableSpecs()).toBe(before)
+  })
+
+  it('leaves promotion to the promote identity, which the policy does not judge', async () => {
+    const deployer = await as(DEPLOY_USER)
+    expect((await deploy({ kubeconfig: deployer.kubeconfig })).report.status).toBe('success')
+    const promoter = await as(PROMOTE_USER)
+    const result = await shop.run('promote', {
+      approve: 'true',
+      version: 'v2',
+      digest: NEW_DIGEST,
+      kubeconfig: promoter.kubeconfig
+    })
+    expect(result.report.reason).toBeUndefined()
+    expect(result.report.status).toBe('success')
+    expect(promoter.judged).toEqual([])
+  })
+
+  it('deploys with ingress-host: its canary Service and Ingress pass, the app ones are not written', async () => {
+    putWebService(shop)
+    putWebIngress(shop)
+    const deployer = await as(DEPLOY_USER)
+    const result = await deploy({
+      kubeconfig: deployer.kubeconfig,
+      strategy: 'ingress-host',
+      'canary-host': CANARY_HOST
+    })
+    expect(result.report.reason).toBeUndefined()
+    expect(result.report.status).toBe('success')
+    expect(deployer.denials).toEqual([])
+    const paths = deployer.judged.map(j => j.path)
+    expect(paths).toContain(`/api/v1/namespaces/${NAMESPACE}/services/shop-canary`)
+    expect(paths).toContain(
+      `/apis/networking.k8s.io/v1/namespaces/${NAMESPACE}/ingresses/shop-canary`
+    )
+  })
+
+  it("deploys a rainbow release but cannot move the Service's selector to it", async () => {
+    const selector = { app: 'shop-web', 'canary-deploy.dev/track': 'stable' }
+    putWebService(shop, selector)
+    const rainbow = { strategy: 'rainbow' }
+    const env = { GITHUB_SHA: 'abcdef1234567890', GITHUB_REPOSITORY: 'acme/shop' }
+    const deployer = await as(DEPLOY_USER)
+    const deployed = await shop.run('deploy', { ...rainbow, kubeconfig: deployer.kubeconfig }, env)
+    expect(deployed.report.reason).toBeUndefined()
+    expect(deployer.denials).toEqual([])
+    const promoted = await shop.run(
+      'promote',
+      {
+        ...rainbow,
+        approve: 'true',
+        version: 'v2',
+        digest: NEW_DIGEST,
+        kubeconfig: deployer.kubeconfig
+      },
+      env
+    )
+    expect(promoted.report.status).toBe('failure')
+    expect(deployer.denials.map(d => d.path)).toContain(
+      `/api/v1/namespaces/${NAMESPACE}/services/shop-web`
+    )
+    const service = shop.cluster.get<{ spec: { selector: Record<string, string> } }>(
+      'Service',
+      NAMESPACE,
+      'shop-web'
+    )
+    expect(service?.spec.selector).toEqual(selector)
+  })
+})
+
 /** examples/k8s as `kubectl apply -f examples/k8s` leaves it (the namespace is the cluster's). */
 function exampleObjects(): KubernetesObject[] {
   return readdirSync(EXAMPLES)
@@ -314,42 +440,71 @@ describe.each([
     afterEach(() => example.stop())
 
     const forbidden = () => example.cluster.requests.filter(r => r.status === 403)
-    const run = (command: string, inputs: Record<string, string>, env: Record<string, string>) =>
+    let proxies: AdmissionProxy[] = []
+    afterEach(async () => {
+      await Promise.all(proxies.map(p => p.stop()))
+      proxies = []
+    })
+    /** The cluster as this identity meets it: its Role, and the policies judging its writes. */
+    async function as(user: string, role: RbacRole): Promise<AdmissionProxy> {
+      example.cluster.enforceRole(role, user)
+      const proxy = await startAdmissionProxy(example.cluster, user)
+      proxies.push(proxy)
+      return proxy
+    }
+    const run = (
+      identity: AdmissionProxy,
+      command: string,
+      inputs: Record<string, string>,
+      env: Record<string, string>
+    ) =>
       example.run(
         command,
-        { ...strategy, 'github-token': github.token, ...inputs },
-        {
-          ...env,
-          GITHUB_API_URL: github.url
-        }
+        { ...strategy, 'github-token': github.token, kubeconfig: identity.kubeconfig, ...inputs },
+        { ...env, GITHUB_API_URL: github.url }
       )
 
-    it('deploys, promotes, deploys again, rolls back and cleans up under the canary-deploy Role', async () => {
-      example.cluster.enforceRole(DEPLOYER)
-      const steps: [string, Record<string, string>, Record<string, string>][] = [
-        ['deploy', { 'migrate-command': MIGRATE }, FIRST],
-        ['promote', { approve: 'true', version: 'v2', digest: NEW_DIGEST }, FIRST],
-        ['deploy', { version: 'v3', image: V3_IMAGE }, SECOND],
-        ['rollback', { version: 'v3' }, SECOND],
-        ['cleanup', {}, SECOND]
+    it('deploys as canary-deploy; promotes, rolls back and cleans up as canary-deploy-promote', async () => {
+      const identities = {
+        deploy: `system:serviceaccount:${NAMESPACE}:canary-deploy`,
+        promote: `system:serviceaccount:${NAMESPACE}:canary-deploy-promote`
+      }
+      const steps: [
+        keyof typeof identities,
+        string,
+        Record<string, string>,
+        Record<string, string>
+      ][] = [
+        ['deploy', 'deploy', { 'migrate-command': MIGRATE }, FIRST],
+        ['promote', 'promote', { approve: 'true', version: 'v2', digest: NEW_DIGEST }, FIRST],
+        ['deploy', 'deploy', { version: 'v3', image: V3_IMAGE }, SECOND],
+        ['promote', 'rollback', { version: 'v3' }, SECOND],
+        ['promote', 'cleanup', {}, SECOND]
       ]
-      for (const [command, inputs, env] of steps) {
-        const result = await run(command, inputs, env)
+      for (const [identity, command, inputs, env] of steps) {
+        const proxy = await as(identities[identity], DEPLOYER)
+        const result = await run(proxy, command, inputs, env)
         expect({ command, reason: result.report.reason ?? '' }).toEqual({
           command,
-          reason: expect.not.stringMatching(/forbidden/i)
+          reason: expect.not.stringMatching(/forbidden|denied/i)
         })
         expect({ command, status: result.report.status }).toEqual({
           command,
           status: expect.stringMatching(/^(success|no-op)$/)
         })
+        expect({ command, denials: proxy.denials }).toEqual({ command, denials: [] })
       }
       expect(forbidden()).toEqual([])
     }, 90_000)
 
     it('diffs the manifests under the canary-deploy-diff Role, the Secret reported as not readable', async () => {
-      example.cluster.enforceRole(DIFF)
-      const result = await run('diff', { manifests: 'examples/k8s', comment: 'false' }, FIRST)
+      const differ = await as(`system:serviceaccount:${NAMESPACE}:canary-deploy-diff`, DIFF)
+      const result = await run(
+        differ,
+        'diff',
+        { manifests: 'examples/k8s', comment: 'false' },
+        FIRST
+      )
       expect(result.report.reason).toBeUndefined()
       expect(result.report.status).toBe('success')
       expect(example.cluster.writes()).toEqual([])

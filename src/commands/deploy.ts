@@ -141,6 +141,8 @@ export const deploy: CommandHandler = (settings, context) =>
         version: settings.version,
         image: image.imageRef,
         digest: image.digest,
+        ...(image.imageId ? { imageid: image.imageId } : {}),
+        ...(image.metadata ? { metadata: image.metadata } : {}),
         canary: applied.join(',')
       }
     }

@@ -12,6 +12,9 @@ export interface BuiltImage {
   imageRef: string
   digest: string
   detail: string
+  /** From a build: the builder's image ID and metadata JSON (the imageid and metadata outputs). */
+  imageId?: string
+  metadata?: string
 }
 
 /** Builds and pushes (build: true) or resolves the given image's digest (build: false). */
@@ -43,7 +46,7 @@ export async function produceImage(
       dockerfile: image.dockerfile,
       image: `${image.name}:${settings.version}`,
       buildArgs: image.buildArgs,
-      labels: {},
+      ...image.options,
       cache: image.cache,
       version: settings.version,
       revision: run.sha,
@@ -61,6 +64,8 @@ export async function produceImage(
   return {
     imageRef: built.imageRef,
     digest: built.digest,
-    detail: `${builder.name}: pushed ${built.imageRef}${cache}`
+    detail: `${builder.name}: pushed ${built.imageRef}${cache}`,
+    imageId: built.imageId,
+    metadata: built.metadata
   }
 }

@@ -3,7 +3,15 @@ import type { Logger } from '../logger.js'
 import type { Settings } from '../settings.js'
 
 export type OutputName =
-  'version' | 'image' | 'digest' | 'canary' | 'status' | 'has-changes' | 'diff'
+  | 'version'
+  | 'image'
+  | 'digest'
+  | 'imageid'
+  | 'metadata'
+  | 'canary'
+  | 'status'
+  | 'has-changes'
+  | 'diff'
 
 export type Outputs = Partial<Record<OutputName, string>>
 

@@ -6,7 +6,9 @@ import { mkdtemp, readFile, rm, writeFile, access } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemoryLogger, type Logger } from '../logger.js'
-import { cancelledOr, execRunner, tail, type CommandRunner } from './command.js'
+import { pushedImage, readImageId, refuseUnsupported } from './build-options.js'
+import { secretFlags, writeSecretFiles } from './build-secrets.js'
+import { cancelledOr, execRunner, runStep, tail, type CommandRunner } from './command.js'
 import { redact } from './docker.js'
 import { imageLabels, keyValueFlags } from './image-labels.js'
 import { isLoopbackRegistry, parseImageRef, repositoryOf } from './image-ref.js'
@@ -35,8 +37,18 @@ export function buildahCacheRepository(image: string): string {
   return `${repositoryOf(image)}/buildcache`
 }
 
-export function buildahBudArgs(req: BuildRequest): string[] {
-  const args = ['bud', '--layers', '--format', 'docker', '-f', req.dockerfile, '-t', req.image]
+export interface BudFiles {
+  iidFile?: string
+  secretFiles?: Map<string, string>
+}
+
+export function buildahBudArgs(req: BuildRequest, files: BudFiles = {}): string[] {
+  const args = ['bud', '--layers', '--format', 'docker', '-f', req.dockerfile]
+  for (const tag of [req.image, ...req.tags]) args.push('-t', tag)
+  if (req.target) args.push('--target', req.target)
+  if (req.platforms.length === 1) args.push('--platform', req.platforms[0])
+  if (files.iidFile) args.push('--iidfile', files.iidFile)
+  args.push(...secretFlags(files.secretFiles ?? new Map()))
   args.push(...keyValueFlags('--build-arg', req.buildArgs))
   args.push(...keyValueFlags('--label', imageLabels(req)))
   if (req.cache === 'registry') {
@@ -47,8 +59,8 @@ export function buildahBudArgs(req: BuildRequest): string[] {
   return args
 }
 
-export function buildahPushArgs(req: BuildRequest, digestFile: string): string[] {
-  return ['push', '--digestfile', digestFile, ...tlsArgs(req), req.image, `docker://${req.image}`]
+export function buildahPushArgs(req: BuildRequest, digestFile: string, tag = req.image): string[] {
+  return ['push', '--digestfile', digestFile, ...tlsArgs(req), tag, `docker://${tag}`]
 }
 
 export function buildahLoginArgs(registry: string, username: string): string[] {
@@ -136,43 +148,53 @@ export class BuildahBuilder implements ImageBuilder {
     }
   }
 
+  /** bud, then push the image (its digest is the release's) and each extra tag. */
   private async budAndPush(req: BuildRequest): Promise<BuildResult> {
+    refuseUnsupported('buildah', req, { secrets: true, platforms: 1, attestations: false })
+    for (const secret of req.secrets) req.logger.mask(secret.value)
     const env = await this.buildahEnv()
-    const registry = parseImageRef(req.image).registry
-    const built = await this.runner('buildah', buildahBudArgs(req), {
-      env,
-      logger: req.logger,
-      signal: req.signal
-    })
-    if (built.exitCode !== 0) {
-      throw new Error(`buildah bud of ${req.image} failed:\n${tail(built.stderr || built.stdout)}`)
-    }
-    const dir = await mkdtemp(join(tmpdir(), 'canary-buildah-'))
-    const digestFile = join(dir, 'digest')
+    const dir = await mkdtemp(join(this.env.RUNNER_TEMP || tmpdir(), 'canary-buildah-'))
     try {
-      const pushed = await this.runner('buildah', buildahPushArgs(req, digestFile), {
-        env,
-        logger: req.logger,
-        signal: req.signal
+      const iidFile = join(dir, 'iid')
+      const secretFiles = await writeSecretFiles(dir, req.secrets)
+      const built = await runStep(
+        this.runner,
+        'buildah',
+        buildahBudArgs(req, { iidFile, secretFiles }),
+        { env, logger: req.logger, signal: req.signal },
+        `buildah bud of ${req.image}`
+      )
+      const digest = await this.push(req, req.image, join(dir, 'digest'), env)
+      for (const [i, tag] of req.tags.entries()) {
+        await this.push(req, tag, join(dir, `digest-${i}`), env)
+      }
+      return pushedImage(req.image, digest, {
+        imageId: await readImageId(iidFile),
+        cacheHit: allStepsCached(built.stdout)
       })
-      if (pushed.exitCode !== 0) {
-        throw new Error(
-          `buildah push of ${req.image} to registry ${registry} failed:\n${tail(pushed.stderr || pushed.stdout)}`
-        )
-      }
-      const digest = (await readFile(digestFile, 'utf8').catch(() => '')).trim()
-      if (!/^sha256:[a-f0-9]{64}$/.test(digest)) {
-        throw new Error(`buildah push of ${req.image} wrote no digest to ${digestFile}`)
-      }
-      return {
-        image: req.image,
-        digest,
-        imageRef: `${repositoryOf(req.image)}@${digest}`,
-        cacheHit: allStepsCached(built.stdout),
-        warnings: []
-      }
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+  }
+
+  /** `buildah push` of one tag; the digest buildah wrote while pushing it. */
+  private async push(
+    req: BuildRequest,
+    tag: string,
+    digestFile: string,
+    env: Env
+  ): Promise<string> {
+    await runStep(
+      this.runner,
+      'buildah',
+      buildahPushArgs(req, digestFile, tag),
+      { env, logger: req.logger, signal: req.signal },
+      `buildah push of ${tag} to registry ${parseImageRef(tag).registry}`
+    )
+    const digest = (await readFile(digestFile, 'utf8').catch(() => '')).trim()
+    if (!/^sha256:[a-f0-9]{64}$/.test(digest)) {
+      throw new Error(`buildah push of ${tag} wrote no digest to ${digestFile}`)
+    }
+    return digest
   }
 }

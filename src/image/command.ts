@@ -148,6 +148,21 @@ export const execRunner: CommandRunner = (tool, args, options = {}) =>
     child.on('close', (code, sig) => finish({ exitCode: exitCodeOf(code, sig), stdout, stderr }))
   })
 
+/** Runs one build step; a failure throws `<what> failed:` with the tool's last lines. */
+export async function runStep(
+  runner: CommandRunner,
+  tool: string,
+  args: string[],
+  options: CommandOptions,
+  what: string
+): Promise<CommandResult> {
+  const result = await runner(tool, args, options)
+  if (result.exitCode !== 0) {
+    throw new Error(`${what} failed:\n${tail(result.stderr || result.stdout)}`)
+  }
+  return result
+}
+
 /** The last lines of a tool's output, for an error message a person can act on. */
 export function tail(text: string, lines = 15): string {
   return text.trim().split('\n').slice(-lines).join('\n')

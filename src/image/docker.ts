@@ -2,15 +2,23 @@
  * Plain `docker build` + `docker push`, for machines with a Docker engine but no buildx plugin.
  * The digest comes from the push output (`<tag>: digest: sha256:... size: N`).
  */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { MemoryLogger, type Logger } from '../logger.js'
-import { cancelledOr, execRunner, tail, type CommandRunner } from './command.js'
+import { pushedImage, readImageId, refuseUnsupported } from './build-options.js'
+import { cancelledOr, execRunner, runStep, tail, type CommandRunner } from './command.js'
 import { PrivateDockerConfig } from './docker-config.js'
 import { imageLabels, keyValueFlags } from './image-labels.js'
-import { parseImageRef, repositoryOf } from './image-ref.js'
+import { parseImageRef } from './image-ref.js'
 import type { BuildRequest, BuildResult, Env, ImageBuilder } from './types.js'
 
-export function dockerBuildArgs(req: BuildRequest): string[] {
-  const args = ['build', '--file', req.dockerfile, '--tag', req.image]
+export function dockerBuildArgs(req: BuildRequest, iidFile?: string): string[] {
+  const args = ['build', '--file', req.dockerfile]
+  for (const tag of [req.image, ...req.tags]) args.push('--tag', tag)
+  if (req.target) args.push('--target', req.target)
+  if (req.platforms.length === 1) args.push('--platform', req.platforms[0])
+  if (iidFile) args.push('--iidfile', iidFile)
   args.push(...keyValueFlags('--build-arg', req.buildArgs))
   args.push(...keyValueFlags('--label', imageLabels(req)))
   if (req.cache === 'registry') {
@@ -100,34 +108,40 @@ export abstract class DockerCliBuilder implements ImageBuilder {
 export class DockerBuilder extends DockerCliBuilder {
   readonly name = 'docker' as const
 
+  /** The classic builder (no buildx plugin): no secrets, one platform, no attestations. */
   protected async buildAndPush(req: BuildRequest): Promise<BuildResult> {
-    const registry = parseImageRef(req.image).registry
+    refuseUnsupported('docker', req, { secrets: false, platforms: 1, attestations: false })
     const env = await this.config.commandEnv()
-    const built = await this.runner('docker', dockerBuildArgs(req), {
-      env,
-      logger: req.logger,
-      signal: req.signal
-    })
-    if (built.exitCode !== 0) {
-      throw new Error(`docker build of ${req.image} failed:\n${tail(built.stderr || built.stdout)}`)
-    }
-    const pushed = await this.runner('docker', dockerPushArgs(req.image), {
-      env,
-      logger: req.logger,
-      signal: req.signal
-    })
-    if (pushed.exitCode !== 0) {
-      throw new Error(
-        `docker push of ${req.image} to registry ${registry} failed:\n${tail(pushed.stderr || pushed.stdout)}`
+    const dir = await mkdtemp(join(this.env.RUNNER_TEMP || tmpdir(), 'canary-docker-'))
+    try {
+      const iidFile = join(dir, 'iid')
+      const step = { env, logger: req.logger, signal: req.signal }
+      await runStep(
+        this.runner,
+        'docker',
+        dockerBuildArgs(req, iidFile),
+        step,
+        `docker build of ${req.image}`
       )
+      // The image first: its digest is the release's; extra tags point at the same manifest.
+      const digest = await this.push(req.image, env, req)
+      for (const tag of req.tags) await this.push(tag, env, req)
+      return pushedImage(req.image, digest, { imageId: await readImageId(iidFile) })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
     }
+  }
+
+  private async push(tag: string, env: Env, req: BuildRequest): Promise<string> {
+    const pushed = await runStep(
+      this.runner,
+      'docker',
+      dockerPushArgs(tag),
+      { env, logger: req.logger, signal: req.signal },
+      `docker push of ${tag} to registry ${parseImageRef(tag).registry}`
+    )
     const digest = digestFromPushOutput(pushed.stdout + pushed.stderr)
-    if (!digest) throw new Error(`docker push of ${req.image} did not report a digest`)
-    return {
-      image: req.image,
-      digest,
-      imageRef: `${repositoryOf(req.image)}@${digest}`,
-      warnings: []
-    }
+    if (!digest) throw new Error(`docker push of ${tag} did not report a digest`)
+    return digest
   }
 }

@@ -1,0 +1,2 @@
+/** The text of dist/licenses.txt for the tree installed under root (default: the working folder). */
+export function licensesText(root?: string): string
