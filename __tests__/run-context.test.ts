@@ -42,6 +42,7 @@ describe('the run context', () => {
       apiUrl: 'https://github.example.com/api/v3',
       workflowRunUrl: 'https://github.example.com/acme/web/actions/runs/123456789',
       inActions: true,
+      repositoryPrivate: false,
       approval: 'github',
       workspace: '/work/repo',
       source: `acme/web@${'f'.repeat(12)} run:123456789`
@@ -61,6 +62,15 @@ describe('the run context', () => {
       false
     )
     expect([run.prNumber, run.baseRef]).toEqual([42, 'main'])
+  })
+
+  it('says the repository is private when the event does', () => {
+    const event = JSON.stringify({ repository: { private: true } })
+    expect(
+      readRunContext({ ...actionsEnv, GITHUB_EVENT_PATH: '/e' }, () => event, false)
+    ).toMatchObject({
+      repositoryPrivate: true
+    })
   })
 
   it('takes the pull request number from a comment on a pull request', () => {

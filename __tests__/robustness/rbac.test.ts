@@ -393,8 +393,9 @@ describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot
       env
     )
     expect(promoted.report.status).toBe('failure')
+    // Promotion first marks the release stable: the policy refuses that, before any selector moves.
     expect(deployer.denials.map(d => d.path)).toContain(
-      `/api/v1/namespaces/${NAMESPACE}/services/shop-web`
+      `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/shop-web-abcdef`
     )
     const service = shop.cluster.get<{ spec: { selector: Record<string, string> } }>(
       'Service',
