@@ -296,7 +296,7 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
   },
   {
     "name": "environment",
-    "description": "GitHub deployment environment name.",
+    "description": "GitHub environment name. deploy records the canary as a deployment to `<environment>-canary`; a promotion's record is the one the promote job's own `environment:` makes.",
     "default": "production",
     "required": false
   },

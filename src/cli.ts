@@ -3,9 +3,9 @@
  * action's input names (from action.yml, via action-inputs.ts), logs go to stderr, and the report
  * is printed to stdout as Markdown, so `canary-deploy diff ... > diff.md` works.
  */
+import { getExecOutput } from '@actions/exec'
 import { ACTION_INPUTS } from './action-inputs.js'
 import type { Logger } from './logger.js'
-import { localGitSha } from './github/context.js'
 import { renderMarkdown } from './github/report.js'
 import { failureLine, runCommand } from './run-command.js'
 import { COMMANDS } from './settings.js'
@@ -93,6 +93,21 @@ function terminalLogger(io: CliIo): TerminalLogger {
     mask: secret => {
       if (secret) secrets.push(secret)
     }
+  }
+}
+
+/** The checked-out commit, when GITHUB_SHA is not set. Undefined outside a git work tree. */
+export async function localGitSha(cwd?: string): Promise<string | undefined> {
+  try {
+    const out = await getExecOutput('git', ['rev-parse', 'HEAD'], {
+      cwd,
+      silent: true,
+      ignoreReturnCode: true
+    })
+    const sha = out.stdout.trim()
+    return out.exitCode === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined
+  } catch {
+    return undefined
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { main as cli } from './cli.js'
 import { run } from './main.js'
-import { runPost } from './post-cleanup.js'
+import { runPost } from './post.js'
 
 const entry = (globalThis as { canaryDeployEntry?: string }).canaryDeployEntry ?? 'main'
 if (entry === 'post') await runPost()

@@ -6,12 +6,9 @@
  * share of traffic that is too much) is allowed, and SECURITY.md says so.
  */
 import type { V1Ingress, V1Service } from '@kubernetes/client-node'
-import {
-  canaryHostIngress,
-  canaryService,
-  NGINX_CANARY_WEIGHT,
-  weightedIngress
-} from '../../src/commands/strategies/exposure.js'
+import { canaryService } from '../../src/release/routers/canary-exposure.js'
+import { canaryHostIngress } from '../../src/release/routers/ingress-host.js'
+import { NGINX_CANARY_WEIGHT, weightedIngress } from '../../src/release/routers/ingress-weight.js'
 import { readSettings } from '../../src/settings.js'
 import { stableDeployment } from '../commands/fixture.js'
 import { CANARY_HOST, STABLE_HOST, TLS_SECRET } from '../commands/strategies-fixture.js'

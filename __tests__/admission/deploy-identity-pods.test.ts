@@ -5,7 +5,7 @@
  * pod runs as one of the action's own service accounts, whose tokens it would be handed.
  */
 import type { V1Deployment, V1Job } from '@kubernetes/client-node'
-import { migrationJobFromStable, type Release } from '../../src/k8s/render.js'
+import { migrationJobFromStable, type Release } from '../../src/release/render.js'
 import { NEW_DIGEST, NEW_IMAGE, stableDeployment } from '../commands/fixture.js'
 import type { RbacRole } from '../harness/cluster.js'
 import { asDeployer, canary, json, refusal, request, TRACK, type Json } from './fixtures.js'

@@ -4,7 +4,7 @@
  * admission request per write, made by the deploy identity unless told otherwise.
  */
 import type { V1Deployment } from '@kubernetes/client-node'
-import { canaryFromStable } from '../../src/k8s/render.js'
+import { canaryFromStable } from '../../src/release/render.js'
 import { NAMESPACE, NEW_DIGEST, NEW_IMAGE, stableDeployment } from '../commands/fixture.js'
 import {
   admit,

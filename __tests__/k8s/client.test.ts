@@ -111,7 +111,11 @@ describe('connect', () => {
     const file = path.join(tempDir, 'config')
     fs.writeFileSync(file, kubeconfig('https://from-env.example.com'), { mode: 0o600 })
     process.env.KUBECONFIG = file
-    const cluster = await connect({ namespace: 'prod', logger: new MemoryLogger() })
+    const cluster = await connect({
+      namespace: 'prod',
+      logger: new MemoryLogger(),
+      env: process.env
+    })
     expect(cluster.server).toBe('https://from-env.example.com')
   })
 
@@ -123,7 +127,11 @@ describe('connect', () => {
     )
     delete process.env.KUBECONFIG
     process.env.HOME = tempDir
-    const cluster = await connect({ namespace: 'prod', logger: new MemoryLogger() })
+    const cluster = await connect({
+      namespace: 'prod',
+      logger: new MemoryLogger(),
+      env: process.env
+    })
     expect(cluster.server).toBe('https://from-home.example.com')
   })
 
@@ -131,9 +139,9 @@ describe('connect', () => {
     delete process.env.KUBECONFIG
     delete process.env.KUBERNETES_SERVICE_HOST
     process.env.HOME = tempDir
-    await expect(connect({ namespace: 'prod', logger: new MemoryLogger() })).rejects.toThrow(
-      /no kubeconfig: give the kubeconfig input, set KUBECONFIG/
-    )
+    await expect(
+      connect({ namespace: 'prod', logger: new MemoryLogger(), env: process.env })
+    ).rejects.toThrow(/no kubeconfig: give the kubeconfig input, set KUBECONFIG/)
   })
 
   it('refuses a plain-HTTP server unless the kubeconfig skips TLS verification', async () => {

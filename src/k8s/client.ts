@@ -1,22 +1,13 @@
 /**
  * Connecting to a cluster: finds the kubeconfig (the input, else KUBECONFIG, else ~/.kube/config,
  * else the in-cluster service account), masks every credential in it before anything can print
- * one, and hands out the API clients. The kubeconfig is loaded from memory: no file is written.
+ * one, and connects to its context. The kubeconfig is loaded from memory: no file is written.
  */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type https from 'node:https'
-import {
-  AppsV1Api,
-  BatchV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
-  NetworkingV1Api,
-  type User
-} from '@kubernetes/client-node'
+import { KubeConfig, type User } from '@kubernetes/client-node'
 import type { Logger } from '../logger.js'
 
 export interface ConnectOptions {
@@ -26,6 +17,15 @@ export interface ConnectOptions {
   context?: string
   namespace: string
   logger: Logger
+  /** Where else a kubeconfig is looked for, as settings.ts read it from the environment. */
+  env?: KubeconfigEnv
+}
+
+/** The environment variables that say where a kubeconfig is. */
+export interface KubeconfigEnv {
+  KUBECONFIG?: string
+  HOME?: string
+  KUBERNETES_SERVICE_HOST?: string
 }
 
 export interface Cluster {
@@ -33,12 +33,6 @@ export interface Cluster {
   /** The API server URL of the chosen context. */
   server: string
   namespace: string
-  apps: AppsV1Api
-  core: CoreV1Api
-  batch: BatchV1Api
-  networking: NetworkingV1Api
-  coordination: CoordinationV1Api
-  objects: KubernetesObjectApi
   /** Stops every watch still open on this cluster. Safe to call twice. */
   dispose(): void
   /** Aborted by dispose(): long-running work (watches) listens to it. */
@@ -91,6 +85,15 @@ export function credentialsOf(user: User): string[] {
   return secrets
 }
 
+/** Whether connect() has anything to connect with: the same search order as loadKubeConfig. */
+export function hasKubeconfig(opts: Pick<ConnectOptions, 'kubeconfig' | 'env'>): boolean {
+  const env = opts.env ?? {}
+  if (opts.kubeconfig?.trim()) return true
+  if (env.KUBECONFIG?.trim()) return true
+  if (fs.existsSync(path.join(env.HOME || os.homedir(), '.kube', 'config'))) return true
+  return Boolean(env.KUBERNETES_SERVICE_HOST) && fs.existsSync(SERVICE_ACCOUNT_TOKEN)
+}
+
 function loadKubeConfig(opts: ConnectOptions): { kc: KubeConfig; source: string } {
   const kc = new KubeConfig()
   if (opts.kubeconfig && opts.kubeconfig.trim() !== '') {
@@ -102,17 +105,18 @@ function loadKubeConfig(opts: ConnectOptions): { kc: KubeConfig; source: string 
     }
     return { kc, source: 'the kubeconfig input' }
   }
-  const fromEnv = process.env.KUBECONFIG
+  const env = opts.env ?? {}
+  const fromEnv = env.KUBECONFIG
   if (fromEnv && fromEnv.trim() !== '') {
     kc.loadFromDefault()
     return { kc, source: `KUBECONFIG (${fromEnv})` }
   }
-  const home = path.join(process.env.HOME ?? os.homedir(), '.kube', 'config')
+  const home = path.join(env.HOME || os.homedir(), '.kube', 'config')
   if (fs.existsSync(home)) {
     kc.loadFromFile(home)
     return { kc, source: home }
   }
-  if (process.env.KUBERNETES_SERVICE_HOST && fs.existsSync(SERVICE_ACCOUNT_TOKEN)) {
+  if (env.KUBERNETES_SERVICE_HOST && fs.existsSync(SERVICE_ACCOUNT_TOKEN)) {
     kc.loadFromCluster()
     return { kc, source: 'the in-cluster service account' }
   }
@@ -172,12 +176,6 @@ export async function connect(opts: ConnectOptions): Promise<Cluster> {
     kubeConfig: kc,
     server: cluster.server,
     namespace: opts.namespace,
-    apps: kc.makeApiClient(AppsV1Api),
-    core: kc.makeApiClient(CoreV1Api),
-    batch: kc.makeApiClient(BatchV1Api),
-    networking: kc.makeApiClient(NetworkingV1Api),
-    coordination: kc.makeApiClient(CoordinationV1Api),
-    objects: KubernetesObjectApi.makeApiClient(kc),
     disposed: controller.signal,
     dispose: () => controller.abort(new Error('the cluster connection was disposed'))
   }

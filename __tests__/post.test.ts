@@ -1,5 +1,5 @@
 import type { V1Deployment } from '@kubernetes/client-node'
-import { runPost } from '../src/post-cleanup.js'
+import { runPost } from '../src/post.js'
 import { NAMESPACE, startShop, type Shop } from './commands/fixture.js'
 import { startGitHubApi } from './harness/github.js'
 import { githubClient } from '../src/github/client.js'

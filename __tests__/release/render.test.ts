@@ -6,7 +6,7 @@ import {
   promotedStable,
   targetContainer,
   type Release
-} from '../../src/k8s/render.js'
+} from '../../src/release/render.js'
 
 const DIGEST = `sha256:${'a'.repeat(64)}`
 const release: Release = {

@@ -20,7 +20,7 @@ import {
   LABEL_TRACK,
   PREFIX,
   canaryName
-} from './labels.js'
+} from '../k8s/labels.js'
 
 /** The label a migration Job's pods carry instead of `app`, so no Service ever selects them. */
 export const LABEL_MIGRATION = `${PREFIX}/migration`

@@ -1,13 +1,13 @@
 import { deployment } from '../harness/objects.js'
-import { apply, read, remove } from '../../src/k8s/apply.js'
+import { apply, mergePatch, read, remove, removeAll, replace } from '../../src/k8s/objects.js'
 import { connect } from '../../src/k8s/client.js'
-import { KubeError, toKubeError } from '../../src/k8s/errors.js'
+import { KubeError } from '../../src/k8s/errors.js'
 import { requestJson } from '../../src/k8s/rest.js'
 import { MemoryLogger } from '../../src/logger.js'
 import type { V1Deployment } from '@kubernetes/client-node'
 import { NS, fixture, rejection, type Fixture } from './helpers.js'
 
-describe('apply / remove / read against the test cluster', () => {
+describe('the object verbs against the test cluster', () => {
   let f: Fixture
   beforeEach(async () => {
     f = await fixture()
@@ -86,20 +86,67 @@ describe('apply / remove / read against the test cluster', () => {
     expect(await remove(f.cluster, { kind: 'Deployment', name: 'web-canary' })).toBe(false)
   })
 
-  it('gives typed clients the same connection, and their errors the same words', async () => {
+  it('merge-patches only the keys given, null removing one, under the canary-deploy manager', async () => {
     await apply(f.cluster, web())
-    const live = await f.cluster.apps.readNamespacedDeployment({
-      name: 'web-canary',
-      namespace: NS
+    const ref = { kind: 'Deployment', name: 'web-canary' }
+    await mergePatch(f.cluster, ref, { metadata: { annotations: { a: '1', b: '2' } } })
+    const patched = await mergePatch<V1Deployment>(f.cluster, ref, {
+      metadata: { annotations: { a: null } }
     })
-    expect(live.spec?.replicas).toBe(2)
-    const attempt = { verb: 'get', resource: 'deployments', namespace: NS, name: 'nope' }
-    const err = await rejection(
-      f.cluster.apps.readNamespacedDeployment({ name: 'nope', namespace: NS })
+    expect(patched.metadata?.annotations).not.toHaveProperty('a')
+    expect(patched.metadata?.annotations).toHaveProperty('b', '2')
+    expect(patched.spec?.replicas).toBe(2)
+    const write = f.tc.writes().at(-1)
+    expect([write?.contentType, write?.fieldManager]).toEqual([
+      'application/merge-patch+json',
+      'canary-deploy'
+    ])
+  })
+
+  it('replaces on the version it read, reading again when someone wrote in between', async () => {
+    await apply(f.cluster, web())
+    const ref = { kind: 'Deployment', name: 'web-canary' }
+    let calls = 0
+    const replaced = await replace<V1Deployment>(f.cluster, ref, current => {
+      calls++
+      // The first time, another writer changes the object after our read: our PUT conflicts.
+      if (calls === 1)
+        f.tc.put({
+          ...f.tc.get<V1Deployment>('Deployment', NS, 'web-canary')!,
+          metadata: {
+            ...f.tc.get<V1Deployment>('Deployment', NS, 'web-canary')!.metadata,
+            labels: { other: 'writer' }
+          }
+        })
+      current.spec!.replicas = 3
+      return current
+    })
+    expect(calls).toBe(2)
+    expect(replaced.spec?.replicas).toBe(3)
+    expect(replaced.metadata?.labels).toEqual({ other: 'writer' })
+    expect(f.tc.requests.filter(r => r.verb === 'update').map(r => r.status)).toEqual([409, 200])
+  })
+
+  it('deletes every object matching a selector in one request', async () => {
+    await apply(f.cluster, web())
+    await apply(f.cluster, { ...web(), metadata: { ...web().metadata, name: 'web-canary-2' } })
+    await removeAll(f.cluster, { kind: 'Deployment' }, 'canary-deploy.dev/track=canary')
+    expect(f.tc.writes().filter(w => w.verb === 'deletecollection')).toHaveLength(1)
+    expect(f.tc.list('Deployment', NS)).toEqual([])
+  })
+
+  it('deletes one by one where deletecollection is not granted', async () => {
+    await apply(f.cluster, web())
+    await apply(f.cluster, { ...web(), metadata: { ...web().metadata, name: 'web-canary-2' } })
+    f.tc.enforceRole({
+      metadata: { name: 'no-collections', namespace: NS },
+      rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['list', 'delete'] }]
+    })
+    await removeAll(f.cluster, { kind: 'Deployment' }, 'canary-deploy.dev/track=canary')
+    expect(f.tc.writes().map(w => `${w.verb} ${w.name ?? ''} ${w.status}`)).toEqual(
+      expect.arrayContaining(['delete web-canary 200', 'delete web-canary-2 200'])
     )
-    expect(toKubeError(err, attempt, f.cluster.server).message).toBe(
-      'deployments nope not found in namespace prod (while trying to get it)'
-    )
+    expect(f.tc.list('Deployment', NS)).toEqual([])
   })
 
   it('reads undefined for an object that does not exist', async () => {

@@ -1,19 +1,14 @@
 /**
- * Why pods or a Job are not getting there, in a person's words (the way Shopify's krane words it):
- * the container, its exit code, the image, the missing Secret, the scheduler's message, and the
- * last lines of the log. A verdict is `certain` when waiting longer cannot help (a crash loop, an
- * image that cannot be pulled, a missing Secret, OOMKilled, a failed Job): callers fail fast on it.
+ * Pods: whether one is ready, and why pods are not getting there, in a person's words (the way
+ * Shopify's krane words it): the container, its exit code, the image, the missing Secret, the
+ * scheduler's message, and the last lines of the log. A verdict is `certain` when waiting longer
+ * cannot help (a crash loop, an image that cannot be pulled, a missing Secret, OOMKilled): callers
+ * fail fast on it. Also the pod proxy address the smoke checks call.
  */
-import type {
-  V1Container,
-  V1ContainerStatus,
-  V1Job,
-  V1LabelSelector,
-  V1Pod
-} from '@kubernetes/client-node'
-import type { Cluster } from './client.js'
+import type { V1Container, V1ContainerStatus, V1Pod } from '@kubernetes/client-node'
 import type { Attempt } from './errors.js'
-import { type Connection, requestJson, requestText } from './rest.js'
+import { type Connection, requestText } from './rest.js'
+import { knownResource, resourcePath } from './resources.js'
 
 export interface Verdict {
   /** True when waiting cannot help: fail now. */
@@ -35,24 +30,15 @@ export interface Finding extends Verdict {
 /** A crash loop becomes certain once the container was restarted this many times. */
 export const CRASHLOOP_RESTARTS = 2
 export const CRASH_LOG_LINES = 20
-export const JOB_LOG_LINES = 50
 
-type ClusterLike = Pick<Cluster, 'kubeConfig' | 'server' | 'namespace'>
-
-/** `app=web,canary-deploy.dev/track=canary` from a LabelSelector. */
-export function selectorString(selector: V1LabelSelector | undefined): string {
-  const parts = Object.entries(selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`)
-  for (const e of selector?.matchExpressions ?? []) {
-    const values = (e.values ?? []).join(',')
-    if (e.operator === 'In') parts.push(`${e.key} in (${values})`)
-    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${values})`)
-    else if (e.operator === 'Exists') parts.push(e.key)
-    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`)
-  }
-  return parts.join(',')
+export function isPodReady(pod: V1Pod): boolean {
+  return (
+    !pod.metadata?.deletionTimestamp &&
+    (pod.status?.conditions ?? []).some(c => c.type === 'Ready' && c.status === 'True')
+  )
 }
 
-function podName(pod: V1Pod): string {
+export function podName(pod: V1Pod): string {
   return pod.metadata?.name ?? '(unnamed pod)'
 }
 
@@ -236,7 +222,7 @@ export async function tailLog(
   previous: boolean,
   lines: number
 ): Promise<string> {
-  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`
+  const path = `${resourcePath(knownResource('Pod'), namespace, pod)}/log`
   const get = (prev: boolean): Promise<string> =>
     requestText(
       conn,
@@ -263,7 +249,7 @@ export async function tailLog(
   }
 }
 
-function quoteLog(text: string, lines: number): string {
+export function quoteLog(text: string, lines: number): string {
   const body = text.replace(/\s+$/, '').split('\n').slice(-lines)
   if (body.length === 0 || (body.length === 1 && body[0] === '')) return '    (the log is empty)'
   return body.map(l => `    ${l}`).join('\n')
@@ -290,121 +276,11 @@ export async function completeFinding(
   return verdict
 }
 
-interface PodList {
-  items?: V1Pod[]
-}
-
-function listPods(cluster: ClusterLike, labelSelector: string): Promise<PodList> {
-  return requestJson<PodList>(
-    cluster,
-    {
-      method: 'GET',
-      path: `/api/v1/namespaces/${encodeURIComponent(cluster.namespace)}/pods`,
-      query: { labelSelector }
-    },
-    { verb: 'list', resource: 'pods', namespace: cluster.namespace }
-  )
-}
-
-/** The most telling problem of the pods matching labelSelector, or undefined when none shows one. */
-export async function diagnosePods(
-  cluster: ClusterLike,
-  labelSelector: string
-): Promise<Verdict | undefined> {
-  const pods = await listPods(cluster, labelSelector)
-  const finding = findPodProblems(pods.items ?? [])[0]
-  return finding ? completeFinding(cluster, cluster.namespace, finding) : undefined
-}
-
-function time(value: unknown): number {
-  if (value instanceof Date) return value.getTime()
-  return typeof value === 'string' ? Date.parse(value) || 0 : 0
-}
-
-/** The pod that failed last, for a failed Job's log. */
-function lastFailedPod(pods: V1Pod[]): V1Pod | undefined {
-  const failed = pods.filter(
-    p =>
-      p.status?.phase === 'Failed' ||
-      (p.status?.containerStatuses ?? []).some(
-        s =>
-          (s.state?.terminated?.exitCode ?? 0) !== 0 ||
-          (s.lastState?.terminated?.exitCode ?? 0) !== 0
-      )
-  )
-  return failed.sort(
-    (a, b) => time(b.metadata?.creationTimestamp) - time(a.metadata?.creationTimestamp)
-  )[0]
-}
-
-/** The selector the Job controller put on its pods. */
-export function jobPodSelector(job: V1Job): string {
-  return selectorString(job.spec?.selector) || `job-name=${job.metadata?.name ?? ''}`
-}
-
-/** A failed Job's verdict from the Job and its pods (fetching the failed pod's log). */
-export async function jobFailureVerdict(
-  conn: Connection,
-  namespace: string,
-  job: V1Job,
-  pods: V1Pod[]
-): Promise<Verdict | undefined> {
-  const name = job.metadata?.name ?? '(unnamed job)'
-  const failed = job.status?.conditions?.find(
-    c => (c.type === 'Failed' || c.type === 'FailureTarget') && c.status === 'True'
-  )
-  if (!failed) {
-    const finding = findPodProblems(pods)[0]
-    return finding ? completeFinding(conn, namespace, finding) : undefined
-  }
-  let message = `job ${name} failed (${failed.reason ?? 'Failed'}${failed.message ? `: ${failed.message}` : ''}).`
-  const pod = lastFailedPod(pods)
-  if (pod) {
-    const statuses = pod.status?.containerStatuses ?? []
-    const broken =
-      statuses.find(s => (s.state?.terminated?.exitCode ?? 0) !== 0) ??
-      statuses.find(s => s.lastState?.terminated)
-    const terminated = broken?.state?.terminated ?? broken?.lastState?.terminated
-    const container = broken?.name ?? pod.spec?.containers?.[0]?.name ?? ''
-    if (terminated) {
-      message += ` Its pod ${podName(pod)}: container "${container}" exited with code ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}.`
-    } else {
-      const finding = findPodProblems([pod])[0]
-      if (finding) message += ` Its pod: ${finding.message}`
-    }
-    if (container) {
-      const log = await tailLog(
-        conn,
-        namespace,
-        podName(pod),
-        container,
-        !broken?.state?.terminated && !!broken?.lastState?.terminated,
-        JOB_LOG_LINES
-      )
-      message += `\nLast ${JOB_LOG_LINES} lines of its log:\n${quoteLog(log, JOB_LOG_LINES)}`
-    }
-  }
-  return {
-    certain: true,
-    reason: failed.reason ?? 'Failed',
-    message,
-    pod: pod ? podName(pod) : undefined
-  }
-}
-
-/** Why the Job jobName failed or is stuck; undefined when nothing is wrong yet. */
-export async function diagnoseJob(
-  cluster: ClusterLike,
-  jobName: string
-): Promise<Verdict | undefined> {
-  const job = await requestJson<V1Job>(
-    cluster,
-    {
-      method: 'GET',
-      path: `/apis/batch/v1/namespaces/${encodeURIComponent(cluster.namespace)}/jobs/${encodeURIComponent(jobName)}`
-    },
-    { verb: 'get', resource: 'jobs', namespace: cluster.namespace, name: jobName }
-  )
-  const pods = await listPods(cluster, jobPodSelector(job))
-  return jobFailureVerdict(cluster, cluster.namespace, job, pods.items ?? [])
+/**
+ * The API server's proxy to one pod's port: `/api/v1/namespaces/{ns}/pods/{pod}:{port}/proxy`. The
+ * port is a NUMBER: kube-apiserver joins the podIP with the port as given and never resolves a name.
+ */
+export function podProxyUrl(server: string, namespace: string, pod: string, port: number): URL {
+  const path = `${resourcePath(knownResource('Pod'), namespace, pod)}:${port}/proxy`
+  return new URL(`${server.replace(/\/+$/, '')}${path}`)
 }

@@ -3,7 +3,7 @@ import {
   planCleanup,
   type CleanupDecision,
   type ReleaseRecord
-} from '../../src/commands/strategies/cleanup-plan.js'
+} from '../../src/release/cleanup-plan.js'
 
 const NOW = 1_000_000_000_000
 const HOUR = 3_600_000
