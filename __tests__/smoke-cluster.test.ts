@@ -3,6 +3,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node'
 import { MemoryLogger } from '../src/logger.js'
 import { LABEL_APP, LABEL_TRACK } from '../src/k8s/labels.js'
 import { podProxyTarget, smokeCheck } from '../src/smoke.js'
+import { podProxyUrl } from '../src/k8s/pods.js'
 import { startTestCluster } from './harness/cluster.js'
 
 /** An app answering /health and /version like examples/app/server.js does. */
@@ -47,7 +48,9 @@ describe('smoke checks through the test cluster pod proxy', () => {
     await cluster.settle()
 
     const results = await smokeCheck(
-      Object.keys(versions).map(pod => podProxyTarget(kc, 'default', pod, 8080)),
+      Object.keys(versions).map(pod =>
+        podProxyTarget(kc, podProxyUrl(kc.getCurrentCluster()!.server, 'default', pod, 8080), pod)
+      ),
       {
         healthPath: '/health',
         versionPath: '/version',

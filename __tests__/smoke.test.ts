@@ -9,6 +9,7 @@ import {
   urlTarget,
   type SmokeOptions
 } from '../src/smoke.js'
+import { podProxyUrl } from '../src/k8s/pods.js'
 
 interface TestServer {
   url: string
@@ -310,7 +311,9 @@ describe('podProxyTarget', () => {
     const kc = kubeConfigFor(apiServer.url, 't0ken-secret')
 
     const results = await smokeCheck(
-      ['shop-web-canary-a', 'shop-web-canary-b'].map(pod => podProxyTarget(kc, 'shop', pod, 8080)),
+      ['shop-web-canary-a', 'shop-web-canary-b'].map(pod =>
+        podProxyTarget(kc, podProxyUrl(kc.getCurrentCluster()!.server, 'shop', pod, 8080), pod)
+      ),
       options({ timeoutMs: 100 })
     )
 
@@ -342,7 +345,9 @@ describe('podProxyTarget', () => {
     const kc = kubeConfigFor(apiServer.url, 'token')
 
     const [inside, outside] = await smokeCheck(
-      ['inside', 'outside'].map(pod => podProxyTarget(kc, 'shop', pod, 8080)),
+      ['inside', 'outside'].map(pod =>
+        podProxyTarget(kc, podProxyUrl(kc.getCurrentCluster()!.server, 'shop', pod, 8080), pod)
+      ),
       options()
     )
 

@@ -13,7 +13,7 @@ import { MemoryLogger } from '../src/logger.js'
 import { buildahMissingReason, buildahSandbox } from '../__tests__/harness/buildah.js'
 import { startRegistry } from '../__tests__/harness/registry.js'
 import type { Row } from './row.js'
-import { PLAIN_BUILD } from '../src/image/build-options.js'
+import { PLAIN_BUILD } from '../src/image/plain-build.js'
 
 // From the repository root (npm run bench runs there), not from this file: it runs compiled in .tmp/.
 const FIXTURE = join(process.cwd(), '__tests__', 'image', 'fixtures', 'app')

@@ -110,7 +110,7 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
   },
   {
     "name": "tags",
-    "description": "More references to push the same image as, one a line: a tag of `image` (`latest`) or a full reference (`ghcr.io/org/app:stable`). The release stays bound to the digest.",
+    "description": "More references to push the same image as, one a line (no commas): a bare tag such as `latest` tags the repository of `image` (`<image>:latest`; in docker/build-push-action it would name an image), a reference with its tag such as `ghcr.io/org/app:stable` is pushed as given (no digest). The release stays bound to the digest.",
     "default": "",
     "required": false
   },
@@ -296,7 +296,7 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
   },
   {
     "name": "environment",
-    "description": "GitHub deployment environment name.",
+    "description": "GitHub environment name. deploy records the canary as a deployment to `<environment>-canary`; a promotion's record is the one the promote job's own `environment:` makes.",
     "default": "production",
     "required": false
   },

@@ -93,6 +93,22 @@ function terminalLogger(io: CliIo): TerminalLogger {
   }
 }
 
+/** The checked-out commit, when GITHUB_SHA is not set. Undefined outside a git work tree. */
+export async function localGitSha(cwd?: string): Promise<string | undefined> {
+  try {
+    const { getExecOutput } = await import('@actions/exec')
+    const out = await getExecOutput('git', ['rev-parse', 'HEAD'], {
+      cwd,
+      silent: true,
+      ignoreReturnCode: true
+    })
+    const sha = out.stdout.trim()
+    return out.exitCode === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined
+  } catch {
+    return undefined
+  }
+}
+
 export async function cli(argv: string[], io: CliIo, signal: AbortSignal): Promise<number> {
   let values: Map<string, string> | 'help'
   try {
@@ -107,7 +123,6 @@ export async function cli(argv: string[], io: CliIo, signal: AbortSignal): Promi
     return 0
   }
   // Loaded past --help only: the help text needs none of the commands' code (issue 17).
-  const { localGitSha } = await import('./github/context.js')
   const { renderMarkdown } = await import('./github/report.js')
   const { failureLine, runCommand } = await import('./run-command.js')
   const env = { ...io.env }

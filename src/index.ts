@@ -4,6 +4,6 @@
  * import this bundle. Each entry's code is imported only when it is the one that runs.
  */
 const entry = (globalThis as { canaryDeployEntry?: string }).canaryDeployEntry ?? 'main'
-if (entry === 'post') await (await import('./post-cleanup.js')).runPost()
+if (entry === 'post') await (await import('./post.js')).runPost()
 else if (entry === 'cli') await (await import('./cli.js')).main()
 else await (await import('./main.js')).run()

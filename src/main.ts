@@ -6,7 +6,7 @@ import * as core from '@actions/core'
 import { actionsLogger } from './actions-logger.js'
 import { renderMarkdown } from './github/report.js'
 import { failureLine, runCommand } from './run-command.js'
-import { saveRunState, STATE_FINISHED } from './post-cleanup.js'
+import { markFinished, saveRunState } from './action-state.js'
 
 export async function run(): Promise<void> {
   const controller = new AbortController()
@@ -23,7 +23,7 @@ export async function run(): Promise<void> {
     })
     for (const [name, value] of Object.entries(result.outputs)) core.setOutput(name, value)
     await writeSummary(renderMarkdown(result.report))
-    core.saveState(STATE_FINISHED, 'true')
+    markFinished()
     const failure = failureLine(result)
     if (failure) core.setFailed(failure)
   } catch (error) {

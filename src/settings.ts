@@ -3,9 +3,11 @@
  * the action's inputs, cli.ts its flags. Every bad input is reported at once, by name, before
  * anything touches a cluster, a registry or GitHub.
  */
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parse } from 'yaml'
 import { ACTION_INPUTS } from './action-inputs.js'
+import type { KubeconfigEnv } from './k8s/client.js'
 import * as build from './image/build-inputs.js'
 import type { BuildOptions } from './image/types.js'
 import { parseImageRef } from './image/image-ref.js'
@@ -25,6 +27,12 @@ export const STRATEGIES = ['replicas', 'ingress-host', 'ingress-weight', 'rainbo
 export const CACHE_MODES = ['auto', 'registry', 'none'] as const
 
 export type Command = (typeof COMMANDS)[number]
+/**
+ * The post step's command (post.ts): cleans up after a main step that was killed outright, from
+ * what that step recorded as action state. Not an input value people choose.
+ */
+export const ABANDON = 'abandon'
+export type CommandName = Command | typeof ABANDON
 export type Strategy = (typeof STRATEGIES)[number]
 export type CacheMode = (typeof CACHE_MODES)[number]
 
@@ -32,9 +40,12 @@ export type CacheMode = (typeof CACHE_MODES)[number]
 export type InputReader = (name: string) => string
 
 export interface Settings {
-  command: Command
-  /** Where the cluster is. `kubeconfig` is the raw input (YAML or base64), undefined to auto-detect. */
-  cluster: { kubeconfig?: string; context?: string; namespace: string }
+  command: CommandName
+  /**
+   * Where the cluster is. `kubeconfig` is the raw input (YAML or base64), undefined to auto-detect
+   * from `env` (KUBECONFIG, then ~/.kube/config, then the in-cluster service account).
+   */
+  cluster: { kubeconfig?: string; context?: string; namespace: string; env: KubeconfigEnv }
   app: string
   /** Stable Deployments that take the new image; the first serves HTTP and is smoke-checked. */
   deployments: string[]
@@ -98,9 +109,55 @@ export interface Settings {
   gateway: { route: string; header?: { name: string; value: string } }
   diff: { baseRef?: string; comment: boolean }
   github: { token?: string; environment: string }
-  /** Where this run comes from, recorded on everything written (canary-deploy.dev/source). */
-  source: { repository: string; sha: string; runId: string; actor: string; workspace: string }
+  /** Where this run comes from and who started it: the only place the environment is read for it. */
+  run: RunContext
 }
+
+/**
+ * The run: repository, commit, workflow run, job, actor, event, pull request. Read once, here, from
+ * the GITHUB_* variables the runner sets; outside GitHub every field has a default that works.
+ */
+export interface RunContext {
+  /** 'owner/repo'; empty outside GitHub unless GITHUB_REPOSITORY is set. */
+  repository: string
+  owner: string
+  repo: string
+  /** The commit (GITHUB_SHA; the CLI sets it from the checked-out HEAD); empty when unknown. */
+  sha: string
+  ref: string
+  /** Kept as text: it goes into labels and URLs, never into arithmetic. Empty outside a run. */
+  runId: string
+  runAttempt: number
+  job: string
+  /** Who started the workflow (github.actor). */
+  actor: string
+  /** Who started this attempt (differs from actor on a re-run): the person an approval is about. */
+  triggeringActor: string
+  /** push, pull_request, workflow_dispatch...; 'local' outside GitHub. */
+  event: string
+  prNumber?: number
+  /** The pull request's base branch (GITHUB_BASE_REF), what an offline diff compares with. */
+  baseRef?: string
+  serverUrl: string
+  apiUrl: string
+  /** Link to this run's page; undefined outside a GitHub Actions run. */
+  workflowRunUrl?: string
+  /** True when GITHUB_ACTIONS=true. */
+  inActions: boolean
+  /** The event says the repository is private (provenance then records less). */
+  repositoryPrivate: boolean
+  /**
+   * Who decides whether promote may go on: GitHub (the actor's permission and `approvers`), or,
+   * from a shell without a token, whoever holds cluster credentials.
+   */
+  approval: 'github' | 'cluster-credentials'
+  /** Where relative paths are resolved: GITHUB_WORKSPACE, else the working directory. */
+  workspace: string
+  /** `owner/repo@sha run:<id>`: recorded on everything written (canary-deploy.dev/source). */
+  source: string
+}
+
+export type ReadFile = (path: string) => string
 
 export interface InputError {
   input: string
@@ -149,7 +206,11 @@ function describeUrl(value: string): string {
   return hidden ? `${shown} (credentials, query and fragment not shown)` : shown
 }
 
-export function readSettings(read: InputReader, env: NodeJS.ProcessEnv = process.env): Settings {
+export function readSettings(
+  read: InputReader,
+  env: NodeJS.ProcessEnv = process.env,
+  readFile: ReadFile = path => readFileSync(path, 'utf8')
+): Settings {
   const problems: InputError[] = []
   const raw = (name: string): string => {
     if (!DEFAULTS.has(name))
@@ -185,11 +246,16 @@ export function readSettings(read: InputReader, env: NodeJS.ProcessEnv = process
       return parse(value)
     }
 
-  const workspace = resolve(env.GITHUB_WORKSPACE || process.cwd())
-  const sha = env.GITHUB_SHA ?? ''
-  const repository = env.GITHUB_REPOSITORY ?? ''
+  const token = check(
+    'github-token',
+    optional(value => boundedText(value, 4096))
+  )
+  const run = readRunContext(env, readFile, Boolean(token))
+  const { workspace, sha, repository } = run
 
-  const command = check('command', value => v.oneOf(value, COMMANDS))
+  const command = check('command', value =>
+    value === ABANDON ? ABANDON : v.oneOf(value, COMMANDS)
+  )
   const app = check('app', required('an app name', v.dnsLabel))
   const deployments = check('deployments', value => {
     const names = v.list(value).map(v.deploymentName)
@@ -208,7 +274,7 @@ export function readSettings(read: InputReader, env: NodeJS.ProcessEnv = process
       'a version (required outside GitHub, where there is no GITHUB_SHA to default to)'
     )
   })
-  const buildOptions = readBuildOptions(check, image, env)
+  const buildOptions = readBuildOptions(check, image, run)
   const buildContext = check('build-context', value => v.workspacePath(value, workspace))
   const dockerfile = check(
     'dockerfile',
@@ -269,7 +335,12 @@ export function readSettings(read: InputReader, env: NodeJS.ProcessEnv = process
         'context',
         optional(value => boundedText(value, 253))
       ),
-      namespace
+      namespace,
+      env: {
+        KUBECONFIG: env.KUBECONFIG,
+        HOME: env.HOME,
+        KUBERNETES_SERVICE_HOST: env.KUBERNETES_SERVICE_HOST
+      }
     },
     app,
     deployments: deployments ?? (app ? [app] : []),
@@ -352,19 +423,10 @@ export function readSettings(read: InputReader, env: NodeJS.ProcessEnv = process
       comment: check('comment', v.boolean)
     },
     github: {
-      token: check(
-        'github-token',
-        optional(value => boundedText(value, 4096))
-      ),
+      token,
       environment: check('environment', value => boundedText(value, 255, /^[^\s'"`$\\][^'"`$\\]*$/))
     },
-    source: {
-      repository,
-      sha,
-      runId: env.GITHUB_RUN_ID ?? '',
-      actor: env.GITHUB_ACTOR ?? '',
-      workspace
-    }
+    run
   }
 
   // Rules that join inputs: only meaningful once each input is valid on its own.
@@ -476,15 +538,12 @@ type InputCheck = <T>(name: string, parse: (value: string) => T) => T | undefine
 function readBuildOptions(
   check: InputCheck,
   image: string | undefined,
-  env: NodeJS.ProcessEnv
+  run: RunContext
 ): BuildOptions {
   const repository = image ? repositoryOrUndefined(image) : undefined
   const provenance = check('provenance', build.provenance)
   const sbom = check('sbom', v.boolean)
-  const runUrl =
-    env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-      ? `${(env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/attempts/${env.GITHUB_RUN_ATTEMPT || '1'}`
-      : undefined
+  const runUrl = run.workflowRunUrl && `${run.workflowRunUrl}/attempts/${run.runAttempt}`
   const target = check('target', value => (value === '' ? undefined : build.target(value)))
   return {
     platforms: check('platforms', build.platforms) ?? [],
@@ -493,7 +552,7 @@ function readBuildOptions(
     labels: check('labels', build.labels) ?? {},
     secrets: check('secrets', build.secrets) ?? [],
     attestations: build.attestations(provenance ?? 'default', sbom ?? false, {
-      private: build.repositoryIsPrivate(env.GITHUB_EVENT_PATH),
+      private: run.repositoryPrivate,
       builderId: runUrl
     })
   }
@@ -561,4 +620,87 @@ function kubeconfigText(value: string): string {
     }
   }
   return text
+}
+
+const present = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
+  const value = env[name]?.trim()
+  return value ? value : undefined
+}
+
+/** The run context from the runner's GITHUB_* variables (and its event file, for the PR number). */
+export function readRunContext(
+  env: NodeJS.ProcessEnv,
+  readFile: ReadFile,
+  hasToken: boolean
+): RunContext {
+  const repository = present(env, 'GITHUB_REPOSITORY') ?? ''
+  const [owner = '', repo = ''] = repository.includes('/') ? repository.split('/', 2) : ['', '']
+  const serverUrl = (present(env, 'GITHUB_SERVER_URL') ?? 'https://github.com').replace(/\/+$/, '')
+  const apiUrl = (present(env, 'GITHUB_API_URL') ?? 'https://api.github.com').replace(/\/+$/, '')
+  const sha = present(env, 'GITHUB_SHA') ?? ''
+  const runId = present(env, 'GITHUB_RUN_ID') ?? ''
+  const attempt = Number.parseInt(present(env, 'GITHUB_RUN_ATTEMPT') ?? '1', 10)
+  const actor = present(env, 'GITHUB_ACTOR') ?? present(env, 'USER') ?? 'unknown'
+  const ref = present(env, 'GITHUB_REF') ?? ''
+  const event = readEvent(present(env, 'GITHUB_EVENT_PATH'), readFile)
+  const prNumber = pullRequestNumber(event) ?? pullRequestFromRef(ref)
+  const inActions = env.GITHUB_ACTIONS === 'true'
+  const baseRef = present(env, 'GITHUB_BASE_REF')
+  return {
+    repository,
+    owner,
+    repo,
+    sha,
+    ref,
+    runId,
+    runAttempt: Number.isFinite(attempt) && attempt > 0 ? attempt : 1,
+    job: present(env, 'GITHUB_JOB') ?? '',
+    actor,
+    triggeringActor: present(env, 'GITHUB_TRIGGERING_ACTOR') ?? actor,
+    event: present(env, 'GITHUB_EVENT_NAME') ?? 'local',
+    ...(prNumber !== undefined ? { prNumber } : {}),
+    ...(baseRef ? { baseRef } : {}),
+    serverUrl,
+    apiUrl,
+    ...(repository && runId
+      ? { workflowRunUrl: `${serverUrl}/${repository}/actions/runs/${runId}` }
+      : {}),
+    inActions,
+    repositoryPrivate: field(field(event, 'repository'), 'private') === true,
+    approval: inActions || hasToken ? 'github' : 'cluster-credentials',
+    workspace: resolve(present(env, 'GITHUB_WORKSPACE') ?? process.cwd()),
+    source: `${repository || 'local'}@${sha ? sha.slice(0, 12) : 'unknown'} run:${runId || 'local'}`
+  }
+}
+
+function readEvent(path: string | undefined, readFile: ReadFile): unknown {
+  if (!path) return undefined
+  try {
+    return JSON.parse(readFile(path)) as unknown
+  } catch {
+    // A missing or unreadable event file only costs the PR number, which the ref may still give.
+    return undefined
+  }
+}
+
+function field(object: unknown, key: string): unknown {
+  return typeof object === 'object' && object !== null
+    ? (object as Record<string, unknown>)[key]
+    : undefined
+}
+
+function pullRequestNumber(event: unknown): number | undefined {
+  const fromPullRequest = field(field(event, 'pull_request'), 'number')
+  if (typeof fromPullRequest === 'number') return fromPullRequest
+  // issue_comment on a pull request: the issue carries a pull_request link.
+  const issue = field(event, 'issue')
+  const issueNumber = field(issue, 'number')
+  if (field(issue, 'pull_request') !== undefined && typeof issueNumber === 'number')
+    return issueNumber
+  return undefined
+}
+
+function pullRequestFromRef(ref: string): number | undefined {
+  const match = /^refs\/pull\/(\d+)\//.exec(ref)
+  return match ? Number(match[1]) : undefined
 }

@@ -124,24 +124,11 @@ export function urlTarget(baseUrl: string): SmokeTarget {
 }
 
 /**
- * One pod reached through the API server's pod proxy
- * (`/api/v1/namespaces/{ns}/pods/{pod}:{port}/proxy{path}`), with the kubeconfig's own
- * authentication (token, client certificate, exec plugin, CA). Each canary pod is asked on its own,
- * so a stable pod behind the shared Service can never answer for the canary.
+ * One pod reached through the API server's pod proxy (`proxyBase`, k8s/pods.ts podProxyUrl), with
+ * the kubeconfig's own authentication (token, client certificate, exec plugin, CA). Each canary pod
+ * is asked on its own, so a stable pod behind the shared Service can never answer for the canary.
  */
-export function podProxyTarget(
-  kubeConfig: KubeConfig,
-  namespace: string,
-  pod: string,
-  port: number
-): SmokeTarget {
-  const cluster = kubeConfig.getCurrentCluster()
-  if (!cluster) throw new Error('kubeconfig has no current cluster: cannot reach the pod proxy')
-  const proxyBase = new URL(
-    `${cluster.server.replace(/\/+$/, '')}/api/v1/namespaces/${encodeURIComponent(namespace)}` +
-      `/pods/${encodeURIComponent(pod)}:${port}/proxy`
-  )
-
+export function podProxyTarget(kubeConfig: KubeConfig, proxyBase: URL, pod: string): SmokeTarget {
   return {
     name: pod,
     async fetch(path, signal) {

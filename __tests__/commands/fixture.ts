@@ -3,7 +3,7 @@
  * against it exactly as the CLI does (input names -> runCommand).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { V1Deployment, V1Pod } from '@kubernetes/client-node'
+import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node'
 import type { CommandResult } from '../../src/commands/types.js'
 import { MemoryLogger } from '../../src/logger.js'
 import { runCommand } from '../../src/run-command.js'
@@ -85,10 +85,19 @@ export interface Shop {
   stop(): Promise<void>
 }
 
-export async function startShop(deployments = ['shop-web', 'shop-worker']): Promise<Shop> {
+/**
+ * The shop on a test cluster: its stable Deployments as stableDeployment makes them, or, given
+ * `objects` (a release's manifests, as `kubectl apply` left them), those objects.
+ */
+export async function startShop(
+  deployments = ['shop-web', 'shop-worker'],
+  objects?: KubernetesObject[]
+): Promise<Shop> {
   const cluster = await startTestCluster({ namespace: NAMESPACE })
-  for (const name of deployments)
-    cluster.put(stableDeployment(name, { port: name.endsWith('web') }))
+  if (objects) for (const object of objects) cluster.put(object)
+  else
+    for (const name of deployments)
+      cluster.put(stableDeployment(name, { port: name.endsWith('web') }))
   const canaryHealth = { status: 200 }
   const isCanary = (pod: V1Pod) => pod.metadata?.labels?.['canary-deploy.dev/track'] === 'canary'
   cluster.kubelet.serve(

@@ -60,14 +60,15 @@ afterEach(async () => {
   rmSync(workspace, { recursive: true, force: true })
 })
 
-const promote = () =>
+const promote = (inputs: Record<string, string> = {}) =>
   shop.run(
     'promote',
     {
       manifests: 'release.yaml',
       approve: 'true',
       digest: NEW_DIGEST,
-      'github-token': github.token
+      'github-token': github.token,
+      ...inputs
     },
     env()
   )
@@ -103,4 +104,51 @@ describe('a release defined by manifests', () => {
     expect(deployment('shop-web')?.spec?.template.spec?.containers[0].image).toBe(STABLE_IMAGE)
     expect(envNames('shop-web')).not.toContain('FEATURE_CHECKOUT')
   })
+
+  it('applies a manifest object this identity may write but not read, saying it cannot be put back', async () => {
+    const everythingElse = [
+      'deployments',
+      'replicasets',
+      'pods',
+      'pods/log',
+      'pods/proxy',
+      'events',
+      'jobs',
+      'services',
+      'ingresses',
+      'leases'
+    ]
+    shop.cluster.enforceRole({
+      metadata: { name: 'writes-configmaps-blind', namespace: NAMESPACE },
+      rules: [
+        { apiGroups: ['*'], resources: everythingElse, verbs: ['*'] },
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'patch'] }
+      ]
+    })
+    const promoted = await promote()
+    expect(promoted.report.status).toBe('success')
+    expect(shop.cluster.get('ConfigMap', NAMESPACE, 'shop-config')).toBeDefined()
+
+    shop.cluster.enforceRole(undefined)
+    expect(
+      (await shop.run('deploy', { manifests: 'release.yaml', version: 'v3' }, env())).report.status
+    ).toBe('success')
+    shop.cluster.kubelet.behave(
+      { pod: /^shop-worker-(?!canary)/, image: NEW_IMAGE },
+      { kind: 'crashloop' }
+    )
+    shop.cluster.enforceRole({
+      metadata: { name: 'writes-configmaps-blind', namespace: NAMESPACE },
+      rules: [
+        { apiGroups: ['*'], resources: everythingElse, verbs: ['*'] },
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'patch'] }
+      ]
+    })
+    const failed = await promote({ version: 'v3' })
+    expect(failed.report.status).toBe('failure')
+    const notRestored = failed.report.sections.find(s => s.title === 'NOT restored: needs a person')
+    expect(notRestored?.body).toContain(
+      'ConfigMap shop/shop-config: its earlier state is not readable by this identity'
+    )
+  }, 60_000)
 })

@@ -5,7 +5,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { V1Deployment, V1Endpoints, V1Ingress, V1Service } from '@kubernetes/client-node'
-import type { RequestRecord } from '../harness/cluster.js'
+import type { RbacRole, RequestRecord } from '../harness/cluster.js'
 import { NAMESPACE, type Shop } from './fixture.js'
 
 export const STABLE_HOST = 'shop.example.com'
@@ -90,20 +90,36 @@ export interface Write {
 }
 
 /**
- * Once `after` has been written, the next write `target` answers 500: an API server failing part
- * way through a command's writes.
+ * Once `after` has been written, the next write to `target` is refused (403: not transient, so not
+ * retried), and from the request after it the cluster allows everything again: an API server
+ * failing one write part way through a command's writes.
  */
 export function failWriteAfter(shop: Shop, after: Write, target: Write): void {
   const matches = (record: RequestRecord, write: Write) =>
     record.verb === write.verb && record.resource === write.resource && record.name === write.name
   let armed = false
+  let refused = false
   const stop = shop.cluster.onRequest(record => {
-    if (armed && matches(record, target)) {
-      shop.cluster.faults.errorNext(1, 500)
+    if (refused) {
+      shop.cluster.enforceRole(undefined)
       stop()
+      return
+    }
+    if (armed && matches(record, target)) {
+      refused = true
+      shop.cluster.enforceRole(everythingBut(target))
     }
     if (matches(record, after)) armed = true
   })
+}
+
+/** A Role that allows every verb but the write's (it is enforced for that one request only). */
+function everythingBut(write: Write): RbacRole {
+  const verbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection']
+  return {
+    metadata: { name: 'all-but-one', namespace: NAMESPACE },
+    rules: [{ apiGroups: ['*'], resources: ['*'], verbs: verbs.filter(v => v !== write.verb) }]
+  }
 }
 
 /** A registry on 127.0.0.1 that knows one tag: `<host>/<repository>:<tag>` is `digest`. */

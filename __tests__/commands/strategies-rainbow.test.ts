@@ -1,3 +1,4 @@
+import type { V1Service } from '@kubernetes/client-node'
 import { NAMESPACE, NEW_DIGEST, NEW_IMAGE, STABLE_IMAGE, startShop, type Shop } from './fixture.js'
 import {
   failWriteAfter,
@@ -195,39 +196,52 @@ describe('rainbow: promote', () => {
 })
 
 describe('rainbow: a promotion that fails part way', () => {
-  // The web Service has moved; the worker's release is the write that fails.
-  const SERVICE_SWITCH = { verb: 'patch', resource: 'services', name: 'shop-web' }
-  const RELEASE_PATCH = { verb: 'patch', resource: 'deployments' }
+  // Promotion marks the releases live, then moves each Service: web's first, then worker's.
+  const WEB_SWITCH = { verb: 'patch', resource: 'services', name: 'shop-web' }
+  const WORKER_SWITCH = { verb: 'patch', resource: 'services', name: 'shop-worker' }
   const metadataOf = (name: string) => {
     const found = get.deployment(shop, name)
     // The phase is promote's own record of how far it got, not part of the release.
     const { 'canary-deploy.dev/phase': _phase, ...annotations } = found?.metadata?.annotations ?? {}
     return { labels: found?.metadata?.labels, annotations }
   }
-  const serviceMetadata = () => {
-    const service = get.service(shop, 'shop-web')
+  const serviceMetadata = (name: string) => {
+    const service = get.service(shop, name)
     return { annotations: service?.metadata?.annotations ?? {}, selector: service?.spec?.selector }
   }
+  /** A Service for the worker too, narrowed to the stable track, so promotion moves two. */
+  const putWorkerService = () =>
+    shop.cluster.put({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'shop-worker', namespace: NAMESPACE },
+      spec: {
+        selector: { app: 'shop-worker', [TRACK]: 'stable' },
+        ports: [{ port: 80, targetPort: 8080 }]
+      }
+    } as V1Service)
 
-  it('puts back the labels and annotations it wrote, so the release can be promoted again', async () => {
+  it('puts back the labels, annotations and selector it wrote, so the release can be promoted again', async () => {
+    putWorkerService()
     expect((await deploy()).report.status).toBe('success')
-    const web = metadataOf('shop-web-abcdef')
-    const service = serviceMetadata()
-    failWriteAfter(shop, SERVICE_SWITCH, { ...RELEASE_PATCH, name: 'shop-worker-abcdef' })
+    const releases = ['shop-web-abcdef', 'shop-worker-abcdef'].map(metadataOf)
+    const services = ['shop-web', 'shop-worker'].map(serviceMetadata)
+    failWriteAfter(shop, WEB_SWITCH, WORKER_SWITCH)
     const failed = await promote()
     expect(failed.report.status).toBe('failure')
-    expect(metadataOf('shop-web-abcdef')).toEqual(web)
-    expect(serviceMetadata()).toEqual(service)
+    expect(['shop-web-abcdef', 'shop-worker-abcdef'].map(metadataOf)).toEqual(releases)
+    expect(['shop-web', 'shop-worker'].map(serviceMetadata)).toEqual(services)
     expect((await promote()).report.status).toBe('success')
   })
 
   it('puts back replaced-at on the release that stays live', async () => {
+    putWorkerService()
     expect((await deploy()).report.status).toBe('success')
     expect((await promote()).report.status).toBe('success')
     expect((await deploy(SECOND, { version: 'v3', image: V3_IMAGE })).report.status).toBe('success')
     const first = metadataOf('shop-web-abcdef')
     const second = metadataOf('shop-web-123456')
-    failWriteAfter(shop, SERVICE_SWITCH, { ...RELEASE_PATCH, name: 'shop-worker-123456' })
+    failWriteAfter(shop, WEB_SWITCH, WORKER_SWITCH)
     const failed = await promote({ version: 'v3', digest: V3_DIGEST })
     expect(failed.report.status).toBe('failure')
     expect(metadataOf('shop-web-abcdef')).toEqual(first)

@@ -30,18 +30,19 @@ export function recordingFiles(): string[] {
     .sort()
 }
 
-const header = /^\[http (\d+) ([^\]]*)\]$/
+const header = /^\[http (\d+)(?: ([^\]]*))?\]$/
 
 /** Every `[http N type]` answer of one case file, with the body that follows it. */
 export function parseAnswers(text: string): RecordedAnswer[] {
-  const lines = text.split('\n')
+  // A body printed without its final newline runs into the next answer's header (recording 49).
+  const lines = text.replace(/\}\[http /g, '}\n[http ').split('\n')
   const answers: RecordedAnswer[] = []
   for (let i = 0; i < lines.length; i++) {
     const m = header.exec(lines[i])
     if (!m) continue
     const bodyLines: string[] = []
-    // A body runs until the next command, answer or exit code.
-    while (i + 1 < lines.length && !/^(\$ |\[http |\[rc=)/.test(lines[i + 1])) {
+    // A body runs until the next command, answer, exit code or comment.
+    while (i + 1 < lines.length && !/^(\$ |\[http |\[rc=|\[curl |# )/.test(lines[i + 1])) {
       bodyLines.push(lines[++i])
     }
     const raw = bodyLines.join('\n').trim()
@@ -51,7 +52,7 @@ export function parseAnswers(text: string): RecordedAnswer[] {
     } catch {
       // not JSON: keep the text
     }
-    answers.push({ status: Number(m[1]), contentType: m[2], body })
+    answers.push({ status: Number(m[1]), contentType: m[2] ?? '', body })
   }
   return answers
 }

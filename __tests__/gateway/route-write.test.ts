@@ -26,7 +26,9 @@ const HTTPROUTES: ResourceType = {
   namespaced: true,
   subresources: ['status'],
   generation: true,
-  statusSubresource: true
+  statusSubresource: true,
+  model: '',
+  unconditionalUpdate: false
 }
 
 function userRoute(): HTTPRoute {

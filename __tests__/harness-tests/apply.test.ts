@@ -8,6 +8,7 @@ import {
 } from '@kubernetes/client-node'
 import { startTestCluster, type TestCluster } from '../harness/cluster.js'
 import { deployment } from '../harness/objects.js'
+import { rawRequest } from '../harness/raw.js'
 
 function bodyOf(e: unknown): {
   code: number
@@ -68,7 +69,7 @@ describe('test cluster: server-side apply', () => {
     expect(s.reason).toBe('Conflict')
     expect(s.message).toBe('Apply failed with 1 conflict: conflict with "alice": .spec.replicas')
     expect(s.details?.causes).toEqual([
-      { type: 'FieldManagerConflict', message: 'conflict with "alice"', field: '.spec.replicas' }
+      { reason: 'FieldManagerConflict', message: 'conflict with "alice"', field: '.spec.replicas' }
     ])
     const forced = await apply(deployment('web', { replicas: 5 }), 'bob', true)
     expect(forced.spec?.replicas).toBe(5)
@@ -86,7 +87,7 @@ describe('test cluster: server-side apply', () => {
       (e: unknown) => e
     )
     expect(bodyOf(err).details?.causes).toContainEqual({
-      type: 'FieldManagerConflict',
+      reason: 'FieldManagerConflict',
       message: 'conflict with "kubectl-edit" using apps/v1',
       field: '.spec.replicas'
     })
@@ -141,5 +142,30 @@ describe('test cluster: server-side apply', () => {
       operation: 'Update',
       fieldsV1: { 'f:spec': { 'f:replicas': {} } }
     })
+  })
+
+  it('refuses an applied configuration that does not fit the schema with the typed conversion 500', async () => {
+    const body = deployment('typed') as unknown as {
+      spec: { replicas: unknown; template: { spec: { containers: Record<string, unknown>[] } } }
+    }
+    body.spec.replicas = 'three'
+    body.spec.template.spec.containers[0].colour = 'red'
+    // Raw: client-node's serializer would drop the unknown field before sending.
+    const answer = await rawRequest(
+      cluster,
+      'PATCH',
+      '/apis/apps/v1/namespaces/default/deployments/typed?fieldManager=alice',
+      body,
+      'application/apply-patch+yaml'
+    )
+    const s = answer.body as ReturnType<typeof bodyOf>
+    expect(s.code).toBe(500)
+    expect(s.reason).toBeUndefined()
+    expect(s.message).toBe(
+      'failed to create typed patch object (default/typed; apps/v1, Kind=Deployment): errors:\n' +
+        '  .spec.replicas: expected numeric (int or float), got string\n' +
+        '  .spec.template.spec.containers[name="app"].colour: field not declared in schema'
+    )
+    expect(cluster.get('Deployment', 'default', 'typed')).toBeUndefined()
   })
 })

@@ -202,7 +202,8 @@ describe('test cluster: CRUD through client-node', () => {
     const c = patched.spec!.template.spec!.containers
     expect(c).toHaveLength(1)
     expect(c[0].image).toBe('web:2')
-    expect(c[0].env?.map(e => e.name)).toEqual(['LOG_LEVEL', 'NEW'])
+    // Items the patch names come first, as strategic merge orders them (recording 53).
+    expect(c[0].env?.map(e => e.name)).toEqual(['NEW', 'LOG_LEVEL'])
     expect(c[0].readinessProbe?.httpGet?.path).toBe('/healthz')
   })
 

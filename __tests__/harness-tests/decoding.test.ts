@@ -77,9 +77,83 @@ describe('test cluster: decoding request bodies like kube-apiserver', () => {
     )
     expect(status).toMatchObject({ code: 422, reason: 'Invalid' })
     expect(String(status.message)).toMatch(
-      /^patch: Invalid value: ".*\\"replicas\\":\\"three\\".*": json: cannot unmarshal string into Go struct field DeploymentSpec\.spec\.replicas of type int32$/
+      /^ "" is invalid: patch: Invalid value: ".*\\"replicas\\":\\"three\\".*": json: cannot unmarshal string into Go struct field DeploymentSpec\.spec\.replicas of type int32$/
     )
     const live = await apps.readNamespacedDeployment({ name: 'typo', namespace: 'default' })
     expect(live.spec?.replicas).toBe(deployment('typo').spec?.replicas ?? 1)
+  })
+
+  it('names the innermost Go struct and the JSON path of a nested misfit', async () => {
+    const body = deployment('nested') as unknown as {
+      spec: { template: { spec: { containers: { ports: unknown[] }[] } } }
+    }
+    body.spec.template.spec.containers[0].ports = [{ containerPort: '8080' }]
+    const status = await failure(
+      apps.createNamespacedDeployment({ namespace: 'default', body: body as never })
+    )
+    expect(status.message).toBe(
+      'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field ContainerPort.spec.template.spec.containers.ports.containerPort of type int32'
+    )
+  })
+
+  it('drops unknown fields, nested ones too, with a warning each', async () => {
+    const res = await fetch(`${cluster.url}/api/v1/namespaces/default/configmaps`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ metadata: { name: 'u', colour: 'red' }, data: { a: 'b' }, extra: 1 })
+    })
+    expect(res.status).toBe(201)
+    expect(res.headers.get('warning')).toBe(
+      '299 - "unknown field \\"metadata.colour\\"", 299 - "unknown field \\"extra\\""'
+    )
+    const stored = await core.readNamespacedConfigMap({ name: 'u', namespace: 'default' })
+    expect(Object.keys(stored.metadata ?? {})).not.toContain('colour')
+    expect(Object.keys(stored)).not.toContain('extra')
+  })
+
+  it('refuses unknown fields with fieldValidation=Strict', async () => {
+    const res = await fetch(
+      `${cluster.url}/api/v1/namespaces/default/configmaps?fieldValidation=Strict`,
+      {
+        method: 'POST',
+        headers: { authorization: 'Bearer test-token', 'content-type': 'application/json' },
+        body: JSON.stringify({ metadata: { name: 's' }, extra: 1 })
+      }
+    )
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { message: string }).message).toBe(
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "extra"'
+    )
+  })
+
+  it('does not keep empty lists and maps, as Go omits them', async () => {
+    const body = deployment('empty') as unknown as {
+      metadata: Record<string, unknown>
+      spec: { template: { spec: { containers: Record<string, unknown>[] } } }
+    }
+    body.metadata.annotations = {}
+    body.spec.template.spec.containers[0].env = []
+    const created = await apps.createNamespacedDeployment({
+      namespace: 'default',
+      body: body as never
+    })
+    expect(created.metadata?.annotations).toBeUndefined()
+    expect(created.spec?.template.spec?.containers[0].env).toBeUndefined()
+    expect(created.spec?.template.spec?.containers[0].resources).toEqual({})
+  })
+
+  it('quotes a strategic merge patch as Go prints it when its result does not convert', async () => {
+    await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('smp') })
+    const status = await failure(
+      apps.patchNamespacedDeployment(
+        { name: 'smp', namespace: 'default', body: { spec: { replicas: 'three' } } },
+        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)
+      )
+    )
+    expect(status).toMatchObject({
+      code: 422,
+      message:
+        ' "" is invalid: patch: Invalid value: "map[spec:map[replicas:three]]": unrecognized type: int32'
+    })
   })
 })

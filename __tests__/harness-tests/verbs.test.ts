@@ -105,9 +105,9 @@ describe('test cluster: more verbs and subresources', () => {
     })
     expect(out).toMatchObject({ kind: 'ConfigMapList' })
     expect(
-      (await core.listNamespacedConfigMap({ namespace: 'default' })).items.map(
-        i => i.metadata?.name
-      )
+      (
+        await core.listNamespacedConfigMap({ namespace: 'default', labelSelector: 'app' })
+      ).items.map(i => i.metadata?.name)
     ).toEqual(['c'])
     expect(cluster.writes()[3]).toMatchObject({ verb: 'deletecollection', resource: 'configmaps' })
   })
@@ -147,7 +147,8 @@ describe('test cluster: more verbs and subresources', () => {
     ctrl.abort()
     // The owner is first marked (finalizer foregroundDeletion), and goes only once its dependents are gone.
     expect(order).toEqual(['MODIFIED foregroundDeletion', 'DELETED foregroundDeletion'])
-    expect(cluster.requests.find(r => r.verb === 'delete')?.status).toBe(202)
+    // 202 only for orphanDependents=false (handlers/delete.go); propagationPolicy answers 200.
+    expect(cluster.requests.find(r => r.verb === 'delete')?.status).toBe(200)
     expect(rsNames).toHaveLength(1)
     expect(cluster.get('Deployment', 'default', 'web')).toBeUndefined()
     expect(cluster.list('ReplicaSet', 'default')).toHaveLength(0)
@@ -208,6 +209,7 @@ describe('test cluster: more verbs and subresources', () => {
   it('pages a list with limit and continue', async () => {
     for (const name of ['a', 'b', 'c'])
       await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name } } })
+    // kube-root-ca.crt, published into every namespace, sorts after them.
     const first = await core.listNamespacedConfigMap({ namespace: 'default', limit: 2 })
     expect(first.items.map(i => i.metadata?.name)).toEqual(['a', 'b'])
     const rest = await core.listNamespacedConfigMap({
@@ -215,7 +217,7 @@ describe('test cluster: more verbs and subresources', () => {
       limit: 2,
       _continue: first.metadata?._continue
     })
-    expect(rest.items.map(i => i.metadata?.name)).toEqual(['c'])
+    expect(rest.items.map(i => i.metadata?.name)).toEqual(['c', 'kube-root-ca.crt'])
     expect(rest.metadata?._continue).toBeUndefined()
   })
 
@@ -252,7 +254,8 @@ describe('test cluster: more verbs and subresources', () => {
       },
       setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)
     )
-    expect(out.spec?.ports?.map(p => p.port)).toEqual([80, 443])
+    // Items the patch names come first, as strategic merge orders them (recording 53).
+    expect(out.spec?.ports?.map(p => p.port)).toEqual([443, 80])
   })
 
   it('refuses a Service name that is not a DNS-1035 label', async () => {

@@ -95,6 +95,23 @@ describe('test cluster: watch', () => {
     expect(seen.map(e => `${e.type} ${e.name}`)).toEqual(['ADDED a', 'MODIFIED a', 'DELETED a'])
   })
 
+  it('answers a watch-list request with the current objects, then the initial-events-end bookmark', async () => {
+    await cm('a')
+    const { seen } = await collect(
+      kc,
+      path,
+      { sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan', allowWatchBookmarks: true },
+      async () => undefined,
+      s => s.some(e => e.type === 'BOOKMARK')
+    )
+    expect(
+      seen
+        .filter(e => e.name !== 'kube-root-ca.crt')
+        .slice(0, 2)
+        .map(e => e.type)
+    ).toEqual(['ADDED', 'BOOKMARK'])
+  })
+
   it('resumes from a resourceVersion with only the later events', async () => {
     await cm('a')
     const list = await core.listNamespacedConfigMap({ namespace: 'default' })

@@ -7,38 +7,50 @@
  */
 import { randomUUID } from 'node:crypto'
 import { serverSideApply, trackUpdate } from './apply.js'
-import { applyDefaults } from './defaults.js'
-import { typeMismatch } from './decode.js'
+import { goQuote } from './gojson.js'
 import { deepEqual, jsonPatch, mergePatch, PatchError, strategicMerge } from './patch.js'
-import { findKind, groupVersion, RESOURCES, type ResourceType } from './resources.js'
+import { Registry, validateObject } from './registry/index.js'
+import { groupVersion, type ResourceType } from './resources.js'
+import { converterMismatch, decodeAs, goPrint, typedModel } from './schema.js'
+import { typedPatchError } from './typed.js'
 import { fieldSelector, labelSelector } from './selectors.js'
 import {
   alreadyExists,
   badRequest,
   conflict,
   failure,
+  forbiddenError,
   invalid,
+  invalidAs,
   notFound,
+  patchNotApplied,
+  preconditionConflict,
   STALE,
   StatusError,
   success,
   unsupportedMediaType,
+  unsupportedPatchType,
   type Status
 } from './status.js'
 import type { Store } from './store.js'
 import { clone, isRecord, now, type KObject } from './types.js'
-import { validate } from './validate.js'
 
 export interface WriteOptions {
   dryRun?: boolean
   fieldManager?: string
   subresource?: string
   force?: boolean
+  /** Ignore | Warn (the default) | Strict: what an unknown field costs */
+  fieldValidation?: string
+  /** collects the Warning headers the write earns (unknown fields dropped) */
+  warnings?: string[]
 }
 
 export interface DeleteOptions {
   dryRun?: boolean
   propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'
+  /** the deprecated DeleteOptions field as sent: false asks for foreground and earns a 202 */
+  orphanDependents?: boolean
   preconditions?: { uid?: string; resourceVersion?: string }
   gracePeriodSeconds?: number
 }
@@ -52,6 +64,13 @@ export const PATCH_TYPES = [
   'application/json-patch+json',
   'application/merge-patch+json',
   'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml'
+]
+
+/** What apiextensions' handler accepts for a custom resource (no strategic merge patch). */
+const CUSTOM_RESOURCE_PATCH_TYPES = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
   'application/apply-patch+yaml'
 ]
 
@@ -72,18 +91,27 @@ export class Api {
   private ipCounter = 0
   private podIPCounter = 0
 
-  constructor(readonly store: Store) {}
+  constructor(
+    readonly store: Store,
+    readonly registry: Registry = new Registry()
+  ) {}
 
   kindOf(name: string): ResourceType {
-    const t = findKind(name)
+    const t = this.registry.findKind(name)
     if (!t) throw new Error(`the test cluster does not serve kind ${name}`)
     return t
   }
 
+  /**
+   * GET of one object. A namespaced object asked for in a namespace that does not exist is the
+   * namespace's 404 (recording 20: `namespaces "nosuchns" not found`).
+   */
   get(t: ResourceType, ns: string | undefined, name: string): KObject {
     const o = this.store.get(t, namespaceOf(t, ns), name)
-    if (!o) throw notFound(t, name)
-    return o
+    if (o) return o
+    const nsType = this.kindOf('Namespace')
+    if (t.namespaced && ns && !this.store.get(nsType, undefined, ns)) throw notFound(nsType, ns)
+    throw notFound(t, name)
   }
 
   list(t: ResourceType, ns: string | undefined, opts: ListOptions = {}): KObject[] {
@@ -94,15 +122,27 @@ export class Api {
       .filter(o => byLabel(o.metadata.labels) && byField(o))
   }
 
-  private requireNamespace(t: ResourceType, ns: string | undefined): void {
+  /**
+   * The NamespaceLifecycle admission plugin: no new object in a namespace that is missing (404)
+   * or terminating (403, recording 70).
+   */
+  private admitNamespace(t: ResourceType, ns: string | undefined, name: string): void {
     if (!t.namespaced || !ns) return
     const nsType = this.kindOf('Namespace')
-    if (!this.store.get(nsType, undefined, ns)) throw notFound(nsType, ns)
+    const live = this.store.get(nsType, undefined, ns)
+    if (!live) throw notFound(nsType, ns)
+    if (live.metadata.deletionTimestamp) {
+      throw forbiddenError(
+        t,
+        name,
+        `unable to create new content in namespace ${ns} because it is being terminated`
+      )
+    }
   }
 
   /** POST: a new object. */
   create(t: ResourceType, ns: string | undefined, body: unknown, opts: WriteOptions = {}): KObject {
-    const obj = this.decode(t, body)
+    const obj = this.decode(t, body, opts)
     if (t.namespaced) {
       if (obj.metadata.namespace && ns && obj.metadata.namespace !== ns) {
         throw badRequest(
@@ -111,7 +151,7 @@ export class Api {
       }
       obj.metadata.namespace = obj.metadata.namespace || ns
     } else delete obj.metadata.namespace
-    this.requireNamespace(t, obj.metadata.namespace)
+    this.admitNamespace(t, obj.metadata.namespace, obj.metadata.name ?? '')
     if (!obj.metadata.name && obj.metadata.generateName) {
       obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`
     }
@@ -138,17 +178,27 @@ export class Api {
     return this.store.create(t, obj)
   }
 
-  private decode(t: ResourceType, body: unknown): KObject {
-    if (!isRecord(body))
-      throw badRequest('the body of the request could not be decoded as an object')
+  /**
+   * The body as the kind's Go struct: a wrong JSON type is refused in Go's words, unknown fields
+   * are dropped (a warning each, or 400 with fieldValidation=Strict), empties omitted.
+   */
+  private decode(t: ResourceType, body: unknown, opts: WriteOptions = {}): KObject {
     const gv = groupVersion(t)
-    const mismatch = typeMismatch(t.kind, body)
-    if (mismatch) {
+    if (!isRecord(body)) {
       throw badRequest(
-        `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${mismatch}`
+        `the object provided is unrecognized (must be of type ${t.kind}): couldn't get version/kind; json parse error: json: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }`
       )
     }
-    const obj = clone(body) as KObject
+    const kind = typeof body.kind === 'string' && body.kind ? body.kind : t.kind
+    const version =
+      typeof body.apiVersion === 'string' && body.apiVersion
+        ? (body.apiVersion.split('/').pop() ?? t.version)
+        : t.version
+    const cannot = `${kind} in version "${version}" cannot be handled as a ${t.kind}`
+    const decoded = decodeKind(t, body)
+    if (decoded.error) throw badRequest(`${cannot}: ${decoded.error}`)
+    this.unknownFields(decoded.unknown, opts, cannot)
+    const obj = decoded.value as KObject
     if (obj.apiVersion !== undefined && obj.apiVersion !== gv) {
       throw badRequest(
         `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${gv})`
@@ -165,55 +215,44 @@ export class Api {
     return obj
   }
 
+  /** fieldValidation: Warn (default) sends `unknown field "x"` warnings, Strict refuses, Ignore says nothing. */
+  private unknownFields(paths: string[], opts: WriteOptions, cannot: string): void {
+    if (paths.length === 0 || opts.fieldValidation === 'Ignore') return
+    const words = paths.map(p => `unknown field ${JSON.stringify(p)}`)
+    if (opts.fieldValidation === 'Strict')
+      throw badRequest(`${cannot}: strict decoding error: ${words.join(', ')}`)
+    opts.warnings?.push(...words)
+  }
+
+  /** Stored objects hold what Go would have decoded: empties omitted, unset plain times null. */
+  private normalize(t: ResourceType, obj: KObject): KObject {
+    const d = decodeKind(t, obj)
+    return d.error ? obj : (d.value as KObject)
+  }
+
   /** What the registry's PrepareForCreate/BeforeCreate set: identity, timestamps, reset status. */
   private prepareForCreate(t: ResourceType, obj: KObject): void {
-    const uid = randomUUID()
-    obj.metadata.uid = uid
+    obj.metadata.uid = randomUUID()
     obj.metadata.creationTimestamp = now()
     delete obj.metadata.resourceVersion
     delete obj.metadata.deletionTimestamp
+    delete obj.metadata.deletionGracePeriodSeconds
     delete obj.metadata.managedFields
     if (t.generation) obj.metadata.generation = 1
     else delete obj.metadata.generation
     if (t.statusSubresource) delete obj.status
-    if (t.kind === 'Pod') obj.status = { phase: 'Pending', qosClass: 'BestEffort' }
-    if (t.kind === 'Namespace') obj.status = { phase: 'Active' }
-    if (t.kind === 'Job') this.defaultJobSelector(obj, uid)
-    if (t.kind === 'Service') this.allocateClusterIP(obj)
-    applyDefaults(obj)
+    t.prepareForCreate?.(obj, { allocateClusterIP: () => this.allocateClusterIP() })
+    t.defaults?.(obj)
+    t.admit?.(obj)
   }
 
-  private defaultJobSelector(obj: KObject, uid: string): void {
-    const spec = isRecord(obj.spec) ? obj.spec : undefined
-    if (!spec || spec.manualSelector === true) return
-    const name = obj.metadata.name ?? ''
-    spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } }
-    const template = isRecord(spec.template) ? spec.template : (spec.template = {})
-    const meta = isRecord(template.metadata) ? template.metadata : (template.metadata = {})
-    meta.labels = {
-      ...(isRecord(meta.labels) ? meta.labels : {}),
-      'batch.kubernetes.io/controller-uid': uid,
-      'batch.kubernetes.io/job-name': name,
-      'controller-uid': uid,
-      'job-name': name
-    }
-  }
-
-  private allocateClusterIP(obj: KObject): void {
-    const spec = isRecord(obj.spec) ? obj.spec : (obj.spec = {})
-    if (spec.clusterIP === 'None') {
-      spec.clusterIPs = ['None']
-      return
-    }
-    if (typeof spec.clusterIP === 'string' && spec.clusterIP) return
+  private allocateClusterIP(): string {
     this.ipCounter++
-    const ip = `10.96.${Math.floor(this.ipCounter / 250)}.${(this.ipCounter % 250) + 1}`
-    spec.clusterIP = ip
-    spec.clusterIPs = [ip]
+    return `10.96.${Math.floor(this.ipCounter / 250)}.${(this.ipCounter % 250) + 1}`
   }
 
-  private check(t: ResourceType, obj: KObject, old?: KObject): void {
-    const errs = validate(t, obj, old)
+  private check(t: ResourceType, obj: KObject, old?: KObject, subresource?: string): void {
+    const errs = validateObject(t, obj, old, subresource)
     if (errs.length > 0) throw invalid(t, obj.metadata.name ?? '', errs)
   }
 
@@ -226,8 +265,19 @@ export class Api {
     opts: WriteOptions = {}
   ): KObject {
     const old = this.get(t, ns, name)
-    const obj = this.decode(t, body)
+    const obj = this.decode(t, body, opts)
     this.checkIdentity(t, ns, name, obj)
+    const rv = obj.metadata.resourceVersion
+    if (!t.unconditionalUpdate && (rv === undefined || rv === '')) {
+      // The generic store names the resource, not the kind (store.go Update), recording 50.
+      throw invalidAs(t.group, t.resource, name, [
+        {
+          field: 'metadata.resourceVersion',
+          reason: 'FieldValueInvalid',
+          detail: 'Invalid value: 0: must be specified for an update'
+        }
+      ])
+    }
     return this.replace(t, old, obj, opts, true)
   }
 
@@ -246,7 +296,8 @@ export class Api {
 
   /**
    * The shared update path: `obj` is the full desired object. Keeps identity fields, splits spec
-   * from status by subresource, bumps generation on spec change, skips no-op writes.
+   * from status by subresource (the status strategies' PrepareForUpdate), bumps generation on spec
+   * change, skips no-op writes.
    */
   private replace(
     t: ResourceType,
@@ -259,48 +310,52 @@ export class Api {
     if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion) {
       throw conflict(t, old.metadata.name ?? '', STALE)
     }
-    let next: KObject
+    const next = obj
     if (opts.subresource === 'status') {
-      next = clone(old)
-      next.status = obj.status
-      if (!track) next.metadata.managedFields = obj.metadata.managedFields
-    } else {
-      next = obj
-      if (t.statusSubresource) {
-        if (old.status === undefined) delete next.status
-        else next.status = clone(old.status)
+      // A status write keeps the stored spec; metadata it may change, except what the kind resets.
+      if (old.spec === undefined) delete next.spec
+      else next.spec = clone(old.spec)
+      const meta: Record<string, unknown> = next.metadata
+      for (const field of t.statusKeeps ?? []) {
+        if (old.metadata[field] === undefined) delete meta[field]
+        else meta[field] = clone(old.metadata[field])
       }
-      const m = next.metadata
-      m.name = old.metadata.name
-      m.namespace = old.metadata.namespace
-      m.uid = old.metadata.uid
-      m.creationTimestamp = old.metadata.creationTimestamp
-      if (old.metadata.deletionTimestamp) m.deletionTimestamp = old.metadata.deletionTimestamp
-      if (old.metadata.generation !== undefined) m.generation = old.metadata.generation
-      else delete m.generation
-      if (track) m.managedFields = old.metadata.managedFields
-      if (
-        t.kind === 'Service' &&
-        isRecord(next.spec) &&
-        isRecord(old.spec) &&
-        (next.spec.clusterIP === undefined || next.spec.clusterIP === '')
-      ) {
-        next.spec.clusterIP = old.spec.clusterIP
-        next.spec.clusterIPs = old.spec.clusterIPs
-      }
-      applyDefaults(next)
-      if (t.generation && !deepEqual(next.spec, old.spec))
-        next.metadata.generation = (old.metadata.generation ?? 0) + 1
+    } else if (t.statusSubresource) {
+      if (old.status === undefined) delete next.status
+      else next.status = clone(old.status)
+    }
+    const m = next.metadata
+    m.name = old.metadata.name
+    m.namespace = old.metadata.namespace
+    if (m.namespace === undefined) delete m.namespace
+    m.uid = old.metadata.uid
+    m.creationTimestamp = old.metadata.creationTimestamp
+    if (old.metadata.deletionTimestamp) m.deletionTimestamp = old.metadata.deletionTimestamp
+    else delete m.deletionTimestamp
+    if (old.metadata.deletionGracePeriodSeconds !== undefined)
+      m.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds
+    else delete m.deletionGracePeriodSeconds
+    if (old.metadata.generation !== undefined) m.generation = old.metadata.generation
+    else delete m.generation
+    if (track) m.managedFields = old.metadata.managedFields
+    if (opts.subresource !== 'status') {
+      t.prepareForUpdate?.(next, old)
+      t.defaults?.(next)
+      const changed = t.generationChanged
+        ? t.generationChanged(next, old)
+        : !deepEqual(next.spec, old.spec)
+      if (t.generation && changed) next.metadata.generation = (old.metadata.generation ?? 0) + 1
     }
     next.metadata.resourceVersion = old.metadata.resourceVersion
-    this.check(t, next, old)
+    this.check(t, next, old, opts.subresource)
     if (track) trackUpdate(old, next, opts.fieldManager ?? 'unknown', t, opts.subresource)
-    if (deepEqual(next, old)) return old
-    if (opts.dryRun) return next
-    if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
-      return this.store.delete(t, next.metadata.namespace, next.metadata.name ?? '') ?? next
+    const stored = this.normalize(t, next)
+    if (sameIgnoringManagedTimes(stored, old)) return old
+    if (opts.dryRun) return stored
+    if (stored.metadata.deletionTimestamp && (stored.metadata.finalizers ?? []).length === 0) {
+      return this.store.delete(t, stored.metadata.namespace, stored.metadata.name ?? '') ?? stored
     }
-    return this.store.update(t, next)
+    return this.store.update(t, stored)
   }
 
   /** PATCH in any of the four patch formats; apply creates the object when absent. */
@@ -313,7 +368,12 @@ export class Api {
     opts: WriteOptions = {}
   ): { object: KObject; created: boolean } {
     const type = contentType.split(';')[0].trim()
-    if (!PATCH_TYPES.includes(type)) throw unsupportedMediaType(type)
+    if (
+      t.decode &&
+      (type === 'application/strategic-merge-patch+json' || !PATCH_TYPES.includes(type))
+    )
+      throw unsupportedPatchType(CUSTOM_RESOURCE_PATCH_TYPES)
+    if (!PATCH_TYPES.includes(type)) throw unsupportedMediaType()
     if (type !== 'application/apply-patch+yaml' && opts.force !== undefined) {
       throw new StatusError(
         failure(
@@ -335,6 +395,12 @@ export class Api {
       )
     }
     if (type === 'application/apply-patch+yaml') return this.apply(t, ns, name, body, opts)
+    if (type === 'application/json-patch+json' && !Array.isArray(body)) {
+      const got = isRecord(body) ? 'object' : body === null ? 'null' : typeof body
+      throw badRequest(
+        `error decoding patch: json: cannot unmarshal ${got} into Go value of type []handlers.jsonPatchOp`
+      )
+    }
     const old = this.get(t, ns, name)
     let patched: unknown
     try {
@@ -342,16 +408,35 @@ export class Api {
       else if (type === 'application/merge-patch+json') patched = mergePatch(old, body)
       else patched = strategicMerge(old, body)
     } catch (e) {
-      if (e instanceof PatchError) throw new StatusError(failure(422, 'Invalid', e.message))
+      // The patch library's refusal reaches the client as a bare 422 (recording 52).
+      if (e instanceof PatchError) throw patchNotApplied()
       throw e
     }
-    const mismatch = isRecord(patched) ? typeMismatch(t.kind, patched) : undefined
-    if (mismatch) {
-      // Recorded (63): the patched object fails to decode; nothing is stored.
-      const message = `patch: Invalid value: ${JSON.stringify(JSON.stringify(patched))}: ${mismatch}`
-      throw new StatusError(failure(422, 'Invalid', message))
+    const decoded = decodeKind(t, patched)
+    const strategic = type === 'application/strategic-merge-patch+json'
+    const converted = strategic && !t.decode ? converterMismatch(t.model, patched) : undefined
+    if (converted) {
+      // A strategic merge result goes through the unstructured converter, which quotes the patch
+      // itself as Go prints a map (applyPatchToObject).
+      throw invalidAs('', '', '', [
+        {
+          field: 'patch',
+          reason: 'FieldValueInvalid',
+          detail: `Invalid value: ${goQuote(goPrint(body))}: ${converted}`
+        }
+      ])
     }
-    const obj = this.decode(t, patched)
+    if (decoded.error) {
+      // Recorded (63): the patched object fails to decode; nothing is stored.
+      throw invalidAs('', '', '', [
+        {
+          field: 'patch',
+          reason: 'FieldValueInvalid',
+          detail: `Invalid value: ${goQuote(JSON.stringify(patched))}: ${decoded.error}`
+        }
+      ])
+    }
+    const obj = this.decode(t, patched, opts)
     this.checkIdentity(t, ns, name, obj)
     return { object: this.replace(t, old, obj, opts, true), created: false }
   }
@@ -383,7 +468,16 @@ export class Api {
         )
       )
     }
-    const applied = this.decode(t, body)
+    // The typed conversion of the applied configuration comes before anything else (SMD).
+    const typed = typedPatchError(
+      t,
+      t.typedNode ? t.typedNode() : typedModel(t.model),
+      body,
+      namespaceOf(t, ns),
+      name
+    )
+    if (typed) throw typed
+    const applied = this.decode(t, body, opts)
     if (!isRecord(body) || body.apiVersion === undefined || body.kind === undefined) {
       throw badRequest('apiVersion and kind must be set in an apply patch')
     }
@@ -391,6 +485,7 @@ export class Api {
     applied.metadata.name = name
     if (t.namespaced) applied.metadata.namespace = ns
     const live = this.store.get(t, namespaceOf(t, ns), name)
+    if (!live) this.admitNamespace(t, ns, name)
     const merged = serverSideApply({
       live,
       applied,
@@ -400,18 +495,22 @@ export class Api {
       subresource: opts.subresource
     })
     if (!live) {
-      this.requireNamespace(t, ns)
       const managedFields = merged.metadata.managedFields
       this.prepareForCreate(t, merged)
       merged.metadata.managedFields = managedFields
       this.check(t, merged)
-      if (opts.dryRun) return { object: merged, created: true }
-      return { object: this.store.create(t, merged), created: true }
+      const created = this.normalize(t, merged)
+      if (opts.dryRun) return { object: created, created: true }
+      return { object: this.store.create(t, created), created: true }
     }
     return { object: this.replace(t, live, merged, opts, false), created: false }
   }
 
-  /** DELETE with preconditions and the garbage collector's propagation policies. */
+  /**
+   * DELETE with preconditions and the garbage collector's propagation policies: Orphan and
+   * Foreground leave the object with the `orphan` / `foregroundDeletion` finalizer (and a
+   * deletionTimestamp) for the collector (gc.ts) to finish; the answer is then the object.
+   */
   delete(
     t: ResourceType,
     ns: string | undefined,
@@ -421,56 +520,54 @@ export class Api {
     const old = this.get(t, ns, name)
     const pre = opts.preconditions
     if (pre?.uid && pre.uid !== old.metadata.uid) {
-      throw conflict(
+      throw preconditionConflict(
         t,
         name,
-        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid ?? ''}`
+        `the UID in the precondition (${pre.uid}) does not match the UID in record (${old.metadata.uid ?? ''}). The object might have been deleted and then recreated`
       )
     }
     if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) {
-      throw conflict(
+      throw preconditionConflict(
         t,
         name,
-        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion ?? ''}`
+        `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${old.metadata.resourceVersion ?? ''}). The object might have been modified`
       )
     }
     // batch/v1 Jobs orphan their pods unless told otherwise (kept for backward compatibility).
-    const policy = opts.propagationPolicy ?? (t.kind === 'Job' ? 'Orphan' : 'Background')
+    const policy = opts.propagationPolicy ?? t.defaultDeletePolicy ?? 'Background'
     const done = success({ name, group: t.group, kind: t.resource, uid: old.metadata.uid })
-    if (opts.dryRun) return { body: t.kind === 'Pod' ? old : done, code: 200 }
-    const finalizers = (old.metadata.finalizers ?? []).filter(
-      f => f !== 'foregroundDeletion' && f !== 'orphan'
-    )
-    if (t.kind === 'Pod' && this.graceful(old, opts)) {
+    // handlers/delete.go: 202 only when the object stays and orphanDependents=false was sent.
+    const code = (stays: boolean): number => (stays && opts.orphanDependents === false ? 202 : 200)
+    const grace = t.deleteGracePeriod?.(old, opts.gracePeriodSeconds) ?? 0
+    if (grace > 0) {
       // A pod on a node terminates gracefully: marked now, removed once its kubelet has stopped it.
       if (old.metadata.deletionTimestamp) return { body: old, code: 200 }
       const marked = clone(old)
-      const grace = opts.gracePeriodSeconds ?? this.terminationGrace(old)
       marked.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000)
         .toISOString()
         .replace(/\.\d{3}Z$/, 'Z')
       marked.metadata.deletionGracePeriodSeconds = grace
+      if (opts.dryRun) return { body: marked, code: 200 }
       return { body: this.store.update(t, marked), code: 200 }
     }
-    if (finalizers.length > 0 || policy === 'Foreground') {
-      const marked = clone(old)
-      marked.metadata.deletionTimestamp = marked.metadata.deletionTimestamp ?? now()
-      marked.metadata.deletionGracePeriodSeconds = 0
-      if (policy === 'Foreground')
-        marked.metadata.finalizers = [
-          ...new Set([...(old.metadata.finalizers ?? []), 'foregroundDeletion'])
-        ]
-      const stored = this.store.update(t, marked)
-      if (policy === 'Foreground') this.collectForeground(t, stored)
-      return { body: stored, code: 202 }
+    if (t.markOnDelete) return this.markDeleted(t, old, opts)
+    // deletionFinalizersForGarbageCollection: the policy's finalizer joins any the object has.
+    let finalizers = (old.metadata.finalizers ?? []).filter(
+      f => f !== 'foregroundDeletion' && f !== 'orphan'
+    )
+    if (policy === 'Orphan') finalizers = [...finalizers, 'orphan']
+    if (policy === 'Foreground') finalizers = [...finalizers, 'foregroundDeletion']
+    if (finalizers.length > 0) {
+      const marked = markAsDeleting(old)
+      marked.metadata.finalizers = finalizers
+      if (opts.dryRun) return { body: marked, code: code(true) }
+      return { body: this.store.update(t, marked), code: code(true) }
     }
-    if (policy === 'Orphan') this.orphanDependents(old)
+    if (opts.dryRun) return { body: t.returnsDeletedObject ? old : done, code: 200 }
     const deleted = this.store.delete(t, old.metadata.namespace, name)
-    if (policy === 'Background') this.collectDependents(old)
-    if (t.resource === 'namespaces') this.emptyNamespace(name)
     return {
       body:
-        t.kind === 'Pod' && deleted
+        t.returnsDeletedObject && deleted
           ? {
               ...deleted,
               metadata: {
@@ -484,19 +581,27 @@ export class Api {
     }
   }
 
-  private graceful(pod: KObject, opts: DeleteOptions): boolean {
-    const spec = isRecord(pod.spec) ? pod.spec : {}
-    const status = isRecord(pod.status) ? pod.status : {}
-    // Unbound and finished pods go at once, as does an explicit grace period of 0.
-    if (!spec.nodeName || status.phase === 'Succeeded' || status.phase === 'Failed') return false
-    return (opts.gracePeriodSeconds ?? this.terminationGrace(pod)) > 0
-  }
-
-  private terminationGrace(pod: KObject): number {
-    const spec = isRecord(pod.spec) ? pod.spec : {}
-    return typeof spec.terminationGracePeriodSeconds === 'number'
-      ? spec.terminationGracePeriodSeconds
-      : 30
+  /**
+   * A registry whose Delete only marks (the namespace's: Terminating, kept until the namespace
+   * controller in gc.ts has emptied it, recording 70).
+   */
+  private markDeleted(
+    t: ResourceType,
+    old: KObject,
+    opts: DeleteOptions
+  ): { body: KObject | Status; code: number } {
+    if (old.metadata.deletionTimestamp) {
+      // namespace/storage: a second DELETE while the controller empties it.
+      throw conflict(
+        t,
+        old.metadata.name ?? '',
+        'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.'
+      )
+    }
+    const marked = markAsDeleting(old)
+    t.markOnDelete?.(marked)
+    if (opts.dryRun) return { body: marked, code: 200 }
+    return { body: this.store.update(t, marked), code: 200 }
   }
 
   deleteCollection(
@@ -519,65 +624,17 @@ export class Api {
     return items
   }
 
-  private dependents(owner: KObject): { t: ResourceType; obj: KObject }[] {
+  /** Every stored object that names `owner` in its ownerReferences. */
+  dependents(owner: KObject): { t: ResourceType; obj: KObject }[] {
     const out: { t: ResourceType; obj: KObject }[] = []
-    for (const t of RESOURCES) {
+    for (const t of this.registry.all()) {
+      if (owner.metadata.namespace === undefined ? false : !t.namespaced) continue
       for (const obj of this.store.list(t, owner.metadata.namespace)) {
         if (obj.metadata.ownerReferences?.some(r => r.uid === owner.metadata.uid))
           out.push({ t, obj })
       }
     }
     return out
-  }
-
-  private orphanDependents(owner: KObject): void {
-    for (const { t, obj } of this.dependents(owner)) {
-      obj.metadata.ownerReferences = obj.metadata.ownerReferences?.filter(
-        r => r.uid !== owner.metadata.uid
-      )
-      if (obj.metadata.ownerReferences?.length === 0) delete obj.metadata.ownerReferences
-      this.store.update(t, obj)
-    }
-  }
-
-  /** The garbage collector's background pass: dependents go right after their owner. */
-  private collectDependents(owner: KObject): void {
-    this.pendingGC++
-    setImmediate(() => {
-      this.pendingGC--
-      for (const { t, obj } of this.dependents(owner)) {
-        const live = this.store.get(t, obj.metadata.namespace, obj.metadata.name ?? '')
-        if (!live) continue
-        const deleted = this.store.delete(t, obj.metadata.namespace, obj.metadata.name ?? '')
-        if (deleted) this.collectDependents(deleted)
-      }
-    })
-  }
-
-  /** Foreground: dependents first (recursively), then the owner. */
-  private collectForeground(t: ResourceType, owner: KObject): void {
-    this.pendingGC++
-    setImmediate(() => {
-      this.pendingGC--
-      const deleteTree = (dt: ResourceType, o: KObject): void => {
-        for (const d of this.dependents(o)) deleteTree(d.t, d.obj)
-        this.store.delete(dt, o.metadata.namespace, o.metadata.name ?? '')
-      }
-      for (const d of this.dependents(owner)) deleteTree(d.t, d.obj)
-      const live = this.store.get(t, owner.metadata.namespace, owner.metadata.name ?? '')
-      if (!live) return
-      const finalizers = (live.metadata.finalizers ?? []).filter(f => f !== 'foregroundDeletion')
-      if (finalizers.length === 0)
-        this.store.delete(t, live.metadata.namespace, live.metadata.name ?? '')
-      else this.store.update(t, { ...live, metadata: { ...live.metadata, finalizers } })
-    })
-  }
-
-  private emptyNamespace(ns: string): void {
-    for (const t of RESOURCES) {
-      if (!t.namespaced) continue
-      for (const o of this.store.list(t, ns)) this.store.delete(t, ns, o.metadata.name ?? '')
-    }
   }
 
   /** Garbage-collection passes queued but not run yet (for settle()). */
@@ -596,7 +653,7 @@ export class Api {
   /** The test's put(): create or replace as given, status included, no validation. */
   put(obj: KObject): KObject {
     const t = this.kindOf(obj.kind ?? '')
-    const o = clone(obj)
+    let o = clone(obj)
     o.apiVersion = groupVersion(t)
     o.kind = t.kind
     o.metadata = isRecord(o.metadata) ? o.metadata : {}
@@ -606,7 +663,7 @@ export class Api {
       const status = o.status
       this.prepareForCreate(t, o)
       if (status !== undefined) o.status = status
-      return this.store.create(t, o)
+      return this.store.create(t, this.normalize(t, o))
     }
     o.metadata.uid = old.metadata.uid
     o.metadata.creationTimestamp = old.metadata.creationTimestamp
@@ -615,7 +672,8 @@ export class Api {
         ? old.metadata.generation
         : (old.metadata.generation ?? 0) + 1
     }
-    applyDefaults(o)
+    t.defaults?.(o)
+    o = this.normalize(t, o)
     return this.store.update(t, o)
   }
 
@@ -624,4 +682,34 @@ export class Api {
     this.podIPCounter++
     return `10.244.${Math.floor(this.podIPCounter / 250)}.${(this.podIPCounter % 250) + 1}`
   }
+}
+
+/** A body as the kind's Go struct, or by its CRD's schema for a custom resource. */
+function decodeKind(t: ResourceType, body: unknown): ReturnType<typeof decodeAs> {
+  return t.decode ? t.decode(body) : decodeAs(t.model, body)
+}
+
+/**
+ * store.go markAsDeleting: deletionTimestamp now (kept if already set), grace 0, and a generation
+ * bump for kinds that count generations.
+ */
+export function markAsDeleting(obj: KObject): KObject {
+  const marked = clone(obj)
+  const m = marked.metadata
+  if (!m.deletionTimestamp && (m.generation ?? 0) > 0) m.generation = (m.generation ?? 0) + 1
+  m.deletionTimestamp = m.deletionTimestamp ?? now()
+  m.deletionGracePeriodSeconds = 0
+  return marked
+}
+
+/** A write that changes nothing but managed-field timestamps is a no-op (no new resourceVersion). */
+function sameIgnoringManagedTimes(a: KObject, b: KObject): boolean {
+  const strip = (o: KObject): KObject => ({
+    ...o,
+    metadata: {
+      ...o.metadata,
+      managedFields: o.metadata.managedFields?.map(e => ({ ...e, time: undefined }))
+    }
+  })
+  return deepEqual(strip(a), strip(b))
 }

@@ -24,7 +24,7 @@ const split = (s: string): Path => (s === '' ? [] : s.split(SEP))
 const ATOMIC_MAPS = new Set(['selector'])
 
 /** x-kubernetes-list-map-keys of the associative lists we serve; 'set' = list of unique scalars. */
-function listKeys(field: string, items: unknown[]): string[] | 'set' | undefined {
+export function listKeys(field: string, items: unknown[]): string[] | 'set' | undefined {
   switch (field) {
     case 'containers':
     case 'initContainers':
@@ -67,7 +67,30 @@ function keyElement(item: Record<string, unknown>, keys: string[]): string {
   return `k:${JSON.stringify(o)}`
 }
 
-function walk(v: Record<string, unknown>, path: Path, out: FieldSet): void {
+/** The field names of a FieldsV1 path, `[]` for a list item: how a CRD schema is looked up. */
+function namesOf(path: Path): string[] {
+  return path.map(pe => (pe.startsWith('f:') ? pe.slice(2) : '[]'))
+}
+
+/** A list's keys: from the CRD schema when the kind has one, else the built-in kinds' by field name. */
+function keysOf(
+  t: ResourceType | undefined,
+  path: Path,
+  field: string,
+  items: unknown[]
+): string[] | 'set' | undefined {
+  if (t?.listType) {
+    const lt = t.listType(namesOf(path))
+    return lt === 'atomic' ? undefined : lt
+  }
+  return listKeys(field, items)
+}
+
+function atomicMap(t: ResourceType | undefined, path: Path, field: string): boolean {
+  return t?.atomicMap ? t.atomicMap(namesOf(path)) : ATOMIC_MAPS.has(field)
+}
+
+function walk(v: Record<string, unknown>, path: Path, out: FieldSet, t?: ResourceType): void {
   const entries = Object.entries(v).filter(([, x]) => x !== undefined)
   if (entries.length === 0) {
     if (path.length > 0) out.add(join(path))
@@ -75,14 +98,14 @@ function walk(v: Record<string, unknown>, path: Path, out: FieldSet): void {
   }
   for (const [k, x] of entries) {
     const p = [...path, `f:${k}`]
-    if (Array.isArray(x)) walkList(k, x, p, out)
-    else if (isRecord(x) && !ATOMIC_MAPS.has(k)) walk(x, p, out)
+    if (Array.isArray(x)) walkList(k, x, p, out, t)
+    else if (isRecord(x) && !atomicMap(t, p, k)) walk(x, p, out, t)
     else out.add(join(p))
   }
 }
 
-function walkList(field: string, items: unknown[], p: Path, out: FieldSet): void {
-  const keys = listKeys(field, items)
+function walkList(field: string, items: unknown[], p: Path, out: FieldSet, t?: ResourceType): void {
+  const keys = keysOf(t, p, field, items)
   if (items.length === 0 || keys === undefined) {
     out.add(join(p))
   } else if (keys === 'set') {
@@ -92,7 +115,7 @@ function walkList(field: string, items: unknown[], p: Path, out: FieldSet): void
       if (!isRecord(i)) continue
       const ip = [...p, keyElement(i, keys)]
       out.add(join(ip))
-      walk(i, ip, out)
+      walk(i, ip, out, t)
     }
   }
 }
@@ -114,7 +137,7 @@ const STRIPPED = [
 /** The fields an object sets, less those no manager can own, for the main resource or /status. */
 export function fieldSet(obj: unknown, t: ResourceType, subresource?: string): FieldSet {
   const all: FieldSet = new Set()
-  if (isRecord(obj)) walk(obj, [], all)
+  if (isRecord(obj)) walk(obj, [], all, t)
   const out: FieldSet = new Set()
   for (const p of all) {
     if (STRIPPED.some(s => p === s || p.startsWith(s + SEP))) continue
@@ -242,7 +265,7 @@ function printManager(e: ManagedFieldsEntry): string {
 
 function conflictError(conflicts: { entry: ManagedFieldsEntry; path: string }[]): StatusError {
   const causes = conflicts.map(c => ({
-    type: 'FieldManagerConflict',
+    reason: 'FieldManagerConflict',
     message: `conflict with ${printManager(c.entry)}`,
     field: displayPath(c.path)
   }))
@@ -271,9 +294,15 @@ function isItem(path: string): boolean {
 }
 
 /** Merges an applied configuration into the live object: maps by key, keyed lists by item key. */
-function mergeApplied(live: unknown, applied: unknown, field = ''): unknown {
+function mergeApplied(
+  live: unknown,
+  applied: unknown,
+  field = '',
+  t?: ResourceType,
+  path: Path = []
+): unknown {
   if (Array.isArray(applied)) {
-    const keys = listKeys(field, applied)
+    const keys = keysOf(t, path, field, applied)
     if (!Array.isArray(live) || keys === undefined) return structuredClone(applied)
     if (keys === 'set') {
       const out = [...live]
@@ -285,16 +314,17 @@ function mergeApplied(live: unknown, applied: unknown, field = ''): unknown {
       if (!isRecord(a)) continue
       const id = keyElement(a, keys)
       const i = out.findIndex(x => isRecord(x) && keyElement(x, keys) === id)
-      if (i >= 0) out[i] = mergeApplied(out[i], a)
+      if (i >= 0) out[i] = mergeApplied(out[i], a, '', t, [...path, id])
       else out.push(structuredClone(a))
     }
     return out
   }
-  if (!isRecord(applied) || ATOMIC_MAPS.has(field)) return structuredClone(applied)
+  if (!isRecord(applied) || (path.length > 0 && atomicMap(t, path, field)))
+    return structuredClone(applied)
   const out: Record<string, unknown> = isRecord(live) ? structuredClone(live) : {}
   for (const [k, v] of Object.entries(applied)) {
     if (v === null || v === undefined) delete out[k]
-    else out[k] = mergeApplied(out[k], v, k)
+    else out[k] = mergeApplied(out[k], v, k, t, [...path, `f:${k}`])
   }
   return out
 }
@@ -344,7 +374,7 @@ export function serverSideApply(req: ApplyRequest): KObject {
     .filter(p => ![...ownedByOthers].some(o => o.startsWith(p + SEP)))
     .sort((a, b) => b.length - a.length)
   for (const p of dropped) removeAt(base, split(p))
-  const merged = mergeApplied(base, applied) as KObject
+  const merged = mergeApplied(base, applied, '', t) as KObject
   merged.metadata = { ...(isRecord(merged.metadata) ? merged.metadata : {}) }
   const entry: ManagedFieldsEntry = {
     manager,

@@ -3,11 +3,16 @@
  * kubelet) that tests reach through @kubernetes/client-node from a kubeconfig, as a real cluster.
  * See CONFORMANCE.md for what it reproduces and where that is documented.
  */
+import { readdirSync } from 'node:fs'
+import path from 'node:path'
 import type { KubernetesObject } from '@kubernetes/client-node'
 import { Api } from './api.js'
 import { Controllers } from './controllers.js'
+import { readCrdFiles, serveCustomResources } from './crd.js'
 import { EventRecorder } from './events.js'
+import { GarbageCollector } from './gc.js'
 import type { Faults } from './faults.js'
+import { GatewayApiController, type GatewayController } from './gateway.js'
 import { FakeKubelet, type Kubelet } from './kubelet.js'
 import { serviceAccountUser, type RbacRole } from './rbac.js'
 import { MUTATING, ApiServer, type RequestRecord } from './server.js'
@@ -16,6 +21,7 @@ import type { KObject } from './types.js'
 
 export type { Faults } from './faults.js'
 export type { Kubelet, PodBehaviour, PodMatch } from './kubelet.js'
+export type { GatewayController, RouteMatch } from './gateway.js'
 export type { RequestRecord } from './server.js'
 export type { PolicyRule, RbacRole } from './rbac.js'
 
@@ -34,6 +40,32 @@ export interface TestClusterOptions {
   watchHistory?: number
   /** authorize every request against this Role (see enforceRole); default: everything allowed */
   role?: RbacRole
+  /**
+   * CustomResourceDefinition YAML files to apply at start: their kinds are served from their
+   * schemas (crd.ts), as after `kubectl apply -f` on a real cluster
+   */
+  crds?: string[]
+  /**
+   * Gateway API v1.6.1: the official standard-channel CRDs (shared/gateway-api-v1.6.1) and, unless
+   * `controller: false`, the gateway controller writing route status as `controllerName` (default
+   * Envoy Gateway's, gateway.envoyproxy.io/gatewayclass-controller)
+   */
+  gatewayApi?: boolean | { controller?: boolean; controllerName?: string }
+}
+
+/** The official Gateway API standard-channel CRDs (GatewayClass, Gateway, HTTPRoute, ReferenceGrant). */
+export const GATEWAY_API_CRDS_DIR = path.resolve(
+  process.cwd(),
+  '..',
+  'shared',
+  'gateway-api-v1.6.1'
+)
+
+export function gatewayApiCrdFiles(): string[] {
+  return readdirSync(GATEWAY_API_CRDS_DIR)
+    .filter(f => f.endsWith('.yaml'))
+    .sort()
+    .map(f => path.join(GATEWAY_API_CRDS_DIR, f))
 }
 
 export interface TestCluster {
@@ -58,6 +90,8 @@ export interface TestCluster {
   onRequest(listener: (record: RequestRecord) => void): () => void
   kubelet: Kubelet
   faults: Faults
+  /** the Gateway API controller (with `gatewayApi`), undefined otherwise */
+  gateway: GatewayController | undefined
   /**
    * From now on, authorize every resource request against this Role, as the token's user (default
    * system:serviceaccount:<role namespace>:<role name>); anything else is 403 Forbidden. Undefined
@@ -81,12 +115,28 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const kubelet = new FakeKubelet(api, events, opts.podStartMs ?? 20)
   server.runtime = kubelet
   const controllers = opts.controllers === false ? undefined : new Controllers(api, events)
+  const gc = new GarbageCollector(api)
 
   for (const ns of new Set(['default', 'kube-system', namespace])) {
     api.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
   }
+  const gatewayOpts = opts.gatewayApi === true ? {} : opts.gatewayApi || undefined
+  const crdFiles = [...(gatewayOpts ? gatewayApiCrdFiles() : []), ...(opts.crds ?? [])]
+  const stopServingCrds = serveCustomResources(api)
+  const crdType = api.kindOf('CustomResourceDefinition')
+  for (const crd of readCrdFiles(crdFiles)) {
+    api.create(crdType, undefined, crd, { fieldManager: 'kubectl' })
+  }
+  const gateway =
+    gatewayOpts && gatewayOpts.controller !== false
+      ? new GatewayApiController(api, gatewayOpts.controllerName)
+      : undefined
+  // The history starts now, as a fresh apiserver's watch cache: older revisions are compacted.
+  api.store.compact()
   kubelet.start()
+  gc.start()
   controllers?.start()
+  gateway?.start()
   await server.listen()
 
   const kubeconfig = [
@@ -113,7 +163,11 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   ].join('\n')
 
   const idle = (): boolean =>
-    (controllers?.idle ?? true) && kubelet.idle && !kubelet.serversStarting && api.pendingGC === 0
+    (controllers?.idle ?? true) &&
+    (gateway?.idle ?? true) &&
+    kubelet.idle &&
+    !kubelet.serversStarting &&
+    api.pendingGC === 0
 
   const cluster: TestCluster = {
     url: server.url,
@@ -139,6 +193,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     },
     kubelet,
     faults: server.faults,
+    gateway,
     enforceRole: (role, user) => {
       server.rbac = role ? { role, user: user ?? serviceAccountUser(role) } : undefined
     },
@@ -153,6 +208,9 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     },
     stop: async () => {
       controllers?.stop()
+      gateway?.stop()
+      stopServingCrds()
+      gc.stop()
       await kubelet.stop()
       await server.close()
     }

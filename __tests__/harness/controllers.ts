@@ -31,6 +31,8 @@ import {
 } from './types.js'
 
 const MANAGER = 'kube-controller-manager'
+/** A stand-in CA bundle: nothing in the test cluster speaks TLS. */
+const TEST_CA = '-----BEGIN CERTIFICATE-----\nMIIBdGVzdC1jbHVzdGVyLWNh\n-----END CERTIFICATE-----\n'
 const REVISION = 'deployment.kubernetes.io/revision'
 const HASH = 'pod-template-hash'
 
@@ -124,9 +126,9 @@ function omitZero<T extends object>(o: T): T {
 
 function setCondition(conds: Condition[], c: Condition, keepUpdateTimeIfSame = true): Condition[] {
   const cur = conds.find(x => x.type === c.type)
-  if (cur && cur.status === c.status && cur.reason === c.reason && keepUpdateTimeIfSame) {
-    if (cur.message === c.message) return conds
-  }
+  // SetDeploymentCondition: the same status and reason is no change at all.
+  if (cur && cur.status === c.status && cur.reason === c.reason && keepUpdateTimeIfSame)
+    return conds
   const next = { ...c }
   if (cur && cur.status === c.status && cur.lastTransitionTime)
     next.lastTransitionTime = cur.lastTransitionTime
@@ -153,6 +155,7 @@ export class Controllers {
     for (const r of this.api.store.list(this.api.kindOf('ReplicaSet'))) this.enqueueObject(r)
     for (const j of this.api.store.list(this.api.kindOf('Job'))) this.enqueueObject(j)
     for (const s of this.api.store.list(this.api.kindOf('Service'))) this.enqueueObject(s)
+    for (const n of this.api.store.list(this.api.kindOf('Namespace'))) this.enqueueObject(n)
   }
 
   stop(): void {
@@ -183,7 +186,7 @@ export class Controllers {
   }
 
   private enqueueObject(o: KObject): void {
-    if (['Deployment', 'ReplicaSet', 'Job', 'Service'].includes(o.kind ?? '')) {
+    if (['Deployment', 'ReplicaSet', 'Job', 'Service', 'Namespace'].includes(o.kind ?? '')) {
       this.enqueue(o.kind ?? '', o.metadata.namespace, o.metadata.name ?? '')
     }
   }
@@ -211,6 +214,8 @@ export class Controllers {
         return () => this.syncJob(ns, name)
       case 'Service':
         return () => this.syncEndpoints(ns, name)
+      case 'Namespace':
+        return () => this.syncNamespace(name)
       default:
         return undefined
     }
@@ -329,7 +334,8 @@ export class Controllers {
       })
       for (const p of sorted.slice(0, active.length - want)) this.deletePod(rs, p)
     }
-    active = this.ownedPods(rs).filter(isActive)
+    const owned = this.ownedPods(rs)
+    active = owned.filter(isActive)
     const ready = active.filter(isPodReady)
     const minReady = (rs.spec.minReadySeconds ?? 0) * 1000
     const available = ready.filter(p => {
@@ -353,7 +359,8 @@ export class Controllers {
         readyReplicas: ready.length,
         availableReplicas: available.length
       }),
-      observedGeneration: rs.metadata.generation
+      observedGeneration: rs.metadata.generation,
+      terminatingReplicas: owned.filter(p => p.metadata.deletionTimestamp).length
     }
     this.api.write(rsType, { ...rs, status }, MANAGER, 'status')
   }
@@ -447,7 +454,9 @@ export class Controllers {
           ...d,
           metadata: { ...d.metadata, annotations: { ...d.metadata.annotations, [REVISION]: rev } }
         },
-        MANAGER
+        MANAGER,
+        // The deployment controller writes the revision through /status (recording 14).
+        'status'
       ) as Deployment
     }
 
@@ -577,6 +586,7 @@ export class Controllers {
     }
   }
 
+  /** deployment/sync.go calculateStatus + progress.go syncRolloutStatus, condition by condition. */
   private syncDeploymentStatus(
     d: Deployment,
     newRSName: string,
@@ -595,9 +605,23 @@ export class Controllers {
     const updated = newRS?.status?.replicas ?? 0
     const ready = sum(r => r.status?.readyReplicas ?? 0)
     const available = sum(r => r.status?.availableReplicas ?? 0)
+    const desired = sum(r => r.spec.replicas ?? 0)
+    const terminating = sum(r => r.status?.terminatingReplicas ?? 0)
     const prev = d.status ?? {}
     const at = now()
     let conditions = [...(prev.conditions ?? [])]
+    if (created) {
+      // getNewReplicaSet records the new ReplicaSet before the rollout status is computed.
+      conditions = setCondition(conditions, {
+        type: 'Progressing',
+        status: 'True',
+        ...created,
+        lastUpdateTime: at,
+        lastTransitionTime: at
+      })
+    }
+    const uid = d.metadata.uid ?? ''
+    if (created) this.progressAt.set(uid, Date.now())
     conditions = setCondition(
       conditions,
       available >= replicas - maxUnavailable
@@ -618,7 +642,6 @@ export class Controllers {
             lastTransitionTime: at
           }
     )
-    const uid = d.metadata.uid ?? ''
     const deadlineMs =
       d.spec.progressDeadlineSeconds !== undefined
         ? d.spec.progressDeadlineSeconds * 1000
@@ -632,6 +655,8 @@ export class Controllers {
       statusReplicas - updated < oldReplicas(prev) ||
       ready > (prev.readyReplicas ?? 0) ||
       available > (prev.availableReplicas ?? 0)
+    // A finished rollout is not looked at again until a new one starts (isCompleteDeployment).
+    const settled = statusReplicas === updated && cur?.reason === 'NewReplicaSetAvailable'
     if (d.spec.paused) {
       conditions = setCondition(conditions, {
         type: 'Progressing',
@@ -641,17 +666,8 @@ export class Controllers {
         lastUpdateTime: at,
         lastTransitionTime: at
       })
-    } else if (deadlineMs !== undefined) {
-      if (created) {
-        conditions = setCondition(conditions, {
-          type: 'Progressing',
-          status: 'True',
-          ...created,
-          lastUpdateTime: at,
-          lastTransitionTime: at
-        })
-        this.progressAt.set(uid, Date.now())
-      } else if (complete) {
+    } else if (deadlineMs !== undefined && !settled) {
+      if (complete) {
         conditions = setCondition(conditions, {
           type: 'Progressing',
           status: 'True',
@@ -660,7 +676,7 @@ export class Controllers {
           lastUpdateTime: at,
           lastTransitionTime: at
         })
-      } else if (progressed || !cur) {
+      } else if (progressed) {
         const c: Condition = {
           type: 'Progressing',
           status: 'True',
@@ -672,10 +688,9 @@ export class Controllers {
         }
         conditions = [...conditions.filter(x => x.type !== 'Progressing'), c]
         this.progressAt.set(uid, Date.now())
-      } else if (cur && cur.status === 'True' && cur.reason !== 'NewReplicaSetAvailable') {
+      } else if (cur && cur.reason !== 'NewReplicaSetAvailable') {
         const since = this.progressAt.get(uid) ?? Date.parse(cur.lastUpdateTime ?? at)
-        const left = since + deadlineMs - Date.now()
-        if (left <= 0) {
+        if (cur.reason === 'ProgressDeadlineExceeded' || since + deadlineMs <= Date.now()) {
           conditions = setCondition(conditions, {
             type: 'Progressing',
             status: 'False',
@@ -703,8 +718,9 @@ export class Controllers {
         updatedReplicas: updated,
         readyReplicas: ready,
         availableReplicas: available,
-        unavailableReplicas: Math.max(0, replicas - available)
+        unavailableReplicas: Math.max(0, desired - available)
       }),
+      terminatingReplicas: terminating,
       conditions
     }
     if (prev.collisionCount !== undefined) status.collisionCount = prev.collisionCount
@@ -814,6 +830,49 @@ export class Controllers {
       ready: stillActive.filter(isPodReady).length
     }
     this.api.write(jType, { ...job, status: next }, MANAGER, 'status')
+  }
+
+  // ------------------------------------------------------------------ Namespace
+
+  /**
+   * What every new namespace gets (recording 13): the root-ca-cert-publisher's kube-root-ca.crt
+   * ConfigMap and the serviceaccounts controller's `default` ServiceAccount.
+   */
+  private syncNamespace(name: string): void {
+    const namespace = this.api.store.get(this.api.kindOf('Namespace'), undefined, name)
+    if (!namespace || namespace.metadata.deletionTimestamp) return
+    const cm = this.api.kindOf('ConfigMap')
+    if (!this.api.store.get(cm, name, 'kube-root-ca.crt')) {
+      this.api.write(
+        cm,
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: {
+            name: 'kube-root-ca.crt',
+            namespace: name,
+            annotations: {
+              'kubernetes.io/description':
+                'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.'
+            }
+          },
+          data: { 'ca.crt': TEST_CA }
+        },
+        'kube-controller-manager'
+      )
+    }
+    const sa = this.api.kindOf('ServiceAccount')
+    if (!this.api.store.get(sa, name, 'default')) {
+      this.api.write(
+        sa,
+        {
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { name: 'default', namespace: name }
+        },
+        'kube-controller-manager'
+      )
+    }
   }
 
   // ------------------------------------------------------------------ Endpoints

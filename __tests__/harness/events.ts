@@ -27,6 +27,9 @@ export class EventRecorder {
   ): void {
     const t = this.api.kindOf('Event')
     const ns = obj.metadata.namespace ?? 'default'
+    // A terminating (or gone) namespace takes no new events, as admission refuses them.
+    const namespace = this.api.store.get(this.api.kindOf('Namespace'), undefined, ns)
+    if (!namespace || namespace.metadata.deletionTimestamp) return
     const key = [obj.metadata.uid, reason, message, source.component, fieldPath ?? ''].join(
       '\u0000'
     )

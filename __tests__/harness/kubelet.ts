@@ -8,7 +8,6 @@
  */
 import http, { type RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createHash } from 'node:crypto'
 import type { V1Pod } from '@kubernetes/client-node'
 import type { Api } from './api.js'
 import type { EventRecorder } from './events.js'
@@ -45,8 +44,10 @@ export interface PodMatch {
 export interface Kubelet {
   /** later rules win; applies to existing and future pods */
   behave(match: PodMatch, behaviour: PodBehaviour): void
-  /** 'hold' pods matching become Ready now */
+  /** 'hold' pods matching become Ready now, and held terminations (holdTermination) finish */
   release(match: PodMatch): void
+  /** pods matching that are deleted gracefully stay Terminating until release() */
+  holdTermination(match: PodMatch): void
   /** what GET .../log returns */
   logs(match: PodMatch, lines: string[]): void
   /** a real HTTP server on 127.0.0.1 per matching pod, reached through the API server's pod proxy */
@@ -103,10 +104,6 @@ function normalizeImage(image: string): string {
   return full
 }
 
-function hex(s: string): string {
-  return createHash('sha256').update(s).digest('hex')
-}
-
 function pull(image: string): string {
   return `rpc error: code = NotFound desc = failed to pull and unpack image "${normalizeImage(image)}": failed to resolve reference "${normalizeImage(image)}": ${normalizeImage(image)}: not found`
 }
@@ -118,6 +115,9 @@ export class FakeKubelet implements Kubelet, PodRuntime {
   private readonly runs = new Map<string, PodRun>()
   /** pods marked for deletion, awaiting removal */
   private readonly terminating = new Map<string, NodeJS.Timeout>()
+  private readonly terminationHolds: PodMatch[] = []
+  /** terminations held by holdTermination, by pod uid */
+  private readonly heldTerminations = new Map<string, Pod>()
   private unsubscribe: () => void = () => {}
   private stopped = false
 
@@ -167,6 +167,14 @@ export class FakeKubelet implements Kubelet, PodRuntime {
   }
 
   release(match: PodMatch): void {
+    for (let i = this.terminationHolds.length - 1; i >= 0; i--)
+      if (JSON.stringify(this.terminationHolds[i]) === JSON.stringify(match))
+        this.terminationHolds.splice(i, 1)
+    for (const [uid, pod] of [...this.heldTerminations]) {
+      if (!matches(match, pod)) continue
+      this.heldTerminations.delete(uid)
+      this.finishDeletion(pod)
+    }
     for (const run of this.runs.values()) {
       const pod = this.pod(run)
       if (!pod || !matches(match, pod)) continue
@@ -175,6 +183,10 @@ export class FakeKubelet implements Kubelet, PodRuntime {
         this.runBehaviour(run)
       }
     }
+  }
+
+  holdTermination(match: PodMatch): void {
+    this.terminationHolds.push(match)
   }
 
   logs(match: PodMatch, lines: string[]): void {
@@ -307,7 +319,11 @@ export class FakeKubelet implements Kubelet, PodRuntime {
   /** Stops a pod marked for deletion and removes it, as the kubelet confirms a graceful delete. */
   private finishDeletion(pod: Pod): void {
     const uid = pod.metadata.uid ?? ''
-    if (this.terminating.has(uid)) return
+    if (this.terminating.has(uid) || this.heldTerminations.has(uid)) return
+    if (this.terminationHolds.some(m => matches(m, pod))) {
+      this.heldTerminations.set(uid, pod)
+      return
+    }
     const run = this.runs.get(uid)
     if (run) {
       this.clearTimers(run)
@@ -421,7 +437,6 @@ export class FakeKubelet implements Kubelet, PodRuntime {
           reason: 'ContainersNotReady'
         }),
         hostIP: HOST_IP,
-        hostIPs: [{ ip: HOST_IP }],
         startTime: at,
         containerStatuses: p.spec.containers.map(c => waiting(c, 'ContainerCreating')),
         qosClass: 'BestEffort'
@@ -503,7 +518,7 @@ export class FakeKubelet implements Kubelet, PodRuntime {
       podIP,
       podIPs: [{ ip: podIP }],
       containerStatuses: p.spec.containers.map(c => ({
-        ...identity(c, p),
+        ...identity(c),
         ready,
         started: true,
         restartCount: 0,
@@ -566,7 +581,7 @@ export class FakeKubelet implements Kubelet, PodRuntime {
       podIP,
       podIPs: [{ ip: podIP }],
       containerStatuses: p.spec.containers.map((c, i) => ({
-        ...identity(c, p),
+        ...identity(c),
         ready: false,
         started: false,
         restartCount: i === 0 ? run.restarts : 0,
@@ -587,7 +602,7 @@ export class FakeKubelet implements Kubelet, PodRuntime {
                   reason,
                   startedAt,
                   finishedAt,
-                  containerID: `containerd://${hex(`${p.metadata.uid ?? ''}/${c.name}/${run.restarts}`)}`
+                  containerID: `fake://${c.name}`
                 }
               }
             : {}
@@ -716,13 +731,12 @@ export class FakeKubelet implements Kubelet, PodRuntime {
     this.writeStatus(run, (p, at) => ({
       ...base(p),
       phase,
-      conditions: conditions(p, at, {
-        ready: false,
-        sandbox: false,
-        reason: exitCode === 0 ? 'PodCompleted' : 'PodFailed'
-      }),
+      // The recorded kubelet leaves a finished pod with the scheduler's condition only (46, 47).
+      conditions: conditions(p, at, { ready: false, sandbox: false, reason: '' }).filter(
+        c => c.type === 'PodScheduled'
+      ),
       containerStatuses: p.spec.containers.map(c => ({
-        ...identity(c, p),
+        ...identity(c),
         ready: false,
         started: false,
         restartCount: 0,
@@ -732,7 +746,7 @@ export class FakeKubelet implements Kubelet, PodRuntime {
             reason: exitCode === 0 ? 'Completed' : 'Error',
             startedAt,
             finishedAt,
-            containerID: `containerd://${hex(`${p.metadata.uid ?? ''}/${c.name}`)}`
+            containerID: `fake://${c.name}`
           }
         },
         lastState: {}
@@ -763,7 +777,7 @@ export class FakeKubelet implements Kubelet, PodRuntime {
         ...conditions(p, at, { ready: false, sandbox: false, reason: 'PodFailed' })
       ],
       containerStatuses: p.spec.containers.map(c => ({
-        ...identity(c, p),
+        ...identity(c),
         ready: false,
         started: false,
         restartCount: run.restarts,
@@ -818,7 +832,6 @@ function base(p: Pod): PodStatus {
   const s = p.status ?? {}
   return {
     hostIP: s.hostIP ?? HOST_IP,
-    hostIPs: [{ ip: s.hostIP ?? HOST_IP }],
     ...(s.podIP ? { podIP: s.podIP, podIPs: [{ ip: s.podIP }] } : {}),
     startTime: s.startTime ?? now(),
     qosClass: s.qosClass ?? 'BestEffort'
@@ -826,16 +839,11 @@ function base(p: Pod): PodStatus {
 }
 
 function identity(
-  c: Container,
-  p: Pod
+  c: Container
 ): Pick<ContainerStatus, 'name' | 'image' | 'imageID' | 'containerID'> {
-  const image = normalizeImage(c.image ?? '')
-  return {
-    name: c.name,
-    image,
-    imageID: `${image.replace(/:[^:/]+$/, '')}@sha256:${hex(image)}`,
-    containerID: `containerd://${hex(`${p.metadata.uid ?? ''}/${c.name}`)}`
-  }
+  // The recorded cluster's kubelet (recording 33): the image as the spec names it, fake:// IDs.
+  const image = c.image ?? ''
+  return { name: c.name, image, imageID: `fake://${image}`, containerID: `fake://${c.name}` }
 }
 
 function waiting(c: Container, reason: string, message?: string): ContainerStatus {
@@ -874,7 +882,6 @@ function conditions(
   const msg =
     s.reason === 'ContainersNotReady' ? `containers with unready status: [${unready}]` : undefined
   return [
-    c('PodReadyToStartContainers', s.sandbox),
     c('Initialized', true),
     c('Ready', s.ready, s.reason, msg),
     c('ContainersReady', s.ready, s.reason, msg),

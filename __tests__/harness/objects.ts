@@ -2,7 +2,14 @@
  * Object builders for tests: a stable Deployment as the cluster contract (DESIGN.md) describes it,
  * a Job and a Service. Plain objects, ready for cluster.put() or a client-node create.
  */
-import type { V1Deployment, V1DeploymentStrategy, V1Job, V1Service } from '@kubernetes/client-node'
+import type {
+  V1Deployment,
+  V1DeploymentStrategy,
+  V1Endpoints,
+  V1Job,
+  V1Pod,
+  V1Service
+} from '@kubernetes/client-node'
 import { LABEL_APP, LABEL_TRACK } from '../../src/k8s/labels.js'
 
 export interface DeploymentOptions {
@@ -134,4 +141,64 @@ export function service(name: string, opts: ServiceOptions = {}): V1Service {
       ports: [{ name: 'http', port: opts.port ?? 80, targetPort: opts.targetPort ?? 8080 }]
     }
   }
+}
+
+export interface LocalBackendOptions {
+  namespace?: string
+  /** the port a process listens on at 127.0.0.1 */
+  port: number
+  /** the Service's port; default 80 */
+  servicePort?: number
+  /** the Service (and Endpoints) port name; default 'http' */
+  portName?: string
+}
+
+/**
+ * A selector-less Service whose hand-written Endpoints reach a real process on 127.0.0.1:port
+ * through the API server's service proxy (`/api/v1/namespaces/NS/services/NAME:PORTNAME/proxy/...`).
+ * kube-apiserver only proxies to endpoint addresses that are pods holding that IP
+ * (isValidAddress), so the Endpoints name a pod reporting 127.0.0.1, bound and Ready, as a
+ * host-network pod on the API server's node would. Objects for cluster.put(), in order.
+ */
+export function localBackend(
+  name: string,
+  opts: LocalBackendOptions
+): [V1Pod, V1Service, V1Endpoints] {
+  const namespace = opts.namespace ?? 'default'
+  const portName = opts.portName ?? 'http'
+  const podName = `${name}-local`
+  const pod: V1Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: podName, namespace, labels: { 'canary-deploy.dev/local': name } },
+    spec: {
+      nodeName: 'test-node',
+      hostNetwork: true,
+      containers: [{ name, image: 'local', ports: [{ name: portName, containerPort: opts.port }] }]
+    },
+    status: {
+      phase: 'Running',
+      podIP: '127.0.0.1',
+      podIPs: [{ ip: '127.0.0.1' }],
+      conditions: [{ type: 'Ready', status: 'True' }]
+    }
+  }
+  const svc: V1Service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace },
+    spec: { ports: [{ name: portName, port: opts.servicePort ?? 80, targetPort: opts.port }] }
+  }
+  const endpoints: V1Endpoints = {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name, namespace },
+    subsets: [
+      {
+        addresses: [{ ip: '127.0.0.1', targetRef: { kind: 'Pod', namespace, name: podName } }],
+        ports: [{ name: portName, port: opts.port, protocol: 'TCP' }]
+      }
+    ]
+  }
+  return [pod, svc, endpoints]
 }

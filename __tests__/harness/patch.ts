@@ -197,28 +197,93 @@ function stripDirectives(v: Json): Json {
   return out
 }
 
-function mergeList(field: string, live: unknown[], patch: unknown[]): unknown[] {
-  if (patch.length === 1 && isRecord(patch[0]) && patch[0].$patch === 'replace') return []
-  if (MERGED_SCALAR_LISTS.has(field)) {
-    const out = [...live]
-    for (const p of patch) if (!out.some(x => deepEqual(x, p))) out.push(p)
-    return out
-  }
-  const key = mergeKeyOf(field, [...patch, ...live])
-  if (!key) return stripDirectives(patch) as unknown[]
-  const out = live.map(x => structuredClone(x))
-  for (const p of patch) {
-    if (!isRecord(p)) continue
-    const i = out.findIndex(x => isRecord(x) && x[key] === p[key])
-    if (p.$patch === 'delete') {
-      if (i >= 0) out.splice(i, 1)
-    } else if (i >= 0) {
-      out[i] = strategicMerge(out[i], p)
-    } else {
-      out.push(stripDirectives(p))
+/** The identity of a list item: its merge key's value, or the value itself for scalars. */
+function identityOf(item: unknown, key: string | undefined): string {
+  return key && isRecord(item) ? JSON.stringify(item[key]) : JSON.stringify(item)
+}
+
+/**
+ * strategicpatch mergeSortedSlice: server-only items (`left`) are interleaved into the patch items
+ * (`right`) by their order in the live list; the relative order of each side is kept.
+ */
+function mergeSorted(
+  left: unknown[],
+  right: unknown[],
+  serverOrder: string[],
+  key: string | undefined
+): unknown[] {
+  const out: unknown[] = []
+  let i = 0
+  let j = 0
+  while (i < left.length || j < right.length) {
+    if (i >= left.length) out.push(right[j++])
+    else if (j >= right.length) out.push(left[i++])
+    else {
+      const li = serverOrder.indexOf(identityOf(left[i], key))
+      const ri = serverOrder.indexOf(identityOf(right[j], key))
+      if (li >= 0 && ri >= 0 && li < ri) out.push(left[i++])
+      else out.push(right[j++])
     }
   }
   return out
+}
+
+/**
+ * normalizeElementOrder: the items the patch names, in the patch's (or $setElementOrder's)
+ * order, with the server-only items placed by their live order (recording 53: a container
+ * added by a patch comes first).
+ */
+function normalizeOrder(
+  merged: unknown[],
+  patchOrder: string[],
+  live: unknown[],
+  key: string | undefined
+): unknown[] {
+  const inPatch = (x: unknown): boolean => patchOrder.includes(identityOf(x, key))
+  const patchItems = merged
+    .filter(inPatch)
+    .sort((a, b) => patchOrder.indexOf(identityOf(a, key)) - patchOrder.indexOf(identityOf(b, key)))
+  const serverOrder = live.map(x => identityOf(x, key))
+  const serverOnly = merged
+    .filter(x => !inPatch(x))
+    .sort(
+      (a, b) => serverOrder.indexOf(identityOf(a, key)) - serverOrder.indexOf(identityOf(b, key))
+    )
+  return mergeSorted(serverOnly, patchItems, serverOrder, key)
+}
+
+function mergeList(
+  field: string,
+  live: unknown[],
+  patch: unknown[],
+  setOrder: unknown[] | undefined
+): unknown[] {
+  if (patch.some(p => isRecord(p) && p.$patch === 'replace'))
+    return stripDirectives(patch.filter(p => !(isRecord(p) && p.$patch === 'replace'))) as unknown[]
+  if (MERGED_SCALAR_LISTS.has(field)) {
+    const merged = [...live]
+    for (const p of patch) if (!merged.some(x => deepEqual(x, p))) merged.push(p)
+    const order = (setOrder ?? patch).map(x => identityOf(x, undefined))
+    return normalizeOrder(merged, order, live, undefined)
+  }
+  const key = mergeKeyOf(field, [...patch, ...live])
+  if (!key) return stripDirectives(patch) as unknown[]
+  const merged = live.map(x => structuredClone(x))
+  for (const p of patch) {
+    if (!isRecord(p)) continue
+    const i = merged.findIndex(x => isRecord(x) && deepEqual(x[key], p[key]))
+    if (p.$patch === 'delete') {
+      if (i >= 0) merged.splice(i, 1)
+    } else if (i >= 0) {
+      merged[i] = strategicMerge(merged[i], p)
+    } else {
+      merged.push(stripDirectives(p))
+    }
+  }
+  const named = (setOrder ?? patch.filter(p => !(isRecord(p) && p.$patch === 'delete'))).map(x =>
+    identityOf(x, key)
+  )
+  return normalizeOrder(merged, named, live, key)
 }
 
 export function strategicMerge(live: Json, patch: Json): Json {
@@ -226,7 +291,26 @@ export function strategicMerge(live: Json, patch: Json): Json {
   if (patch.$patch === 'replace') return stripDirectives(patch)
   if (patch.$patch === 'delete') return undefined
   const out: Record<string, unknown> = isRecord(live) ? structuredClone(live) : {}
+  const orderOf = (field: string): unknown[] | undefined => {
+    const v = patch[`$setElementOrder/${field}`]
+    return Array.isArray(v) ? v : undefined
+  }
   for (const [k, v] of Object.entries(patch)) {
+    if (k.startsWith('$setElementOrder/')) {
+      // An order given for a list the patch does not touch reorders the live list.
+      const field = k.slice('$setElementOrder/'.length)
+      const cur = out[field]
+      if (!(field in patch) && Array.isArray(cur) && Array.isArray(v)) {
+        const key = MERGED_SCALAR_LISTS.has(field) ? undefined : mergeKeyOf(field, cur)
+        out[field] = normalizeOrder(
+          cur,
+          v.map(x => identityOf(x, key)),
+          cur,
+          key
+        )
+      }
+      continue
+    }
     if (k.startsWith('$')) {
       if (k.startsWith('$deleteFromPrimitiveList/')) {
         const field = k.slice('$deleteFromPrimitiveList/'.length)
@@ -240,7 +324,7 @@ export function strategicMerge(live: Json, patch: Json): Json {
       delete out[k]
     } else if (Array.isArray(v)) {
       const cur = out[k]
-      out[k] = mergeList(k, Array.isArray(cur) ? cur : [], v)
+      out[k] = mergeList(k, Array.isArray(cur) ? cur : [], v, orderOf(k))
     } else if (isRecord(v)) {
       const merged = strategicMerge(out[k], v)
       if (merged === undefined) delete out[k]

@@ -1,94 +1,16 @@
 /**
- * The resources the test cluster serves, as discovery (APIResourceList) describes them.
+ * The resources the test cluster serves, as discovery (APIResourceList) describes them. Each
+ * resource's rules live in registry/ (one file per kind).
  * https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-uris
  */
+import { BUILT_IN, findBuiltIn, type ResourceType } from './registry/index.js'
 
-export interface ResourceType {
-  group: string
-  version: string
-  /** plural, lower case: the URL segment */
-  resource: string
-  singular: string
-  kind: string
-  namespaced: boolean
-  shortNames?: string[]
-  subresources: string[]
-  /** spec changes bump metadata.generation */
-  generation: boolean
-  /** has a /status subresource: the main resource ignores status, /status ignores the rest */
-  statusSubresource: boolean
-}
+export type { ResourceType } from './registry/index.js'
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']
 
-function r(
-  group: string,
-  version: string,
-  resource: string,
-  kind: string,
-  extra: Partial<ResourceType> = {}
-): ResourceType {
-  return {
-    group,
-    version,
-    resource,
-    singular: kind.toLowerCase(),
-    kind,
-    namespaced: true,
-    subresources: [],
-    generation: false,
-    statusSubresource: false,
-    ...extra
-  }
-}
-
-export const RESOURCES: ResourceType[] = [
-  r('', 'v1', 'namespaces', 'Namespace', {
-    namespaced: false,
-    shortNames: ['ns'],
-    subresources: ['status'],
-    statusSubresource: true
-  }),
-  r('', 'v1', 'pods', 'Pod', {
-    shortNames: ['po'],
-    subresources: ['status', 'log', 'proxy'],
-    statusSubresource: true
-  }),
-  r('', 'v1', 'services', 'Service', {
-    shortNames: ['svc'],
-    subresources: ['status', 'proxy'],
-    statusSubresource: true
-  }),
-  r('', 'v1', 'endpoints', 'Endpoints', { shortNames: ['ep'], singular: 'endpoints' }),
-  r('', 'v1', 'configmaps', 'ConfigMap', { shortNames: ['cm'] }),
-  r('', 'v1', 'secrets', 'Secret'),
-  r('', 'v1', 'events', 'Event', { shortNames: ['ev'] }),
-  r('', 'v1', 'serviceaccounts', 'ServiceAccount', { shortNames: ['sa'] }),
-  r('apps', 'v1', 'deployments', 'Deployment', {
-    shortNames: ['deploy'],
-    subresources: ['status', 'scale'],
-    generation: true,
-    statusSubresource: true
-  }),
-  r('apps', 'v1', 'replicasets', 'ReplicaSet', {
-    shortNames: ['rs'],
-    subresources: ['status', 'scale'],
-    generation: true,
-    statusSubresource: true
-  }),
-  r('batch', 'v1', 'jobs', 'Job', {
-    subresources: ['status'],
-    generation: true,
-    statusSubresource: true
-  }),
-  r('networking.k8s.io', 'v1', 'ingresses', 'Ingress', {
-    shortNames: ['ing'],
-    subresources: ['status'],
-    generation: true,
-    statusSubresource: true
-  }),
-  r('coordination.k8s.io', 'v1', 'leases', 'Lease')
-]
+/** The built-in kinds (a cluster's registry adds its CRDs' kinds to these). */
+export const RESOURCES: readonly ResourceType[] = BUILT_IN
 
 export function groupVersion(t: ResourceType): string {
   return t.group ? `${t.group}/${t.version}` : t.version
@@ -104,31 +26,18 @@ export function qualifiedKind(t: ResourceType): string {
   return t.group ? `${t.kind}.${t.group}` : t.kind
 }
 
-export function findResource(
-  group: string,
-  version: string,
-  resource: string
-): ResourceType | undefined {
-  return RESOURCES.find(t => t.group === group && t.version === version && t.resource === resource)
-}
-
+/** A built-in kind by kind, plural, singular or short name. */
 export function findKind(kind: string): ResourceType | undefined {
-  const k = kind.toLowerCase()
-  return RESOURCES.find(
-    t =>
-      t.kind.toLowerCase() === k ||
-      t.resource === k ||
-      t.singular === k ||
-      t.shortNames?.includes(k)
-  )
+  return findBuiltIn(kind)
 }
 
 /** GET /api/v1 and /apis/{group}/{version}: the APIResourceList client-node's KubernetesObjectApi reads. */
 export function apiResourceList(
+  served: readonly ResourceType[],
   group: string,
   version: string
 ): Record<string, unknown> | undefined {
-  const types = RESOURCES.filter(t => t.group === group && t.version === version)
+  const types = served.filter(t => t.group === group && t.version === version)
   if (types.length === 0) return undefined
   const resources: Record<string, unknown>[] = []
   for (const t of types) {
@@ -137,7 +46,7 @@ export function apiResourceList(
       singularName: t.singular,
       namespaced: t.namespaced,
       kind: t.kind,
-      verbs: VERBS,
+      verbs: t.verbs ?? VERBS,
       ...(t.shortNames ? { shortNames: t.shortNames } : {})
     })
     for (const sub of t.subresources) {
@@ -173,16 +82,17 @@ export function apiResourceList(
   }
 }
 
-/** GET /apis: the APIGroupList. */
-export function apiGroupList(): Record<string, unknown> {
-  const groups = [...new Set(RESOURCES.filter(t => t.group).map(t => t.group))]
+/** GET /apis: the APIGroupList (a group's first served version is its preferred one). */
+export function apiGroupList(served: readonly ResourceType[]): Record<string, unknown> {
+  const groups = [...new Set(served.filter(t => t.group).map(t => t.group))]
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
     groups: groups.map(name => {
-      const version = RESOURCES.find(t => t.group === name)?.version ?? 'v1'
-      const gv = { groupVersion: `${name}/${version}`, version }
-      return { name, versions: [gv], preferredVersion: gv }
+      const versions = [...new Set(served.filter(t => t.group === name).map(t => t.version))].map(
+        version => ({ groupVersion: `${name}/${version}`, version })
+      )
+      return { name, versions, preferredVersion: versions[0] }
     })
   }
 }

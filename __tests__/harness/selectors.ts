@@ -8,7 +8,7 @@ import type { ResourceType } from './resources.js'
 import { isRecord, type KObject, type LabelSelector } from './types.js'
 
 export type Requirement =
-  | { op: 'eq' | 'neq'; key: string; value: string }
+  | { op: 'eq' | 'neq' | 'gt' | 'lt'; key: string; value: string }
   | { op: 'in' | 'notin'; key: string; values: string[] }
   | { op: 'exists' | 'notexists'; key: string }
 
@@ -31,22 +31,184 @@ function splitTopLevel(s: string): string[] {
   return parts.map(p => p.trim()).filter(p => p !== '')
 }
 
-export function parseLabelSelector(s: string): Requirement[] {
-  return splitTopLevel(s).map(part => {
-    let m = /^([A-Za-z0-9_./-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(part)
-    if (m) {
-      const values = m[3]
-        .split(',')
-        .map(v => v.trim())
-        .filter(v => v !== '')
-      return { op: m[2] as 'in' | 'notin', key: m[1], values }
+// ------------------------------------------------ apimachinery labels.Parse, word for word
+
+type Tok =
+  'error' | 'end' | ')' | ',' | '!' | '==' | '=' | '>' | 'id' | 'in' | '<' | '!=' | 'notin' | '('
+
+const KEYWORDS: Record<string, Tok> = {
+  ')': ')',
+  ',': ',',
+  '!': '!',
+  '==': '==',
+  '=': '=',
+  '>': '>',
+  in: 'in',
+  '<': '<',
+  '!=': '!=',
+  notin: 'notin',
+  '(': '('
+}
+
+const SPECIAL = '=!(),><'
+const SPACE = ' \t\r\n'
+
+function lex(s: string): { tok: Tok; lit: string }[] {
+  const out: { tok: Tok; lit: string }[] = []
+  let i = 0
+  for (;;) {
+    while (i < s.length && SPACE.includes(s[i])) i++
+    if (i >= s.length) {
+      out.push({ tok: 'end', lit: '' })
+      return out
     }
-    m = /^([A-Za-z0-9_./-]+)\s*(==|=|!=)\s*([A-Za-z0-9_.-]*)$/.exec(part)
-    if (m) return { op: m[2] === '!=' ? 'neq' : 'eq', key: m[1], value: m[3] }
-    m = /^(!?)\s*([A-Za-z0-9_./-]+)$/.exec(part)
-    if (m) return { op: m[1] ? 'notexists' : 'exists', key: m[2] }
-    throw badRequest(`unable to parse requirement: found '${part}', expected: identifier`)
-  })
+    if (SPECIAL.includes(s[i])) {
+      let buf = ''
+      let last: { tok: Tok; lit: string } | undefined
+      while (i < s.length && SPECIAL.includes(s[i])) {
+        const next = buf + s[i]
+        if (KEYWORDS[next]) {
+          buf = next
+          last = { tok: KEYWORDS[next], lit: next }
+          i++
+        } else if (last) break
+        else {
+          buf = next
+          i++
+        }
+      }
+      out.push(last ?? { tok: 'error', lit: `error expected: keyword found '${buf}'` })
+      continue
+    }
+    let buf = ''
+    while (i < s.length && !SPECIAL.includes(s[i]) && !SPACE.includes(s[i])) buf += s[i++]
+    out.push({ tok: KEYWORDS[buf] ?? 'id', lit: buf })
+  }
+}
+
+class SelectorParser {
+  private pos = 0
+  constructor(private readonly items: { tok: Tok; lit: string }[]) {}
+
+  /** In the Values context `in` and `notin` are identifiers. */
+  private look(values = true): { tok: Tok; lit: string } {
+    const it = this.items[this.pos] ?? { tok: 'end', lit: '' }
+    if (values && (it.tok === 'in' || it.tok === 'notin')) return { tok: 'id', lit: it.lit }
+    return it
+  }
+
+  private take(values = true): { tok: Tok; lit: string } {
+    const it = this.look(values)
+    if (this.pos < this.items.length - 1) this.pos++
+    return it
+  }
+
+  parse(): Requirement[] {
+    const reqs: Requirement[] = []
+    for (;;) {
+      const { tok, lit } = this.look()
+      if (tok === 'end') return reqs
+      if (tok !== 'id' && tok !== '!')
+        throw new Error(`found '${lit}', expected: !, identifier, or 'end of string'`)
+      try {
+        reqs.push(this.requirement())
+      } catch (e) {
+        throw new Error(`unable to parse requirement: ${(e as Error).message}`)
+      }
+      const t = this.take()
+      if (t.tok === 'end') return reqs
+      if (t.tok !== ',') throw new Error(`found '${t.lit}', expected: ',' or 'end of string'`)
+      const t2 = this.look()
+      if (t2.tok !== 'id' && t2.tok !== '!')
+        throw new Error(`found '${t2.lit}', expected: identifier after ','`)
+    }
+  }
+
+  private requirement(): Requirement {
+    let t = this.take()
+    let notExists = false
+    if (t.tok === '!') {
+      notExists = true
+      t = this.take()
+    }
+    if (t.tok !== 'id') throw new Error(`found '${t.lit}', expected: identifier`)
+    const key = t.lit
+    const after = this.look().tok
+    if (notExists) return { op: 'notexists', key }
+    if (after === 'end' || after === ',') return { op: 'exists', key }
+    const op = this.take(false)
+    switch (op.tok) {
+      case 'in':
+      case 'notin':
+        return { op: op.tok, key, values: this.values() }
+      case '=':
+      case '==':
+      case '!=':
+        return { op: op.tok === '!=' ? 'neq' : 'eq', key, value: this.exactValue() }
+      case '>':
+      case '<': {
+        const v = this.exactValue()
+        if (!/^-?\d+$/.test(v))
+          throw new Error(`for 'Gt', 'Lt' operators, the value must be an integer`)
+        return { op: op.tok === '>' ? 'gt' : 'lt', key, value: v }
+      }
+      default:
+        throw new Error(`found '${op.lit}', expected: in, notin, =, ==, !=, gt, lt`)
+    }
+  }
+
+  private values(): string[] {
+    const t = this.take()
+    if (t.tok !== '(') throw new Error(`found '${t.lit}' expected: '('`)
+    const { tok, lit } = this.look()
+    if (tok === ')') {
+      this.take()
+      return ['']
+    }
+    if (tok !== 'id' && tok !== ',')
+      throw new Error(`found '${lit}', expected: ',', ')' or identifier`)
+    const set = new Set<string>()
+    for (;;) {
+      const c = this.take()
+      if (c.tok === 'id') {
+        set.add(c.lit)
+        const n = this.look()
+        if (n.tok === ',') continue
+        if (n.tok === ')') break
+        throw new Error(`found '${n.lit}', expected: ',' or ')'`)
+      } else if (c.tok === ',') {
+        if (set.size === 0) set.add('')
+        const n = this.look()
+        if (n.tok === ')') {
+          set.add('')
+          break
+        }
+        if (n.tok === ',') {
+          this.take()
+          set.add('')
+        }
+      } else throw new Error(`found '${c.lit}', expected: ',', or identifier`)
+    }
+    if (this.take().tok !== ')') throw new Error(`found '${lit}', expected: ')'`)
+    return [...set].sort()
+  }
+
+  private exactValue(): string {
+    const n = this.look()
+    if (n.tok === 'end' || n.tok === ',') return ''
+    const t = this.take()
+    if (t.tok === 'id') return t.lit
+    throw new Error(`found '${t.lit}', expected: identifier`)
+  }
+}
+
+/** labels.Parse: the requirements, or a 400 worded as kube-apiserver words it (recording 25). */
+export function parseLabelSelector(s: string): Requirement[] {
+  try {
+    return new SelectorParser(lex(s)).parse()
+  } catch (e) {
+    throw badRequest((e as Error).message)
+  }
 }
 
 export function matchRequirements(
@@ -65,6 +227,10 @@ export function matchRequirements(
         return has && r.values.includes(l[r.key])
       case 'notin':
         return !has || !r.values.includes(l[r.key])
+      case 'gt':
+        return has && /^-?\d+$/.test(l[r.key]) && Number(l[r.key]) > Number(r.value)
+      case 'lt':
+        return has && /^-?\d+$/.test(l[r.key]) && Number(l[r.key]) < Number(r.value)
       case 'exists':
         return has
       case 'notexists':
@@ -100,45 +266,9 @@ export function matchesLabelSelector(
   return matchRequirements(reqs, labels)
 }
 
-/** Fields each resource can be selected on (metadata.name and metadata.namespace everywhere). */
-const FIELDS: Record<string, string[]> = {
-  pods: [
-    'spec.nodeName',
-    'spec.restartPolicy',
-    'spec.schedulerName',
-    'spec.serviceAccountName',
-    'status.phase',
-    'status.podIP',
-    'status.nominatedNodeName'
-  ],
-  events: [
-    'involvedObject.kind',
-    'involvedObject.namespace',
-    'involvedObject.name',
-    'involvedObject.uid',
-    'involvedObject.apiVersion',
-    'involvedObject.resourceVersion',
-    'involvedObject.fieldPath',
-    'reason',
-    'reportingComponent',
-    'source',
-    'type'
-  ],
-  secrets: ['type'],
-  namespaces: ['status.phase'],
-  replicasets: ['status.replicas'],
-  jobs: ['status.successful']
-}
-
-function fieldValue(obj: KObject, path: string): string {
-  if (path === 'source') {
-    const src = obj.source
-    return isRecord(src) && typeof src.component === 'string' ? src.component : ''
-  }
-  if (path === 'status.successful') {
-    const st = obj.status
-    return isRecord(st) ? String(st.succeeded ?? 0) : '0'
-  }
+function fieldValue(t: ResourceType, obj: KObject, path: string): string {
+  const own = t.fieldValue?.(obj, path)
+  if (own !== undefined) return own
   let cur: unknown = obj
   for (const seg of path.split('.')) cur = isRecord(cur) ? cur[seg] : undefined
   return cur === undefined || cur === null ? '' : String(cur)
@@ -155,11 +285,16 @@ export function fieldSelector(t: ResourceType, s: string | undefined): FieldSele
         `invalid field selector: invalid selector: '${s}'; can't understand '${part}'`
       )
     const field = m[1]
-    const allowed = ['metadata.name', 'metadata.namespace', ...(FIELDS[t.resource] ?? [])]
+    const allowed = ['metadata.name', 'metadata.namespace', ...(t.selectableFields ?? [])]
     if (!allowed.includes(field)) {
-      throw badRequest(`field label not supported: ${field}`)
+      // Kinds with their own field label conversion refuse in its words; the rest in the
+      // default conversion's (recording 26).
+      if (t.selectableFields) throw badRequest(`field label not supported: ${field}`)
+      throw badRequest(
+        `"${field}" is not a known field selector: only "metadata.name", "metadata.namespace"`
+      )
     }
     return { field, neq: m[2] === '!=', value: m[3] }
   })
-  return obj => reqs.every(r => (fieldValue(obj, r.field) === r.value) !== r.neq)
+  return obj => reqs.every(r => (fieldValue(t, obj, r.field) === r.value) !== r.neq)
 }

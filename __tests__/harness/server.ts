@@ -6,21 +6,27 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { parse as parseYaml } from 'yaml'
-import type { Api, DeleteOptions } from './api.js'
+import { PATCH_TYPES, type Api, type DeleteOptions } from './api.js'
 import { FaultState } from './faults.js'
-import {
-  apiGroupList,
-  apiResourceList,
-  findResource,
-  groupVersion,
-  type ResourceType
-} from './resources.js'
+import { apiGroupList, apiResourceList, groupVersion, type ResourceType } from './resources.js'
+import { parseGoJson } from './gojson.js'
+import { listPage } from './listing.js'
+import { toTable, wantsTable } from './table.js'
 import { fieldSelector, labelSelector } from './selectors.js'
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js'
 import { authorize, authorizeCreateOnPatch, type RbacRole, type RequestAttributes } from './rbac.js'
-import { badRequest, failure, methodNotAllowed, pathNotFound, StatusError } from './status.js'
+import {
+  badRequest,
+  failure,
+  invalidAs,
+  methodNotAllowed,
+  pathNotFound,
+  StatusError,
+  unsupportedMediaType
+} from './status.js'
 import { isRecord, type KObject, type Pod } from './types.js'
 import { WatchStream } from './watch.js'
+import { BrokenConnection, forward, podTarget, serviceTarget, type ProxyTarget } from './proxy.js'
 
 export type Verb =
   | 'get'
@@ -55,7 +61,7 @@ export const MUTATING: Verb[] = ['create', 'update', 'patch', 'delete', 'deletec
 export interface PodRuntime {
   /** the text of GET .../log, or a StatusError */
   readLogs(pod: Pod, q: URLSearchParams): string
-  /** the local port the pod's server listens on, if it has one */
+  /** the local port the server of the pod with this IP listens on for `port`, if it has one */
   proxyPort(pod: Pod, port: string | undefined): number | undefined
 }
 
@@ -197,6 +203,17 @@ export class ApiServer {
     res.end(text)
   }
 
+  /** Go's http.NotFound, as kube-apiserver's mux answers paths nobody serves. */
+  private pageNotFound(res: ServerResponse): void {
+    const text = '404 page not found\n'
+    res.writeHead(404, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Length': Buffer.byteLength(text)
+    })
+    res.end(text)
+  }
+
   private fail(res: ServerResponse, err: unknown): void {
     if (err instanceof StatusError) {
       this.send(res, err.code, err.status, err.headers)
@@ -281,9 +298,20 @@ export class ApiServer {
     if (await this.discovery(url.pathname, res)) return
     if (!route || !route.resource) {
       await drain(req)
+      // A group version nobody serves is the mux's plain 404; an unknown resource of a served
+      // one is go-restful's, as a Status (recording 27).
+      if (
+        !route ||
+        !this.api.registry.all().some(t => t.group === route.group && t.version === route.version)
+      ) {
+        this.pageNotFound(res)
+        return
+      }
       throw pathNotFound()
     }
-    if (this.rbac) {
+    // Every authenticated user may review its own access (system:basic-user).
+    const selfReview = route.resource.resource === 'selfsubjectaccessreviews'
+    if (this.rbac && !selfReview) {
       const attributes: RequestAttributes = {
         user: this.rbac.user,
         verb: authorizationVerb(method, route, watch),
@@ -319,12 +347,12 @@ export class ApiServer {
     if (p === '/version') {
       this.send(res, 200, {
         major: '1',
-        minor: '33',
-        gitVersion: 'v1.33.0',
+        minor: '36',
+        gitVersion: 'v1.36.3',
         gitCommit: 'test',
         gitTreeState: 'clean',
-        buildDate: '2025-04-23T00:00:00Z',
-        goVersion: 'go1.24.2',
+        buildDate: '2026-07-15T00:00:00Z',
+        goVersion: 'go1.26.4',
         compiler: 'gc',
         platform: 'linux/amd64'
       })
@@ -345,27 +373,29 @@ export class ApiServer {
       return true
     }
     if (p === '/apis') {
-      this.send(res, 200, apiGroupList())
+      this.send(res, 200, apiGroupList(this.api.registry.all()))
       return true
     }
     let m = /^\/api\/(v1)$/.exec(p)
-    const list = m ? apiResourceList('', m[1]) : undefined
+    const list = m ? apiResourceList(this.api.registry.all(), '', m[1]) : undefined
     if (list) {
       this.send(res, 200, list)
       return true
     }
     m = /^\/apis\/([^/]+)\/([^/]+)$/.exec(p)
     if (m) {
-      const l = apiResourceList(m[1], m[2])
-      if (!l) throw pathNotFound()
-      this.send(res, 200, l)
+      const l = apiResourceList(this.api.registry.all(), m[1], m[2])
+      if (!l) this.pageNotFound(res)
+      else this.send(res, 200, l)
       return true
     }
     m = /^\/apis\/([^/]+)$/.exec(p)
     if (m) {
-      const g = (apiGroupList().groups as { name: string }[]).find(x => x.name === m?.[1])
-      if (!g) throw pathNotFound()
-      this.send(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...g })
+      const g = (apiGroupList(this.api.registry.all()).groups as { name: string }[]).find(
+        x => x.name === m?.[1]
+      )
+      if (!g) this.pageNotFound(res)
+      else this.send(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...g })
       return true
     }
     return false
@@ -401,7 +431,7 @@ export class ApiServer {
       rest = rest.slice(2)
     }
     const [resourceName, name, subresource, ...more] = rest
-    const resource = findResource(group, version, resourceName)
+    const resource = this.api.registry.find(group, version, resourceName)
     const r: Route = { group, version, resource, resourceName, legacyWatch }
     if (namespace !== undefined) r.namespace = namespace
     if (name !== undefined) r.name = name
@@ -431,15 +461,51 @@ export class ApiServer {
     const forceParam = q.get('force')
     const force = forceParam === null ? undefined : forceParam === 'true' || forceParam === '1'
     const name = route.name
+    const warnings: string[] = []
+    // Deprecated kinds say so on every request (v1 Endpoints, recording 33).
+    warnings.push(...(t.warnings ?? []))
+    const fieldValidation = q.get('fieldValidation') ?? undefined
+    const write = { dryRun, fieldValidation, warnings }
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse
+    res.writeHead = ((...args: unknown[]) => {
+      if (warnings.length > 0 && !res.headersSent)
+        res.setHeader(
+          'Warning',
+          warnings.map(w => `299 - ${JSON.stringify(w)}`)
+        )
+      return writeHead(...args)
+    }) as typeof res.writeHead
+    // Custom resources are served without go-restful: the patch handler refuses patch types itself.
+    if (['create', 'update', 'patch'].includes(verb) && !(t.decode && verb === 'patch'))
+      checkContentType(verb, contentType)
     switch (verb) {
       case 'watch':
         return this.watch(res, t, ns, q)
       case 'list': {
-        const items = this.api.list(t, ns, {
-          labelSelector: q.get('labelSelector') ?? undefined,
-          fieldSelector: q.get('fieldSelector') ?? undefined
-        })
-        return this.send(res, 200, this.listBody(t, items, q))
+        const byLabel = labelSelector(q.get('labelSelector') ?? undefined)
+        const byField = fieldSelector(t, q.get('fieldSelector') ?? undefined)
+        const page = listPage(
+          this.api.store,
+          t,
+          t.namespaced ? ns : undefined,
+          {
+            resourceVersion: q.get('resourceVersion') ?? undefined,
+            resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
+            limit: Number(q.get('limit') ?? '0') || undefined,
+            continue: q.get('continue') ?? undefined
+          },
+          o => byLabel(o.metadata.labels) && byField(o),
+          Boolean(q.get('labelSelector') || q.get('fieldSelector'))
+        )
+        const metadata: Record<string, unknown> = { resourceVersion: page.resourceVersion }
+        if (page.continue) metadata.continue = page.continue
+        if (page.remainingItemCount !== undefined)
+          metadata.remainingItemCount = page.remainingItemCount
+        if (wantsTable(res.req.headers.accept)) {
+          const table = toTable(t, page.items, page.resourceVersion, q.get('includeObject'))
+          return this.send(res, 200, { ...table, metadata })
+        }
+        return this.send(res, 200, listOf(t, page.items, metadata))
       }
       case 'log': {
         const pod = this.api.get(t, ns, name ?? '') as Pod
@@ -448,12 +514,18 @@ export class ApiServer {
       }
       case 'get': {
         const obj = this.api.get(t, ns, name ?? '')
+        if (sub === undefined && wantsTable(res.req.headers.accept)) {
+          const rv = obj.metadata.resourceVersion ?? ''
+          return this.send(res, 200, toTable(t, [obj], rv, q.get('includeObject')))
+        }
         return this.send(res, 200, sub === 'scale' ? toScale(obj) : obj)
       }
       case 'create': {
         if (name !== undefined) throw methodNotAllowed()
-        const created = this.api.create(t, ns, parseJson(body), {
-          dryRun,
+        if (t.resource === 'selfsubjectaccessreviews')
+          return this.send(res, 201, this.review(parseBody(body, t, contentType)))
+        const created = this.api.create(t, ns, parseBody(body, t, contentType), {
+          ...write,
           fieldManager: fieldManager ?? defaultManager(res)
         })
         return this.send(res, 201, created)
@@ -463,10 +535,17 @@ export class ApiServer {
           return this.send(
             res,
             200,
-            this.updateScale(t, ns, name ?? '', parseJson(body), dryRun, fieldManager)
+            this.updateScale(
+              t,
+              ns,
+              name ?? '',
+              parseBody(body, t, contentType),
+              dryRun,
+              fieldManager
+            )
           )
-        const updated = this.api.update(t, ns, name ?? '', parseJson(body), {
-          dryRun,
+        const updated = this.api.update(t, ns, name ?? '', parseBody(body, t, contentType), {
+          ...write,
           fieldManager: fieldManager ?? defaultManager(res),
           subresource: sub
         })
@@ -474,7 +553,7 @@ export class ApiServer {
       }
       case 'patch': {
         const isApply = contentType.startsWith('application/apply-patch+yaml')
-        const parsed = isApply ? parseApplyBody(body) : parseJson(body)
+        const parsed = isApply ? parseApplyBody(body) : parsePatch(body)
         if (sub === 'scale') {
           const current = toScale(this.api.get(t, ns, name ?? ''))
           const type = contentType.split(';')[0]
@@ -491,7 +570,7 @@ export class ApiServer {
           )
         }
         const out = this.api.patch(t, ns, name ?? '', contentType, parsed, {
-          dryRun,
+          ...write,
           fieldManager: isApply ? fieldManager : (fieldManager ?? defaultManager(res)),
           force,
           subresource: sub
@@ -512,10 +591,52 @@ export class ApiServer {
           },
           deleteOptions(q, body)
         )
-        return this.send(res, 200, this.listBody(t, items, new URLSearchParams()))
+        return this.send(
+          res,
+          200,
+          listOf(t, items, { resourceVersion: String(this.api.store.currentRV()) })
+        )
       }
       default:
         throw methodNotAllowed()
+    }
+  }
+
+  /** SelfSubjectAccessReview: the requesting user's access, as the RBAC authorizer decides it. */
+  private review(body: unknown): Record<string, unknown> {
+    const spec = isRecord(body) && isRecord(body.spec) ? body.spec : {}
+    const ra = isRecord(spec.resourceAttributes) ? spec.resourceAttributes : {}
+    const str = (v: unknown): string => (typeof v === 'string' ? v : '')
+    let allowed = true
+    let reason: string | undefined
+    if (this.rbac) {
+      const t =
+        this.api.registry
+          .all()
+          .find(x => x.group === str(ra.group) && x.resource === str(ra.resource)) ??
+        this.api.registry.findKind(str(ra.resource))
+      const denied = !t
+        ? true
+        : authorize(this.rbac.role, {
+            user: this.rbac.user,
+            verb: str(ra.verb),
+            group: str(ra.group),
+            resource: t,
+            ...(str(ra.subresource) ? { subresource: str(ra.subresource) } : {}),
+            ...(str(ra.namespace) ? { namespace: str(ra.namespace) } : {}),
+            ...(str(ra.name) ? { name: str(ra.name) } : {})
+          })
+      allowed = !denied
+      const role = this.rbac.role.metadata
+      if (allowed)
+        reason = `RBAC: allowed by RoleBinding "${role?.name ?? ''}/${role?.namespace ?? ''}" of Role "${role?.name ?? ''}" to User "${this.rbac.user}"`
+    }
+    return {
+      kind: 'SelfSubjectAccessReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: {},
+      spec,
+      status: { allowed, ...(reason ? { reason } : {}) }
     }
   }
 
@@ -547,33 +668,6 @@ export class ApiServer {
     )
   }
 
-  /** A List, paged by `limit` / `continue` as the API pages. */
-  private listBody(t: ResourceType, items: KObject[], q: URLSearchParams): Record<string, unknown> {
-    const rv = String(this.api.store.currentRV())
-    let page = items
-    const metadata: Record<string, unknown> = { resourceVersion: rv }
-    const cont = q.get('continue')
-    if (cont) {
-      const after = Buffer.from(cont, 'base64url').toString()
-      page = page.filter(o => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}` > after)
-    }
-    const limit = Number(q.get('limit') ?? '0')
-    if (limit > 0 && page.length > limit) {
-      const last = page[limit - 1]
-      metadata.continue = Buffer.from(
-        `${last.metadata.namespace ?? ''}/${last.metadata.name ?? ''}`
-      ).toString('base64url')
-      metadata.remainingItemCount = page.length - limit
-      page = page.slice(0, limit)
-    }
-    // List items carry no kind/apiVersion on the wire; the List does.
-    const bare = page.map(o => {
-      const { kind: _k, apiVersion: _a, ...restOfObject } = o
-      return restOfObject
-    })
-    return { kind: `${t.kind}List`, apiVersion: groupVersion(t), metadata, items: bare }
-  }
-
   private watch(
     res: ServerResponse,
     t: ResourceType,
@@ -582,6 +676,25 @@ export class ApiServer {
   ): void {
     const byLabel = labelSelector(q.get('labelSelector') ?? undefined)
     const byField = fieldSelector(t, q.get('fieldSelector') ?? undefined)
+    const sendInitialEvents = q.get('sendInitialEvents') === 'true'
+    if (sendInitialEvents) {
+      // ValidateListOptions for a watch-list request.
+      const errs = []
+      if (q.get('resourceVersionMatch') !== 'NotOlderThan')
+        errs.push({
+          field: 'resourceVersionMatch',
+          reason: 'FieldValueForbidden',
+          detail:
+            'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'
+        })
+      if (q.get('allowWatchBookmarks') !== 'true')
+        errs.push({
+          field: 'allowWatchBookmarks',
+          reason: 'FieldValueForbidden',
+          detail: 'Forbidden: sendInitialEvents requires allowWatchBookmarks=true'
+        })
+      if (errs.length > 0) throw invalidAs('meta.k8s.io', 'ListOptions', '', errs)
+    }
     const gone = this.faults.takeGone()
     if (gone) {
       const status = failure(
@@ -603,12 +716,13 @@ export class ApiServer {
       matches: o => byLabel(o.metadata.labels) && byField(o),
       resourceVersion: q.get('resourceVersion') ?? undefined,
       bookmarks: q.get('allowWatchBookmarks') === 'true',
+      sendInitialEvents,
       bookmarkIntervalMs: this.opts.bookmarkIntervalMs,
       timeoutSeconds: timeout ? Number(timeout) : undefined
     })
   }
 
-  /** GET|POST|... /api/v1/namespaces/{ns}/pods/{name}[:port]/proxy/{path}: forwarded to the pod's server. */
+  /** .../pods|services/{id}/proxy/{path}: forwarded to the pod or to a ready endpoint (proxy.ts). */
   private async proxy(
     req: IncomingMessage,
     res: ServerResponse,
@@ -616,72 +730,29 @@ export class ApiServer {
     q: URLSearchParams
   ): Promise<void> {
     const t = route.resource
-    if (!t || t.resource !== 'pods') {
+    if (!t || (t.resource !== 'pods' && t.resource !== 'services')) {
       await drain(req)
       throw pathNotFound()
     }
-    const parts = (route.name ?? '').split(':')
-    const podName = parts.length === 3 ? parts[1] : parts[0]
-    const port = parts.length === 3 ? parts[2] : parts[1]
-    let pod: Pod
+    let target: ProxyTarget
     try {
-      pod = this.api.get(t, route.namespace, podName) as Pod
+      target =
+        t.resource === 'pods'
+          ? podTarget(this.api, t, route.namespace, route.name ?? '')
+          : serviceTarget(this.api, route.namespace ?? '', route.name ?? '')
     } catch (e) {
+      if (e instanceof BrokenConnection) {
+        // kube-apiserver v1.36 joins the pod IP with a port name as given and the dial fails: the
+        // client sees a broken connection, no HTTP answer (recording 49: HTTP/2 INTERNAL_ERROR).
+        req.socket.destroy()
+        return
+      }
       await drain(req)
       throw e
     }
-    if (port !== undefined && !/^[0-9]+$/.test(port)) {
-      // kube-apiserver v1.36 joins the pod IP with a port name as given and the dial fails: the
-      // client sees a broken connection, no HTTP answer (recording 49: HTTP/2 INTERNAL_ERROR).
-      req.socket.destroy()
-      return
-    }
-    const target = this.runtime?.proxyPort(pod, port)
-    if (target === undefined) {
-      await drain(req)
-      const ip = pod.status?.podIP ?? ''
-      // No port: the first container's first declared port, else plain http (80).
-      const first = pod.spec.containers[0]?.ports?.[0]?.containerPort
-      const dialed = port ?? (first !== undefined ? String(first) : '80')
-      throw new StatusError(
-        failure(
-          503,
-          'ServiceUnavailable',
-          `error trying to reach service: dial tcp ${ip}:${dialed}: connect: connection refused`
-        )
-      )
-    }
-    const query = q.toString()
-    const headers = { ...req.headers }
-    delete headers.authorization
-    delete headers.host
-    await new Promise<void>(resolve => {
-      const out = http.request(
-        {
-          host: '127.0.0.1',
-          port: target,
-          method: req.method,
-          path: `${route.rest ?? '/'}${query ? `?${query}` : ''}`,
-          headers
-        },
-        upstream => {
-          res.writeHead(upstream.statusCode ?? 502, upstream.headers)
-          upstream.pipe(res)
-          upstream.on('end', resolve)
-          upstream.on('error', () => resolve())
-        }
-      )
-      out.on('error', err => {
-        this.fail(
-          res,
-          new StatusError(
-            failure(503, 'ServiceUnavailable', `error trying to reach service: ${err.message}`)
-          )
-        )
-        resolve()
-      })
-      req.pipe(out)
-    })
+    await forward(req, res, target, route.rest ?? '/', q, this.api, this.runtime, e =>
+      this.fail(res, e)
+    )
   }
 }
 
@@ -747,13 +818,48 @@ async function drain(req: IncomingMessage): Promise<void> {
   }
 }
 
-function parseJson(body: string): unknown {
-  if (body.trim() === '') throw badRequest('the body of the request was empty')
-  try {
-    return JSON.parse(body)
-  } catch (e) {
-    throw badRequest(`error decoding request body: ${e instanceof Error ? e.message : String(e)}`)
-  }
+/** Media types the create and update routes consume (go-restful answers 415 to others). */
+const BODY_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']
+
+function checkContentType(verb: Verb, contentType: string): void {
+  const type = contentType.split(';')[0].trim().toLowerCase()
+  if (type === '' || type === '*/*') return
+  const accepted = verb === 'patch' ? PATCH_TYPES : BODY_TYPES
+  if (!accepted.includes(type)) throw unsupportedMediaType()
+}
+
+/** serializer's summarizeData: what a decode error quotes of the body. */
+function summarize(body: string): string {
+  if (body.length === 0) return '<empty>'
+  return body.length > 30 ? `${body.slice(0, 30)} ...` : body
+}
+
+/**
+ * A create or update body as kube-apiserver reads it: JSON (or YAML), with Go's words for a
+ * malformed one (recording 27).
+ */
+function parseBody(body: string, t: ResourceType, contentType: string): unknown {
+  if (contentType.split(';')[0].trim() === 'application/yaml') return parseApplyBody(body)
+  const parsed = parseGoJson(body)
+  if ('value' in parsed) return parsed.value
+  throw badRequest(
+    `the object provided is unrecognized (must be of type ${t.kind}): couldn't get version/kind; json parse error: ${parsed.error} (${summarize(body)})`
+  )
+}
+
+function parsePatch(body: string): unknown {
+  const parsed = parseGoJson(body)
+  if ('value' in parsed) return parsed.value
+  throw badRequest(`error decoding patch: ${parsed.error}`)
+}
+
+/** A List: items carry no kind/apiVersion on the wire; the List does. */
+function listOf(t: ResourceType, items: KObject[], metadata: Record<string, unknown>): unknown {
+  const bare = items.map(o => {
+    const { kind: _k, apiVersion: _a, ...restOfObject } = o
+    return restOfObject
+  })
+  return { kind: `${t.kind}List`, apiVersion: groupVersion(t), metadata, items: bare }
 }
 
 function parseApplyBody(body: string): unknown {
@@ -781,11 +887,15 @@ function deleteOptions(q: URLSearchParams, body: string): DeleteOptions {
   const grace =
     q.get('gracePeriodSeconds') ?? (isRecord(parsed) ? parsed.gracePeriodSeconds : undefined)
   if (grace !== undefined && grace !== null) opts.gracePeriodSeconds = Number(grace)
-  if (
-    q.get('orphanDependents') === 'true' ||
-    (isRecord(parsed) && parsed.orphanDependents === true)
-  )
-    opts.propagationPolicy = 'Orphan'
+  const orphan =
+    q.get('orphanDependents') ?? (isRecord(parsed) ? parsed.orphanDependents : undefined)
+  if (orphan === true || orphan === 'true') {
+    opts.orphanDependents = true
+    opts.propagationPolicy ??= 'Orphan'
+  } else if (orphan === false || orphan === 'false') {
+    opts.orphanDependents = false
+    opts.propagationPolicy ??= 'Foreground'
+  }
   if (isRecord(parsed)) {
     if (isRecord(parsed.preconditions)) {
       const p = parsed.preconditions

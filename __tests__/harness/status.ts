@@ -104,18 +104,41 @@ export function alreadyExists(t: ResourceType, name: string): StatusError {
   )
 }
 
-export function conflict(t: ResourceType, name: string, why: string): StatusError {
+/**
+ * rest.BeforeDelete's precondition refusal: the resource named by its Kind
+ * (`Lease.coordination.k8s.io "x"`, details.kind `Lease`), recording 50.
+ */
+export function preconditionConflict(t: ResourceType, name: string, why: string): StatusError {
+  return conflictNamed(qualifiedKind(t), t.group, t.kind, name, why)
+}
+
+/** errors.NewForbidden: `configmaps "x" is forbidden: <why>` (no name: `configmaps is forbidden: ...`). */
+export function forbiddenError(t: ResourceType, name: string, why: string): StatusError {
+  const what = qualifiedResource(t)
+  const message = name ? `${what} "${name}" is forbidden: ${why}` : `${what} is forbidden: ${why}`
   return new StatusError(
-    failure(
-      409,
-      'Conflict',
-      `Operation cannot be fulfilled on ${qualifiedResource(t)} "${name}": ${why}`,
-      {
-        name,
-        group: t.group,
-        kind: t.resource
-      }
-    )
+    failure(403, 'Forbidden', message, { name, group: t.group, kind: t.resource })
+  )
+}
+
+export function conflict(t: ResourceType, name: string, why: string): StatusError {
+  return conflictNamed(qualifiedResource(t), t.group, t.resource, name, why)
+}
+
+/** errors.NewConflict for a resource spelled `what` (details.kind: `kind`). */
+function conflictNamed(
+  what: string,
+  group: string,
+  kind: string,
+  name: string,
+  why: string
+): StatusError {
+  return new StatusError(
+    failure(409, 'Conflict', `Operation cannot be fulfilled on ${what} "${name}": ${why}`, {
+      name,
+      group,
+      kind
+    })
   )
 }
 
@@ -158,45 +181,81 @@ function goValue(v: unknown): string {
 
 /** 422 Invalid: `Deployment.apps "x" is invalid: <field>: <detail>` (several errors in brackets). */
 export function invalid(t: ResourceType, name: string, errors: FieldError[]): StatusError {
+  return invalidAs(t.group, t.kind, name, errors)
+}
+
+/**
+ * errors.NewInvalid for any GroupKind: the generic store names some refusals by resource
+ * (`leases.coordination.k8s.io "x" is invalid`), the patch handler by nothing (` "" is invalid`).
+ */
+export function invalidAs(
+  group: string,
+  kind: string,
+  name: string,
+  errors: FieldError[]
+): StatusError {
   const parts = errors.map(e => `${e.field}: ${e.detail}`)
   const list = parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`
-  return new StatusError(
-    failure(422, 'Invalid', `${qualifiedKind(t)} "${name}" is invalid: ${list}`, {
-      name,
-      group: t.group,
-      kind: t.kind,
-      causes: errors.map(e => ({ reason: e.reason, message: e.detail, field: e.field }))
-    })
-  )
+  const qualified = group ? `${kind}.${group}` : kind
+  const s = failure(422, 'Invalid', `${qualified} "${name}" is invalid: ${list}`, {
+    name,
+    group,
+    kind,
+    causes: errors.map(e => ({ reason: e.reason, message: e.detail, field: e.field }))
+  })
+  return new StatusError(s)
 }
 
 export function badRequest(message: string): StatusError {
   return new StatusError(failure(400, 'BadRequest', message))
 }
 
+/**
+ * apimachinery's NewGenericServerResponse, as go-restful's refusals reach the client through
+ * kube-apiserver's service error handler: empty details are still sent (`details: {}`,
+ * recording 27), the message is the code's standard one.
+ */
+export function genericServerResponse(code: number, reason: string, message: string): StatusError {
+  return new StatusError({ ...failure(code, reason, message), details: {} })
+}
+
 export function methodNotAllowed(): StatusError {
-  return new StatusError(
-    failure(
-      405,
-      'MethodNotAllowed',
-      'the server does not allow this method on the requested resource'
-    )
+  return genericServerResponse(
+    405,
+    'MethodNotAllowed',
+    'the server does not allow this method on the requested resource'
   )
 }
 
-export function unsupportedMediaType(contentType: string): StatusError {
+/** go-restful refuses a Content-Type the route does not consume (recording 27). */
+export function unsupportedMediaType(): StatusError {
+  return genericServerResponse(415, 'UnsupportedMediaType', '415: Unsupported Media Type')
+}
+
+/**
+ * The patch handler's own refusal (negotiation.NewUnsupportedMediaTypeError): custom resources
+ * are served without go-restful and take no strategic merge patch.
+ */
+export function unsupportedPatchType(accepted: string[]): StatusError {
   return new StatusError(
     failure(
       415,
       'UnsupportedMediaType',
-      `the body of the request was in an unknown format (${contentType}) - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`
+      `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`
     )
   )
 }
 
-/** An unknown path: kube-apiserver answers a bare 404 Status. */
+/** An unknown resource of a served group version (recording 27). */
 export function pathNotFound(): StatusError {
-  return new StatusError(
-    failure(404, 'NotFound', 'the server could not find the requested resource')
+  return genericServerResponse(404, 'NotFound', 'the server could not find the requested resource')
+}
+
+/** A patch the patch library could not apply (JSON patch `test` failed, missing path): 422, no details. */
+export function patchNotApplied(): StatusError {
+  return genericServerResponse(
+    422,
+    'Invalid',
+    'the server rejected our request due to an error in our request'
   )
 }

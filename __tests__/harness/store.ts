@@ -125,6 +125,35 @@ export class Store {
     for (const l of [...this.listeners]) l(e)
   }
 
+  /**
+   * Forgets the history up to now, as a fresh kube-apiserver's watch cache starts at the revision
+   * it was built from: watches and exact lists from earlier revisions are 410 (recording 42).
+   */
+  compact(): void {
+    this.history = []
+    this.compactedThrough = this.rv
+  }
+
+  /** The objects of a type as they were at revision `rv` (etcd's MVCC read), or 'expired'. */
+  listAt(t: ResourceType, ns: string | undefined, rv: number): KObject[] | 'expired' {
+    if (rv < this.compactedThrough) return 'expired'
+    const state = new Map<string, KObject>()
+    for (const [k, o] of this.bucket(t)) state.set(k, o)
+    for (let i = this.history.length - 1; i >= 0 && this.history[i].rv > rv; i--) {
+      const e = this.history[i]
+      if (resourceKey(e.resource) !== resourceKey(t)) continue
+      const k = objectKey(
+        t.namespaced ? e.object.metadata.namespace : undefined,
+        e.object.metadata.name ?? ''
+      )
+      if (e.previous) state.set(k, e.previous)
+      else state.delete(k)
+    }
+    return [...state.values()]
+      .filter(o => !t.namespaced || ns === undefined || o.metadata.namespace === ns)
+      .map(o => clone(o))
+  }
+
   /** Events after `rv`, or 'expired' when the history no longer reaches back that far. */
   eventsSince(rv: number): StoreEvent[] | 'expired' {
     if (rv < this.compactedThrough) return 'expired'

@@ -213,6 +213,7 @@ export interface ReplicaSetStatus {
   readyReplicas?: number
   availableReplicas?: number
   observedGeneration?: number
+  terminatingReplicas?: number
 }
 
 export interface ReplicaSet extends KObject {

@@ -20,6 +20,8 @@ export interface WatchRequest {
   matches: (o: KObject) => boolean
   resourceVersion?: string
   bookmarks: boolean
+  /** watch-list: the current objects as ADDED, then a BOOKMARK marking their end */
+  sendInitialEvents?: boolean
   bookmarkIntervalMs: number
   timeoutSeconds?: number
 }
@@ -45,10 +47,26 @@ export class WatchStream {
     this.res.on('close', () => this.close())
     const t = req.resource
     const inScope = (e: StoreEvent): boolean =>
-      e.resource === t &&
+      // By group and resource: a CRD's kind is re-registered when its CRD changes.
+      e.resource.group === t.group &&
+      e.resource.resource === t.resource &&
       (req.namespace === undefined || e.object.metadata.namespace === req.namespace)
     const rv = req.resourceVersion
-    if (rv === undefined || rv === '' || rv === '0') {
+    if (req.sendInitialEvents) {
+      for (const o of this.store.list(t, req.namespace))
+        if (req.matches(o)) this.send({ type: 'ADDED', object: o })
+      this.send({
+        type: 'BOOKMARK',
+        object: {
+          kind: t.kind,
+          apiVersion: groupVersion(t),
+          metadata: {
+            resourceVersion: String(this.store.currentRV()),
+            annotations: { 'k8s.io/initial-events-end': 'true' }
+          }
+        }
+      })
+    } else if (rv === undefined || rv === '' || rv === '0') {
       for (const o of this.store.list(t, req.namespace))
         if (req.matches(o)) this.send({ type: 'ADDED', object: o })
     } else {

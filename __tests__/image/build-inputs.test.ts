@@ -2,9 +2,10 @@
  * The build inputs (docker/build-push-action's names) as settings reads them: what each becomes,
  * the defaults build-push-action chooses, and bad values refused by name before anything runs.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { parse } from 'yaml'
 import { readSettings, SettingsError, type Settings } from '../../src/settings.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'build-inputs-'))
@@ -131,6 +132,7 @@ describe.each([
   ['tags', 'ghcr.io/acme/shop@sha256:' + 'a'.repeat(64)],
   ['tags', 'bad tag'],
   ['tags', 'ghcr.io/acme/shop'],
+  ['tags', 'latest,stable'],
   ['labels', '=nokey'],
   ['target', '-stage'],
   ['secrets', 'no-equals-sign'],
@@ -152,5 +154,23 @@ describe('a malformed secret', () => {
     expect(error.message).toContain('secrets: expected one ID=VALUE a line (line 2 does not start')
     expect(error.message).toContain('(value hidden)')
     expect(error.message).not.toContain('s3cret')
+  })
+})
+
+describe('tags, where they differ from docker/build-push-action', () => {
+  const action = parse(readFileSync(join(process.cwd(), 'action.yml'), 'utf8')) as {
+    inputs: Record<string, { description: string }>
+  }
+  const description = action.inputs.tags.description
+
+  it('action.yml says a bare tag tags image, where build-push-action would name an image', () => {
+    expect(options({ tags: 'latest' }).tags).toEqual(['ghcr.io/acme/shop:latest'])
+    expect(description).toContain('a bare tag such as `latest` tags the repository of `image`')
+    expect(description).toContain('docker/build-push-action')
+  })
+
+  it('action.yml says one a line, no commas, as settings reads them', () => {
+    expect(refusal({ tags: 'latest,stable' }).problems.map(p => p.input)).toEqual(['tags'])
+    expect(description).toContain('one a line (no commas)')
   })
 })

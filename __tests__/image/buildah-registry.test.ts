@@ -10,7 +10,7 @@ import { resolveDigest } from '../../src/image/registry.js'
 import type { BuildRequest } from '../../src/image/types.js'
 import { buildahMissingReason, buildahSandbox, type BuildahSandbox } from '../harness/buildah.js'
 import { startRegistry, type TestRegistry } from '../harness/registry.js'
-import { PLAIN_BUILD } from '../../src/image/build-options.js'
+import { PLAIN_BUILD } from '../../src/image/plain-build.js'
 
 const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'app')
 const auth = { user: 'deployer', password: 'correct-horse-battery' }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CommandCancelledError, execRunner } from '../../src/image/command.js'
+import { CommandCancelledError, CommandTimeoutError, execRunner } from '../../src/image/command.js'
 import { MemoryLogger } from '../../src/logger.js'
 
 const node = process.execPath
@@ -129,6 +129,33 @@ describe('execRunner', () => {
     await expect(run).rejects.toThrow(CommandCancelledError)
     await ended(grandchild)
     expect(isRunning(grandchild)).toBe(false)
+  })
+
+  it('stops a tool that outlives its timeout, and rejects naming the command and the bound', async () => {
+    const logger = new MemoryLogger()
+    const started = lineFrom(logger, /^pid /)
+    const script = 'console.log("pid " + process.pid); setTimeout(() => {}, 30000)'
+    const run = execRunner(node, ['-e', script], { logger, timeoutMs: 300 })
+    const pid = Number((await started).slice(4))
+    await expect(run).rejects.toThrow(CommandTimeoutError)
+    await expect(run).rejects.toThrow(`${node} did not finish within 0.3 s`)
+    await ended(pid)
+    expect(isRunning(pid)).toBe(false)
+  })
+
+  it('names the subcommand, not the arguments, of a tool that timed out', async () => {
+    const run = execRunner(node, ['--no-warnings', '-e', 'setTimeout(() => {}, 30000)'], {
+      timeoutMs: 200
+    })
+    await expect(run).rejects.toThrow(new CommandTimeoutError(node, [], 200).message)
+    expect(
+      new CommandTimeoutError('docker', ['buildx', 'rm', 'canary-deploy-1'], 5000).message
+    ).toBe('docker buildx rm did not finish within 5 s')
+  })
+
+  it('leaves a tool that finishes in time alone', async () => {
+    const result = await execRunner(node, ['-e', 'console.log("done")'], { timeoutMs: 30_000 })
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'done\n' })
   })
 
   it('does not start a tool when the signal has already aborted', async () => {

@@ -1,7 +1,7 @@
 import { MemoryLogger } from '../../src/logger.js'
 import type { CommandOptions, CommandResult, CommandRunner } from '../../src/image/command.js'
 import type { BuildRequest } from '../../src/image/types.js'
-import { PLAIN_BUILD } from '../../src/image/build-options.js'
+import { PLAIN_BUILD } from '../../src/image/plain-build.js'
 
 /** A build request with every field set, for argument-list tests. */
 export function buildRequest(overrides: Partial<BuildRequest> = {}): BuildRequest {

@@ -120,7 +120,11 @@ describe('connect', () => {
     const file = path.join(tempDir, 'config')
     fs.writeFileSync(file, kubeconfig('https://from-env.example.com'), { mode: 0o600 })
     process.env.KUBECONFIG = file
-    const cluster = await connect({ namespace: 'prod', logger: new MemoryLogger() })
+    const cluster = await connect({
+      namespace: 'prod',
+      logger: new MemoryLogger(),
+      env: process.env
+    })
     expect(cluster.server).toBe('https://from-env.example.com')
   })
 
@@ -132,7 +136,11 @@ describe('connect', () => {
     )
     delete process.env.KUBECONFIG
     process.env.HOME = tempDir
-    const cluster = await connect({ namespace: 'prod', logger: new MemoryLogger() })
+    const cluster = await connect({
+      namespace: 'prod',
+      logger: new MemoryLogger(),
+      env: process.env
+    })
     expect(cluster.server).toBe('https://from-home.example.com')
   })
 
@@ -140,9 +148,9 @@ describe('connect', () => {
     delete process.env.KUBECONFIG
     delete process.env.KUBERNETES_SERVICE_HOST
     process.env.HOME = tempDir
-    await expect(connect({ namespace: 'prod', logger: new MemoryLogger() })).rejects.toThrow(
-      /no kubeconfig: give the kubeconfig input, set KUBECONFIG/
-    )
+    await expect(
+      connect({ namespace: 'prod', logger: new MemoryLogger(), env: process.env })
+    ).rejects.toThrow(/no kubeconfig: give the kubeconfig input, set KUBECONFIG/)
   })
 
   it('refuses a plain-HTTP server unless the kubeconfig skips TLS verification', async () => {

@@ -1,5 +1,6 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node'
-import { findPodProblems, selectorString } from '../../src/k8s/diagnose.js'
+import { findPodProblems } from '../../src/k8s/pods.js'
+import { selectorString } from '../../src/k8s/selectors.js'
 
 function pod(
   status: Partial<V1ContainerStatus>,

@@ -1,13 +1,30 @@
 import { deployment, job } from '../harness/objects.js'
 import type { PodBehaviour } from '../harness/cluster.js'
-import { apply } from '../../src/k8s/apply.js'
-import { diagnoseJob, diagnosePods } from '../../src/k8s/diagnose.js'
+import type { V1Job, V1Pod } from '@kubernetes/client-node'
+import { apply, list, read } from '../../src/k8s/objects.js'
+import { jobFailureVerdict, jobPodSelector } from '../../src/k8s/jobs.js'
+import { completeFinding, findPodProblems, type Verdict } from '../../src/k8s/pods.js'
+import type { Cluster } from '../../src/k8s/client.js'
 import { NS, fixture, until, type Fixture } from './helpers.js'
+
+/** The most telling problem of the pods matching labelSelector, its log fetched, as a wait gives it. */
+async function diagnosePods(cluster: Cluster, labelSelector: string): Promise<Verdict | undefined> {
+  const pods = await list<V1Pod>(cluster, { kind: 'Pod' }, labelSelector)
+  const finding = findPodProblems(pods)[0]
+  return finding ? completeFinding(cluster, cluster.namespace, finding) : undefined
+}
+
+/** Why a Job failed, from the Job and its pods, as waitForJob gives it. */
+async function diagnoseJob(cluster: Cluster, name: string): Promise<Verdict | undefined> {
+  const job = (await read<V1Job>(cluster, { kind: 'Job', name }))!
+  const pods = await list<V1Pod>(cluster, { kind: 'Pod' }, jobPodSelector(job))
+  return jobFailureVerdict(cluster, cluster.namespace, job, pods)
+}
 
 const IMAGE = 'registry.example.com/web:abc123'
 const SELECTOR = 'app=web,canary-deploy.dev/track=canary'
 
-describe('diagnosePods / diagnoseJob against the test cluster', () => {
+describe('pod and Job diagnosis against the test cluster', () => {
   let f: Fixture
   beforeEach(async () => {
     f = await fixture()

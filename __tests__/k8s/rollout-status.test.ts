@@ -1,5 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node'
-import { jobStatus, rolloutStatus } from '../../src/k8s/wait.js'
+import { rolloutStatus } from '../../src/k8s/deployments.js'
+import { jobStatus } from '../../src/k8s/jobs.js'
 
 interface Row {
   case: string

@@ -1,6 +1,6 @@
 import { deployment } from '../harness/objects.js'
-import { apply } from '../../src/k8s/apply.js'
-import { WaitError, waitForPodsReady, waitForRollout } from '../../src/k8s/wait.js'
+import { apply } from '../../src/k8s/objects.js'
+import { WaitError, waitForRollout } from '../../src/k8s/wait.js'
 import { FAST, NS, count, fixture, rejection, until, type Fixture } from './helpers.js'
 
 const APP = 'web-canary'
@@ -128,53 +128,5 @@ describe('waitForRollout survives API server faults', () => {
     expect(err.message).toMatch(
       /^timed out after 1 s waiting for deployment web-canary to roll out; last seen: 0 of 2 updated replicas are available/
     )
-  })
-})
-
-describe('waitForPodsReady', () => {
-  let f: Fixture
-  beforeEach(async () => {
-    f = await fixture()
-  })
-  afterEach(async () => {
-    await f.stop()
-  })
-
-  it('resolves once enough pods are Ready', async () => {
-    f.tc.kubelet.behave({ image: IMAGE }, { kind: 'hold' })
-    await apply(
-      f.cluster,
-      deployment(APP, { namespace: NS, image: IMAGE, replicas: 2, track: 'canary' })
-    )
-    const wait = waitForPodsReady(f.cluster, 'canary-deploy.dev/track=canary', 2, {
-      timeoutMs: 10_000,
-      logger: f.logger,
-      label: APP,
-      ...FAST
-    })
-    await until(() => f.logger.lines.includes('web-canary: 0/2 ready'), 'the first progress line')
-    f.tc.kubelet.release({ image: IMAGE })
-    await wait
-    expect(f.logger.lines).toContain('web-canary: 2/2 ready')
-  })
-
-  it('fails fast when the pods crash-loop', async () => {
-    f.tc.kubelet.behave({ image: IMAGE }, { kind: 'crashloop', logs: ['boom'] })
-    await apply(
-      f.cluster,
-      deployment(APP, { namespace: NS, image: IMAGE, replicas: 1, track: 'canary' })
-    )
-    const err = (await rejection(
-      waitForPodsReady(f.cluster, 'canary-deploy.dev/track=canary', 1, {
-        timeoutMs: 30_000,
-        logger: f.logger,
-        ...FAST
-      })
-    )) as WaitError
-    expect(err.verdict?.reason).toBe('CrashLoopBackOff')
-    expect(err.message).toMatch(
-      /^pods matching canary-deploy\.dev\/track=canary cannot become ready: container "app" .* is crash-looping/
-    )
-    expect(err.message).toContain('    boom')
   })
 })

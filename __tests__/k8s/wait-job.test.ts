@@ -1,5 +1,5 @@
 import { job } from '../harness/objects.js'
-import { apply } from '../../src/k8s/apply.js'
+import { apply } from '../../src/k8s/objects.js'
 import { WaitError, waitForJob } from '../../src/k8s/wait.js'
 import { FAST, NS, count, fixture, rejection, until, type Fixture } from './helpers.js'
 

@@ -1,5 +1,5 @@
 import { deployment } from '../harness/objects.js'
-import { apply } from '../../src/k8s/apply.js'
+import { apply } from '../../src/k8s/objects.js'
 import { connect } from '../../src/k8s/client.js'
 import { WaitError, waitForRollout } from '../../src/k8s/wait.js'
 import { MemoryLogger } from '../../src/logger.js'

@@ -24,6 +24,11 @@ interface Stage {
   startsWith?: (r: RequestRecord) => boolean
   /** Whether the command still opens a watch from this stage on. */
   watchesAfter: boolean
+  /**
+   * The canary's pods stay ContainerCreating until the stage's first watch arrives, so the wait
+   * cannot settle from its first LIST and the fault armed at the stage's start meets that watch.
+   */
+  holdsCanary?: boolean
 }
 
 const MIGRATE = '["bin/rails", "db:migrate"]'
@@ -76,7 +81,8 @@ const STAGES: Record<Command, Stage[]> = {
     {
       name: 'canary rollout wait',
       startsWith: r => r.resource === 'deployments' && isWait(r),
-      watchesAfter: true
+      watchesAfter: true,
+      holdsCanary: true
     },
     { name: 'smoke', startsWith: r => r.subresource === 'proxy', watchesAfter: false }
   ],
@@ -165,9 +171,16 @@ describe('fault matrix', () => {
         cell.fault.inject(shop.cluster)
       }
       const { startsWith } = cell.stage
+      const canaryPods = { pod: /-canary-/ }
+      let held = cell.stage.holdsCanary === true
+      if (held) shop.cluster.kubelet.behave(canaryPods, { kind: 'hold' })
       if (!startsWith) inject()
       const unsubscribe = shop.cluster.onRequest(r => {
         if (!injected && startsWith?.(r)) inject()
+        if (held && injected && r.verb === 'watch') {
+          held = false
+          shop.cluster.kubelet.release(canaryPods)
+        }
       })
       const result = await run(command).finally(unsubscribe)
       shop.cluster.faults.clear()
@@ -175,6 +188,10 @@ describe('fault matrix', () => {
       const { status, reason } = result.report
       const cellName = `${command} | ${stageName} | ${faultName}`
       expect({ cell: cellName, injected }).toEqual({ cell: cellName, injected: true })
+      if (cell.stage.holdsCanary) {
+        // The wait had to watch: the canary was not ready at its first LIST.
+        expect({ cell: cellName, watched: !held }).toEqual({ cell: cellName, watched: true })
+      }
       if (cell.fault.answers) {
         const met = shop.cluster.requests.some(r => r.status === cell.fault.answers)
         expect({ cell: cellName, met }).toEqual({ cell: cellName, met: true })

@@ -3,8 +3,9 @@
  * its documented Role on a test cluster that enforces RBAC, and a Role missing one verb fails the
  * command with a message that names the verb, the resource and the namespace.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { KubernetesObject, V1Service } from '@kubernetes/client-node'
 import { parseAllDocuments } from 'yaml'
 import type { RbacRole } from '../harness/cluster.js'
 import { startGitHubApi, type GitHubApi } from '../harness/github.js'
@@ -371,6 +372,53 @@ describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot
     )
   })
 
+  it('deploys with ingress-weight: its canary Service and weighted Ingress pass', async () => {
+    putWebService(shop)
+    putWebIngress(shop)
+    const deployer = await as(DEPLOY_USER)
+    const result = await deploy({
+      kubeconfig: deployer.kubeconfig,
+      strategy: 'ingress-weight',
+      'canary-weight': '20'
+    })
+    expect(result.report.reason).toBeUndefined()
+    expect(result.report.status).toBe('success')
+    expect(deployer.denials).toEqual([])
+    expect(deployer.judged.map(j => j.path)).toContain(
+      `/apis/networking.k8s.io/v1/namespaces/${NAMESPACE}/ingresses/shop-canary`
+    )
+  })
+
+  it('cannot run a Job whose pods the stable Service would select', async () => {
+    putWebService(shop)
+    const deployer = await as(DEPLOY_USER)
+    const server = /server: (\S+)/.exec(deployer.kubeconfig)?.[1]
+    const job = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'shop-web-stand-in' },
+      spec: {
+        template: {
+          metadata: { labels: { app: 'shop-web', 'canary-deploy.dev/track': 'stable' } },
+          spec: {
+            restartPolicy: 'Never',
+            containers: [{ name: 'app', image: 'registry.example.com/evil:1' }]
+          }
+        }
+      }
+    }
+    const res = await fetch(`${server}/apis/batch/v1/namespaces/${NAMESPACE}/jobs`, {
+      method: 'POST',
+      body: JSON.stringify(job),
+      headers: { Authorization: 'Bearer test-token', 'Content-Type': 'application/json' }
+    })
+    expect(res.status).toBe(403)
+    expect(((await res.json()) as { message: string }).message).toContain(
+      'canary-deploy (the deploy identity) writes only migration Jobs'
+    )
+    expect(shop.cluster.get('Job', NAMESPACE, 'shop-web-stand-in')).toBeUndefined()
+  })
+
   it("deploys a rainbow release but cannot move the Service's selector to it", async () => {
     const selector = { app: 'shop-web', 'canary-deploy.dev/track': 'stable' }
     putWebService(shop, selector)
@@ -392,8 +440,9 @@ describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot
       env
     )
     expect(promoted.report.status).toBe('failure')
+    // Promotion first marks the release stable: the policy refuses that, before any selector moves.
     expect(deployer.denials.map(d => d.path)).toContain(
-      `/api/v1/namespaces/${NAMESPACE}/services/shop-web`
+      `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/shop-web-abcdef`
     )
     const service = shop.cluster.get<{ spec: { selector: Record<string, string> } }>(
       'Service',
@@ -403,3 +452,125 @@ describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot
     expect(service?.spec.selector).toEqual(selector)
   })
 })
+
+/** examples/k8s as `kubectl apply -f examples/k8s` leaves it (the namespace is the cluster's). */
+function exampleObjects(): KubernetesObject[] {
+  return readdirSync(EXAMPLES)
+    .filter(file => file.endsWith('.yaml') && file !== 'namespace.yaml')
+    .flatMap(file => parseAllDocuments(readFileSync(join(EXAMPLES, file), 'utf8')))
+    .map(doc => doc.toJS() as KubernetesObject)
+}
+
+const EXAMPLES = join(process.cwd(), 'examples/k8s')
+const V3_IMAGE = `registry.example.com/shop@sha256:${'3'.repeat(64)}`
+const FIRST = { ...GITHUB_ENV, GITHUB_SHA: 'abcdef1234567' }
+const SECOND = { ...GITHUB_ENV, GITHUB_SHA: '1234567abcdef' }
+
+describe.each([
+  ['replicas', { strategy: 'replicas' }],
+  ['ingress-host', { strategy: 'ingress-host', 'canary-host': 'canary.example.com' }],
+  ['ingress-weight', { strategy: 'ingress-weight', steps: '10,50', 'step-interval': '1s' }],
+  ['rainbow', { strategy: 'rainbow' }]
+])(
+  'examples/k8s with the %s strategy, under the identities of docs/rbac.yaml',
+  (name, strategy) => {
+    let example: Shop
+    beforeEach(async () => {
+      example = await startShop(['shop-web', 'shop-worker'], exampleObjects())
+      if (name === 'rainbow') {
+        // The rainbow strategy needs the Service narrowed to the stable track (README, rainbow).
+        const service = example.cluster.get<V1Service>('Service', NAMESPACE, 'shop-web')!
+        service.spec!.selector = { ...service.spec!.selector, 'canary-deploy.dev/track': 'stable' }
+        example.cluster.put(service)
+      }
+      await example.cluster.settle()
+    })
+    afterEach(() => example.stop())
+
+    const forbidden = () => example.cluster.requests.filter(r => r.status === 403)
+    let proxies: AdmissionProxy[] = []
+    afterEach(async () => {
+      await Promise.all(proxies.map(p => p.stop()))
+      proxies = []
+    })
+    /** The cluster as this identity meets it: its Role, and the policies judging its writes. */
+    async function as(user: string, role: RbacRole): Promise<AdmissionProxy> {
+      example.cluster.enforceRole(role, user)
+      const proxy = await startAdmissionProxy(example.cluster, user)
+      proxies.push(proxy)
+      return proxy
+    }
+    const run = (
+      identity: AdmissionProxy,
+      command: string,
+      inputs: Record<string, string>,
+      env: Record<string, string>
+    ) =>
+      example.run(
+        command,
+        { ...strategy, 'github-token': github.token, kubeconfig: identity.kubeconfig, ...inputs },
+        { ...env, GITHUB_API_URL: github.url }
+      )
+
+    it('deploys as canary-deploy; promotes, rolls back and cleans up as canary-deploy-promote', async () => {
+      const identities = {
+        deploy: `system:serviceaccount:${NAMESPACE}:canary-deploy`,
+        promote: `system:serviceaccount:${NAMESPACE}:canary-deploy-promote`
+      }
+      const steps: [
+        keyof typeof identities,
+        string,
+        Record<string, string>,
+        Record<string, string>
+      ][] = [
+        ['deploy', 'deploy', { 'migrate-command': MIGRATE }, FIRST],
+        ['promote', 'promote', { approve: 'true', version: 'v2', digest: NEW_DIGEST }, FIRST],
+        ['deploy', 'deploy', { version: 'v3', image: V3_IMAGE }, SECOND],
+        ['promote', 'rollback', { version: 'v3' }, SECOND],
+        ['promote', 'cleanup', {}, SECOND]
+      ]
+      for (const [identity, command, inputs, env] of steps) {
+        const proxy = await as(identities[identity], DEPLOYER)
+        const result = await run(proxy, command, inputs, env)
+        expect({ command, reason: result.report.reason ?? '' }).toEqual({
+          command,
+          reason: expect.not.stringMatching(/forbidden|denied/i)
+        })
+        expect({ command, status: result.report.status }).toEqual({
+          command,
+          status: expect.stringMatching(/^(success|no-op)$/)
+        })
+        expect({ command, denials: proxy.denials }).toEqual({ command, denials: [] })
+      }
+      expect(forbidden()).toEqual([])
+    }, 90_000)
+
+    it('diffs the manifests under the canary-deploy-diff Role, the Secret reported as not readable', async () => {
+      const differ = await as(`system:serviceaccount:${NAMESPACE}:canary-deploy-diff`, DIFF)
+      const result = await run(
+        differ,
+        'diff',
+        { manifests: 'examples/k8s', comment: 'false' },
+        FIRST
+      )
+      expect(result.report.reason).toBeUndefined()
+      expect(result.report.status).toBe('success')
+      expect(example.cluster.writes()).toEqual([])
+      const titles = result.report.sections.map(s => s.title)
+      expect(titles).toContain('Secret shop/shop-secrets: not readable by this identity')
+      // The ConfigMap is read and dry-run like any object of the release.
+      expect(JSON.stringify(result.report.sections)).toContain('ConfigMap shop/shop-config')
+      // A namespaced Role can grant nothing on the Namespace; Secrets are never granted.
+      expect(titles.filter(t => t.endsWith('not readable by this identity'))).toEqual([
+        'Namespace shop/shop: not readable by this identity',
+        'Secret shop/shop-secrets: not readable by this identity'
+      ])
+      // Only reads of what the Role does not grant were refused: the Secret, and the Namespace.
+      expect(
+        forbidden()
+          .map(r => `${r.verb} ${r.resource}`)
+          .filter(r => !/^(get|list) (secrets|namespaces)$/.test(r))
+      ).toEqual([])
+    }, 60_000)
+  }
+)

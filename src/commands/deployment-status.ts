@@ -1,16 +1,15 @@
 /**
- * The GitHub deployment of a run (environments page, links to the run), when a token is given.
- * Never fails a run: the deployments API is a courtesy, the cluster is the truth.
+ * The GitHub deployment record of a run (the environments page, linked to the run), when a token is
+ * given. Never fails a run: the deployments API is a courtesy, the cluster is the truth.
  */
 import { githubClient } from '../github/client.js'
-import { readGitHubContext } from '../github/context.js'
 import {
   setDeploymentStatus,
   startDeployment,
   type DeploymentState
 } from '../github/deployments.js'
 import type { Settings } from '../settings.js'
-import type { CommandContext } from './types.js'
+import type { CommandContext, RunState } from './types.js'
 
 export interface TrackedDeployment {
   finish(
@@ -27,15 +26,15 @@ export async function trackDeployment(
   environment: string,
   description: string
 ): Promise<TrackedDeployment> {
-  const gh = readGitHubContext(context.env)
-  if (!settings.github.token || !gh.owner || !gh.repo || !gh.sha) return NOT_TRACKED
-  const octokit = githubClient(settings.github.token, gh.apiUrl, context.logger)
-  const handle = { owner: gh.owner, repo: gh.repo }
+  const { run } = settings
+  if (!settings.github.token || !run.owner || !run.repo || !run.sha) return NOT_TRACKED
+  const octokit = githubClient(settings.github.token, run.apiUrl, context.logger)
+  const handle = { owner: run.owner, repo: run.repo }
   const id = await startDeployment(
     octokit,
     {
       ...handle,
-      ref: gh.sha,
+      ref: run.sha,
       environment,
       description,
       payload: {
@@ -48,7 +47,7 @@ export async function trackDeployment(
     },
     context.logger
   )
-  const logUrl = gh.workflowRunUrl
+  const logUrl = run.workflowRunUrl
   // A main step killed outright never finishes it: the post step marks it failed.
   if (id !== undefined) context.checkpoint?.({ deployment: { ...handle, id } })
   await setDeploymentStatus(
@@ -70,4 +69,23 @@ export async function trackDeployment(
       context.checkpoint?.({ deployment: undefined })
     }
   }
+}
+
+/** The post step: a killed main step's deployment did not finish, so it failed. */
+export async function failAbandonedDeployment(
+  settings: Settings,
+  context: CommandContext,
+  deployment: NonNullable<RunState['deployment']>
+): Promise<void> {
+  if (!settings.github.token) return
+  await setDeploymentStatus(
+    githubClient(settings.github.token, settings.run.apiUrl, context.logger),
+    deployment,
+    'failure',
+    {
+      logUrl: settings.run.workflowRunUrl,
+      description: 'the main step was killed before it finished'
+    },
+    context.logger
+  )
 }

@@ -1,229 +1,211 @@
 /**
  * promote (a maintainer's workflow_dispatch): the approved canary, bound to its version and image
- * digest, becomes stable. Every check runs before the first write; a refusal changes nothing. A
- * stable rollout that fails is put back, so web and worker never end on different releases.
+ * digest, becomes stable. Every check runs before the first write; a refusal changes nothing. The
+ * promote plan is applied with the inverse of each write kept: a promotion that fails is put back,
+ * so web and worker never end on different releases. Its GitHub deployment record is the one the
+ * workflow job's `environment:` makes; this command adds none of its own.
  */
 import type { V1Deployment } from '@kubernetes/client-node'
-import { githubClient } from '../github/client.js'
-import { readGitHubContext } from '../github/context.js'
-import { checkApprover } from '../github/permissions.js'
-import { codeBlock, newReport, type Report } from '../github/report.js'
 import { ANNOTATION_DIGEST, ANNOTATION_VERSION, LABEL_TRACK } from '../k8s/labels.js'
-import type { Release } from '../k8s/render.js'
-import { rolloutStatus } from '../k8s/wait.js'
+import { rolloutStatus } from '../k8s/deployments.js'
+import { waitForRollout } from '../k8s/wait.js'
+import { carryOut, UndoLog, type CarryOutOptions } from '../release/execute.js'
+import { releaseManifests, releaseTemplates } from '../release/manifests.js'
+import { planPromote } from '../release/plan.js'
+import { clusterReads, type Reads } from '../release/reads.js'
+import { strategyFor } from '../release/strategies.js'
+import type { Strategy } from '../release/types.js'
+import { objectName } from '../release/writes.js'
 import type { Settings } from '../settings.js'
-import { trackDeployment } from './deployment-status.js'
-import { applyOthers, releaseManifests } from './release-manifests.js'
-import { openSession, type Session } from './session.js'
-import { errorMessage, readStables, smokeCanary, sourceOf } from './release.js'
-import { strategyFor, type ReleaseStrategy, type StrategyRun } from './strategies/index.js'
-import { imageOf } from './strategies/in-place.js'
-import { PromotionFailed } from './strategies/types.js'
-import { stageRunner } from './stage.js'
-import type { CommandContext, CommandHandler, CommandResult } from './types.js'
+import { checkApproval } from './approval.js'
+import { errorMessage, Refusal } from './errors.js'
+import { placeFacts, runFrame, type Frame } from './frame.js'
+import { judgeCanary } from './judge.js'
+import { imageOf, readStables, releaseOf } from './release.js'
+import type { Session } from './session.js'
+import type { CommandHandler } from './types.js'
 
 /** A smoke result older than this (a long wait for the lock) is checked again before promoting. */
 const SMOKE_FRESH_MS = 5_000
 
-/** Raised for a check that failed: the run is refused, nothing was written. */
-export class Refusal extends Error {}
+export const promote: CommandHandler = (settings, context) =>
+  runFrame(
+    settings,
+    context,
+    {
+      title: `Promote ${settings.app} ${settings.version}`,
+      facts: [...placeFacts(settings), ['version', settings.version]],
+      failed: { version: '' }
+    },
+    async frame => {
+      const { stage, report, logger } = frame
+      // Checks, cheapest first. Nothing below writes until every one of them has passed.
+      const approver = await stage('approval', async detail => {
+        const approval = await checkApproval(settings, logger)
+        detail(approval.reason)
+        return approval.actor
+      })
+      report.facts.push(['approved by', approver])
 
-export const promote: CommandHandler = async (settings, context) => {
-  const { logger } = context
-  const report = newReport('promote', `Promote ${settings.app} ${settings.version}`)
-  report.facts.push(
-    ['app', settings.app],
-    ['namespace', settings.cluster.namespace],
-    ['version', settings.version]
-  )
-  const stage = stageRunner(report, logger)
+      const session = await frame.session()
+      const { cluster } = session
+      const strategy = strategyFor(settings.strategy)
+      const reads = clusterReads(cluster, settings)
+      const { stables, canaries, digest, imageRef } = await stage('check canary', async detail => {
+        const checked = await checkCanaries(reads, strategy, settings)
+        detail(`${checked.canaries.map(c => c.metadata?.name).join(', ')} run ${checked.digest}`)
+        return checked
+      })
+      report.facts.push(['digest', digest], ['image', imageRef])
 
-  let session: Session | undefined
-  try {
-    // Checks, cheapest first. Nothing below writes until every one of them has passed.
-    const approver = await stage('approval', async detail => {
-      if (settings.approval.approve !== 'true') {
-        throw new Refusal(
-          `approve must be exactly "true" to promote (got ${settings.approval.approve ? JSON.stringify(settings.approval.approve) : 'nothing'})`
-        )
+      const smoke = async (detail: (text: string) => void): Promise<void> => {
+        const judged = await judgeCanary(frame, session, strategy, canaries[0].metadata?.name ?? '')
+        detail(judged.detail)
+        if (!judged.ok) throw new Refusal(`the canary is not healthy right now: ${judged.failure}`)
       }
-      const who = await checkActor(settings, context)
-      detail(who.reason)
-      return who.actor
-    })
-    report.facts.push(['approved by', approver])
+      await stage('smoke', smoke)
 
-    session = await openSession(settings, context, report)
-    const live = session.cluster
-    const { signal } = context
-    const strategy = strategyFor(settings.strategy)
-    const checkRun: StrategyRun = { cluster: live, settings, logger, signal, report }
-    const { stables, canaries, digest, imageRef } = await stage('check canary', async detail => {
-      const checked = await checkCanaries(checkRun, strategy)
-      detail(`${checked.canaries.map(c => c.metadata?.name).join(', ')} run ${checked.digest}`)
-      return checked
-    })
-    report.facts.push(['digest', digest], ['image', imageRef])
+      // Every check passed without a write. Lock, then make sure the canary did not change meanwhile.
+      const waitedFrom = Date.now()
+      await session.lock()
+      await stage('recheck canary', async detail => {
+        const again = await checkCanaries(reads, strategy, settings)
+        if (again.digest !== digest)
+          throw new Refusal(`the canary changed to ${again.digest} while this run checked it`)
+        detail('unchanged')
+      })
+      // "Healthy right now" must still be true when the writes start, not as of before a lock wait.
+      if (Date.now() - waitedFrom > SMOKE_FRESH_MS) await stage('smoke again', smoke)
 
-    const smoke = async (detail: (text: string) => void): Promise<void> => {
-      const outcome = await smokeCanary(
-        live,
-        canaries[0],
+      const planner = await strategy.observe(clusterReads(cluster, settings), stables)
+      const manifests = releaseManifests(settings, imageRef)
+      const plan = planPromote(planner, {
         settings,
-        logger,
-        signal,
-        strategy.podSelector(canaries[0])
+        release: releaseOf(settings, { imageRef, digest }),
+        stables,
+        templates: releaseTemplates(stables, manifests),
+        releases: canaries,
+        approver,
+        at: new Date().toISOString(),
+        manifests
+      })
+
+      // The writes: the manifests' objects, then stable becomes the release and traffic follows.
+      await session.phase(
+        'promoting',
+        canaries.map(c => c.metadata?.name ?? '')
       )
-      report.sections.push({ title: 'Smoke checks', body: codeBlock(outcome.summary) })
-      detail(`${outcome.results.filter(r => r.ok).length}/${outcome.results.length} passed`)
-      if (!outcome.ok) {
-        throw new Refusal(
-          `the canary is not healthy right now: ${outcome.results.find(r => !r.ok)?.message}`
-        )
-      }
-    }
-    await stage('smoke', smoke)
-
-    // Every check passed without a write. Lock, then make sure the canary did not change meanwhile.
-    const waitedFrom = Date.now()
-    await session.lock()
-    const locked = session
-    await stage('recheck canary', async detail => {
-      const again = await checkCanaries(checkRun, strategy)
-      if (again.digest !== digest)
-        throw new Refusal(`the canary changed to ${again.digest} while this run checked it`)
-      detail('unchanged')
-    })
-    // "Healthy right now" must still be true when the writes start, not as of before a lock wait.
-    if (Date.now() - waitedFrom > SMOKE_FRESH_MS) await stage('smoke again', smoke)
-
-    // The writes: traffic moves to the release (the image onto stable, or the Service selector).
-    const tracked = await trackDeployment(
-      settings,
-      context,
-      settings.github.environment,
-      `promote ${settings.version}`
-    )
-    const release: Release = {
-      app: settings.app,
-      version: settings.version,
-      imageRef,
-      digest,
-      source: sourceOf(settings),
-      container: settings.container
-    }
-    await session.phase(
-      'promoting',
-      canaries.map(c => c.metadata?.name ?? '')
-    )
-    const manifests = releaseManifests(settings, imageRef)
-    const run: StrategyRun = {
-      cluster: live,
-      settings,
-      logger,
-      signal: locked.signal,
-      report,
-      manifests
-    }
-    let undoManifests: (() => Promise<void>) | undefined
-    context.checkpoint?.({ promoting: settings.deployments })
-    try {
-      if (manifests.others.length > 0) {
-        undoManifests = await stage('apply manifests', async detail => {
-          const undo = await applyOthers(live, manifests.others, logger)
-          detail(`${manifests.others.length} object(s)`)
-          return undo
+      const undo = new UndoLog(cluster)
+      let promoting = true
+      context.checkpoint?.({ promoting: settings.deployments })
+      frame.onFailure(async () => {
+        context.checkpoint?.({ promoting: [] })
+        if (promoting) await putBack(frame, session, undo)
+      })
+      if (plan.manifests.length > 0) {
+        await stage('apply manifests', async detail => {
+          await carryOut(cluster, plan.manifests, { logger, undo })
+          detail(`${plan.manifests.length} object(s)`)
         })
       }
-      const promotion = await stage('promote', async detail => {
-        const done = await strategy.promote(run, stables, canaries, release, approver)
-        detail(done.detail)
-        return done
+      const promoted = await stage('promote', async detail => {
+        const said = await carryOut(cluster, plan.promote, {
+          logger,
+          undo,
+          after: rollouts(session, frame)
+        })
+        detail(`${canaries.map(c => c.metadata?.name).join(', ')} on ${settings.version}`)
+        return said
       })
-      if (promotion.section) report.sections.push(promotion.section)
-    } catch (error) {
-      // Each undo runs whatever the others do; what could not be undone is said, not hidden.
-      const undone = await Promise.allSettled([
-        error instanceof PromotionFailed ? error.undo() : Promise.resolve(),
-        // The manifests' other objects are part of the release: they go back with it.
-        undoManifests?.() ?? Promise.resolve()
-      ])
-      for (const outcome of undone) {
-        if (outcome.status === 'rejected') {
-          logger.warning(`could not undo part of the promotion: ${errorMessage(outcome.reason)}`)
-          report.sections.push({
-            title: 'NOT undone: needs a person',
-            body: errorMessage(outcome.reason)
+      report.sections.push({
+        title: 'Promotion',
+        body: ['| what changed |', '| --- |', ...promoted.map(line => `| ${line} |`)].join('\n')
+      })
+      promoting = false
+      context.checkpoint?.({ promoting: [] })
+
+      await stage('remove canary', async detail => {
+        const removed = await carryOut(cluster, plan.retire, { logger })
+        detail(removed.join('; ') || 'nothing to remove')
+      })
+      return { version: settings.version, image: imageRef, digest }
+    }
+  )
+
+/** After each stable Deployment takes the release: its rollout, waited for. */
+function rollouts(session: Session, frame: Frame): CarryOutOptions['after'] {
+  return async write => {
+    if (!write.rollout) return
+    await waitForRollout(session.cluster, write.ref.name, {
+      timeoutMs: frame.settings.timeoutMs,
+      logger: frame.logger,
+      signal: session.signal,
+      since: Date.now()
+    })
+  }
+}
+
+/**
+ * Puts back what the promotion wrote, newest first: every write when rollback-on-failure is set;
+ * otherwise the stable Deployment that failed, but not those already promoted. Each one is tried
+ * whatever the others do; what could not be put back is said, not hidden.
+ */
+async function putBack(frame: Frame, session: Session, undo: UndoLog): Promise<void> {
+  const { settings, report, logger } = frame
+  const stableWrites = undo.done.filter(d => d.write.role === 'stable' && d.write.verb === 'apply')
+  const kept = settings.rollbackOnFailure ? [] : stableWrites.slice(0, -1)
+  const name = (ref: Parameters<typeof objectName>[0]) =>
+    objectName(ref, settings.cluster.namespace)
+  await frame.stage('restore', async detail => {
+    const restored: string[] = []
+    const failures: string[] = []
+    for (const entry of [...undo.done].reverse()) {
+      if (kept.includes(entry)) continue
+      if (!entry.inverse) {
+        if (entry.why) failures.push(`${name(entry.write.ref)}: ${entry.why}`)
+        continue
+      }
+      try {
+        await carryOut(session.cluster, [entry.inverse], { logger })
+        // Not tied to the run's abort signal: a cancelled run must still finish putting stable back.
+        if (entry.inverse.rollout) {
+          await waitForRollout(session.cluster, entry.write.ref.name, {
+            timeoutMs: settings.timeoutMs,
+            logger,
+            since: Date.now()
           })
         }
+        restored.push(name(entry.write.ref))
+      } catch (error) {
+        failures.push(`${name(entry.write.ref)}: ${errorMessage(error)}`)
+        logger.warning(`${name(entry.write.ref)} could not be put back: ${errorMessage(error)}`)
       }
-      await tracked.finish('failure', { description: errorMessage(error).slice(0, 140) })
-      context.checkpoint?.({ promoting: [] })
-      throw error instanceof PromotionFailed ? error.cause : error
     }
-
-    context.checkpoint?.({ promoting: [] })
-    await stage('remove canary', async detail => {
-      const removed = await strategy.retire(run)
-      detail(removed.join(', '))
-    })
-    await tracked.finish('success', { description: `${settings.version} promoted by ${approver}` })
-    return { report, outputs: { version: settings.version, image: imageRef, digest } }
-  } catch (error) {
-    return failed(report, error, context.signal)
-  } finally {
-    await session?.close()
-  }
-}
-
-function failed(report: Report, error: unknown, signal: AbortSignal): CommandResult {
-  report.status = error instanceof Refusal ? 'refused' : 'failure'
-  report.reason = errorMessage(error).split('\n')[0]
-  if (signal.aborted) report.reason = `cancelled: ${report.reason}`
-  if (errorMessage(error).includes('\n')) {
-    report.sections.push({
-      title: 'What went wrong',
-      body: codeBlock(errorMessage(error))
-    })
-  }
-  return { report, outputs: { version: '' } }
-}
-
-/** Who is promoting, and may they? On GitHub the API decides; from a shell, cluster access does. */
-async function checkActor(
-  settings: Settings,
-  context: CommandContext
-): Promise<{ actor: string; reason: string }> {
-  const gh = readGitHubContext(context.env)
-  const actor = gh.triggeringActor || gh.actor
-  if (!gh.inActions && !settings.github.token) {
-    return {
-      actor: actor || 'local user',
-      reason: 'run from a shell: the cluster credentials are the approval'
+    const still = kept.map(entry => name(entry.write.ref))
+    detail(
+      `restored ${restored.join(', ') || 'nothing'}${still.length ? `; still promoted: ${still.join(', ')}` : ''}; canary kept` +
+        (failures.length ? `; NOT restored: ${failures.length}` : '')
+    )
+    if (failures.length > 0) {
+      report.sections.push({
+        title: 'NOT restored: needs a person',
+        body: failures.map(f => `- ${f}`).join('\n')
+      })
     }
-  }
-  if (!settings.github.token) throw new Refusal('github-token is needed to check who may promote')
-  if (!gh.owner || !gh.repo)
-    throw new Refusal('GITHUB_REPOSITORY is needed to check who may promote')
-  const octokit = githubClient(settings.github.token, gh.apiUrl, context.logger)
-  const decision = await checkApprover(
-    octokit,
-    { owner: gh.owner, repo: gh.repo, actor, approvers: settings.approval.approvers },
-    context.logger
-  )
-  if (!decision.allowed) throw new Refusal(decision.reason)
-  return { actor, reason: decision.reason }
+  })
+  report.facts.push(['canary', 'kept: promotion failed'])
 }
 
 /** Each canary exists, is available, and runs exactly the version (and digest) being approved. */
-async function checkCanaries(run: StrategyRun, strategy: ReleaseStrategy) {
-  const { cluster, settings } = run
-  const stables = await readStables(cluster, settings)
+async function checkCanaries(reads: Reads, strategy: Strategy, settings: Settings) {
+  const stables = await readStables(reads, settings)
   const canaries: V1Deployment[] = []
   let digest = ''
   let imageRef = ''
   for (const stable of stables) {
-    const { name, deployment: canary } = await strategy.find(run, stable.metadata?.name ?? '')
+    const stableName = stable.metadata?.name ?? ''
+    const canary = await strategy.find(reads, stableName)
+    const name = canary?.metadata?.name ?? strategy.releaseName(stableName, settings)
     if (!canary)
       throw new Refusal(`there is no canary ${name} to promote: deploy ${settings.version} first`)
     const annotations = canary.metadata?.annotations ?? {}

@@ -1,42 +1,20 @@
 /**
- * What deploy, promote and rollback share about one release of one app: where it comes from, which
- * Deployments it touches, its canaries, and the checks and clean-up around them.
+ * What the commands share about one release of one app: the live stable Deployments it starts
+ * from, the release itself once its image is known, and how to promote it.
  */
-import type { V1Deployment, V1Pod } from '@kubernetes/client-node'
-import { list, read, remove } from '../k8s/apply.js'
-import type { Cluster } from '../k8s/client.js'
-import { canaryName, LABEL_TRACK } from '../k8s/labels.js'
-import { targetContainer } from '../k8s/render.js'
-import { selectorString } from '../k8s/diagnose.js'
-import { isPodReady } from '../k8s/wait.js'
-import type { Logger } from '../logger.js'
+import type { V1Deployment } from '@kubernetes/client-node'
+import type { Reads } from '../release/reads.js'
+import { targetContainer, type Release } from '../release/render.js'
 import type { Settings } from '../settings.js'
-import {
-  podProxyTarget,
-  smokeCheck,
-  summarizeSmoke,
-  urlTarget,
-  type SmokeResult
-} from '../smoke.js'
-
-/** `owner/repo@sha run:<id>`: recorded on everything written (canary-deploy.dev/source). */
-export function sourceOf(settings: Settings): string {
-  const { repository, sha, runId } = settings.source
-  return `${repository || 'local'}@${sha ? sha.slice(0, 12) : 'unknown'} run:${runId || 'local'}`
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
 
 /** The live stable Deployments, in the order given; a missing one is an error naming it. */
-export async function readStables(cluster: Cluster, settings: Settings): Promise<V1Deployment[]> {
+export async function readStables(reads: Reads, settings: Settings): Promise<V1Deployment[]> {
   const stables: V1Deployment[] = []
   for (const name of settings.deployments) {
-    const stable = await read<V1Deployment>(cluster, { kind: 'Deployment', name })
+    const stable = await reads.read<V1Deployment>({ kind: 'Deployment', name })
     if (!stable) {
       throw new Error(
-        `Deployment ${name} not found in namespace ${cluster.namespace}: the deployments input names the stable Deployments, which must exist before a canary can be derived from them`
+        `Deployment ${name} not found in namespace ${settings.cluster.namespace}: the deployments input names the stable Deployments, which must exist before a canary can be derived from them`
       )
     }
     // Fails early, naming the Deployment, when the container input matches nothing.
@@ -50,121 +28,27 @@ export async function readStables(cluster: Cluster, settings: Settings): Promise
   return stables
 }
 
-export async function readCanary(
-  cluster: Cluster,
-  stable: string
-): Promise<V1Deployment | undefined> {
-  return read<V1Deployment>(cluster, { kind: 'Deployment', name: canaryName(stable) })
-}
-
-/** Deletes the canary Deployments (their pods go with them); says which ones existed. */
-export async function removeCanaries(
-  cluster: Cluster,
-  deployments: string[],
-  logger: Logger
-): Promise<string[]> {
-  const removed: string[] = []
-  for (const stable of deployments) {
-    const name = canaryName(stable)
-    if (await remove(cluster, { kind: 'Deployment', name })) {
-      logger.info(`${name}: deleted`)
-      removed.push(name)
-    }
-  }
-  return removed
-}
-
-/** The canary's pods that can be checked: running, ready, not terminating. */
-export async function canaryPods(
-  cluster: Cluster,
-  canary: V1Deployment,
-  labelSelector = `${selectorString(canary.spec?.selector)},${LABEL_TRACK}=canary`
-): Promise<V1Pod[]> {
-  const pods = await list<V1Pod>(cluster, { kind: 'Pod' }, labelSelector)
-  return pods.filter(isPodReady)
-}
-
-/** The port the pod proxy calls, as given: the input, else the target container's first port. */
-function smokePort(canary: V1Deployment, settings: Settings): number | string {
-  if (settings.smoke.port !== undefined) return settings.smoke.port
-  const container = targetContainer(
-    canary.spec?.template.spec ?? { containers: [] },
-    settings.container
-  )
-  const port = container.ports?.[0]
-  if (!port) {
-    throw new Error(
-      `container ${container.name} of ${canary.metadata?.name} declares no port to smoke-check: set smoke-port, or smoke-url`
-    )
-  }
-  return port.name ?? port.containerPort
-}
-
-/**
- * The port NUMBER of that pod: kube-apiserver's pod proxy joins the podIP with the port as given and
- * never resolves a name (a named port breaks the connection), so a name is looked up in the pod's own
- * spec, per pod.
- */
-export function podPortNumber(pod: V1Pod, port: number | string): number {
-  if (typeof port === 'number') return port
-  const ports = (pod.spec?.containers ?? []).flatMap(container => container.ports ?? [])
-  const named = ports.find(candidate => candidate.name === port)
-  if (named) return named.containerPort
-  const declared = ports.map(p =>
-    p.name ? `${p.name}=${p.containerPort}` : String(p.containerPort)
-  )
-  throw new Error(
-    `pod ${pod.metadata?.name} has no container port named ${port} (its ports: ${declared.join(', ') || 'none'}): set smoke-port to one of them`
-  )
-}
-
-export interface SmokeOutcome {
-  ok: boolean
-  results: SmokeResult[]
-  summary: string
-}
-
-/**
- * Checks the web canary: each pod on its own through the API server's pod proxy (stable pods never
- * answer for it), or smoke-url when given.
- */
-export async function smokeCanary(
-  cluster: Cluster,
-  canary: V1Deployment,
+/** The release of this run, once its image is known. */
+export function releaseOf(
   settings: Settings,
-  logger: Logger,
-  signal?: AbortSignal,
-  /** Which pods are the release's (rainbow pods carry no track label); default its canary pods. */
-  podSelector?: string
-): Promise<SmokeOutcome> {
-  let targets
-  if (settings.smoke.url) {
-    targets = [urlTarget(settings.smoke.url)]
-  } else {
-    const pods = await canaryPods(cluster, canary, podSelector)
-    if (pods.length === 0)
-      throw new Error(`${canary.metadata?.name} has no ready pod to smoke-check`)
-    const port = smokePort(canary, settings)
-    targets = pods.map(pod =>
-      podProxyTarget(
-        cluster.kubeConfig,
-        cluster.namespace,
-        pod.metadata?.name ?? '',
-        podPortNumber(pod, port)
-      )
-    )
+  image: { imageRef: string; digest: string }
+): Release {
+  return {
+    app: settings.app,
+    version: settings.version,
+    imageRef: image.imageRef,
+    digest: image.digest,
+    source: settings.run.source,
+    container: settings.container
   }
-  const results = await smokeCheck(targets, {
-    healthPath: settings.smoke.healthPath,
-    versionPath: settings.smoke.versionPath,
-    expectedVersion: settings.smoke.expectedVersion,
-    timeoutMs: settings.smoke.timeoutMs,
-    logger,
-    signal
-  })
-  const summary = summarizeSmoke(results)
-  for (const line of summary.split('\n')) logger.info(line)
-  return { ok: results.every(result => result.ok), results, summary }
+}
+
+/** The image the target container of a Deployment runs. */
+export function imageOf(deployment: V1Deployment, settings: Settings): string {
+  const spec = deployment.spec?.template.spec ?? { containers: [] }
+  return (
+    targetContainer(spec, settings.container, `Deployment ${deployment.metadata?.name}`).image ?? ''
+  )
 }
 
 /** The exact workflow_dispatch inputs and CLI line that promote or roll back this release. */

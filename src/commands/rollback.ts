@@ -1,58 +1,46 @@
 /**
  * rollback (a maintainer's workflow_dispatch): takes the release out of traffic as its strategy
- * says (removes the canaries and their Service and Ingress; rainbow: deletes a release never
+ * plans it (removes the canaries and their Service and Ingress; rainbow: deletes a release never
  * promoted, or moves the Service back). The stable Deployments are never touched. Rolling back
  * twice, or with nothing to roll back, succeeds and says there was nothing to remove.
  */
-import { newReport, timeStage } from '../github/report.js'
-import { trackDeployment } from './deployment-status.js'
-import { errorMessage } from './release.js'
-import { openSession, type Session } from './session.js'
-import { strategyFor } from './strategies/index.js'
+import { carryOut } from '../release/execute.js'
+import { clusterReads } from '../release/reads.js'
+import { strategyFor } from '../release/strategies.js'
+import { placeFacts, runFrame } from './frame.js'
+import { readStables } from './release.js'
 import type { CommandHandler } from './types.js'
 
-export const rollback: CommandHandler = async (settings, context) => {
-  const { logger } = context
-  const report = newReport('rollback', `Roll back the ${settings.app} canary`)
-  report.facts.push(['app', settings.app], ['namespace', settings.cluster.namespace])
-  let session: Session | undefined
-  const tracked = await trackDeployment(
+export const rollback: CommandHandler = (settings, context) =>
+  runFrame(
     settings,
     context,
-    `${settings.github.environment}-canary`,
-    'rollback'
-  )
-  try {
-    session = await openSession(settings, context, report)
-    await session.lock()
-    const live = session.cluster
-    const removed = await logger.group('remove canary', () =>
-      timeStage(report, 'remove canary', async stage => {
-        const names = await strategyFor(settings.strategy).rollback({
-          cluster: live,
-          settings,
-          logger,
-          signal: session?.signal ?? context.signal,
-          report
-        })
-        stage.detail = names.length > 0 ? `deleted ${names.join(', ')}` : 'nothing to remove'
-        return names
+    { title: `Roll back the ${settings.app} canary`, facts: placeFacts(settings) },
+    async frame => {
+      const { report, logger } = frame
+      const tracked = await frame.track(`${settings.github.environment}-canary`, 'rollback')
+      const session = await frame.session()
+      await session.lock()
+      const reads = clusterReads(session.cluster, settings)
+      const strategy = strategyFor(settings.strategy)
+      const stables = await readStables(reads, settings)
+      const releases = await Promise.all(
+        settings.deployments.map(stable => strategy.find(reads, stable))
+      )
+      const planner = await strategy.observe(reads, stables)
+      const writes = planner.rollback({ settings, stables, releases, at: new Date().toISOString() })
+      const done = await frame.stage('remove canary', async detail => {
+        const said = await carryOut(session.cluster, writes, { logger })
+        detail(said.length > 0 ? said.join('; ') : 'nothing to remove')
+        return said
       })
-    )
-    if (removed.length === 0) {
-      report.status = 'no-op'
-      report.reason = `there was no canary of ${settings.app} to remove; stable is unchanged`
-      logger.info(report.reason)
+      if (done.length === 0) {
+        report.status = 'no-op'
+        report.reason = `there was no canary of ${settings.app} to remove; stable is unchanged`
+        logger.info(report.reason)
+      }
+      report.facts.push(['removed', done.join('; ') || 'nothing'], ['stable', 'unchanged'])
+      await tracked.finish('inactive', { description: 'canary removed' })
+      return { canary: '' }
     }
-    report.facts.push(['removed', removed.join(', ') || 'nothing'], ['stable', 'unchanged'])
-    await tracked.finish('inactive', { description: 'canary removed' })
-    return { report, outputs: { canary: '' } }
-  } catch (error) {
-    report.status = 'failure'
-    report.reason = errorMessage(error).split('\n')[0]
-    await tracked.finish('failure', { description: report.reason.slice(0, 140) })
-    return { report, outputs: {} }
-  } finally {
-    await session?.close()
-  }
-}
+  )

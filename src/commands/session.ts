@@ -5,15 +5,14 @@
  */
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-import type { Report } from '../github/report.js'
-import { timeStage } from '../github/report.js'
 import { connect, type Cluster } from '../k8s/client.js'
-import { reachServer } from '../k8s/reach.js'
 import { ANNOTATION_PHASE } from '../k8s/labels.js'
 import { acquireLock, type Lock } from '../k8s/lock.js'
-import { requestJson } from '../k8s/rest.js'
+import { mergePatch } from '../k8s/objects.js'
+import { reachServer } from '../k8s/reach.js'
 import type { Settings } from '../settings.js'
-import { errorMessage, sourceOf } from './release.js'
+import { errorMessage } from './errors.js'
+import type { Stage } from './stage.js'
 import type { CommandContext } from './types.js'
 
 export type Phase = 'building' | 'migrating' | 'canary' | 'smoke' | 'ready' | 'promoting' | 'failed'
@@ -27,7 +26,7 @@ export interface Session {
    * bad name writes nothing at all, not even a Lease.
    */
   lock(): Promise<void>
-  /** Records the phase on the given canary Deployments (annotation canary-deploy.dev/phase). */
+  /** Records the phase on the given release Deployments (annotation canary-deploy.dev/phase). */
   phase(phase: Phase, deployments: string[]): Promise<void>
   close(): Promise<void>
 }
@@ -36,51 +35,45 @@ export interface Session {
  * Who holds the lock, as another run reads it: the run's source, made unique per process, so two
  * jobs of one workflow run (or two shells on one commit) never mistake each other's lock for theirs.
  */
-export function lockHolder(settings: Settings, env: NodeJS.ProcessEnv): string {
-  const attempt = env.GITHUB_RUN_ATTEMPT ? `.${env.GITHUB_RUN_ATTEMPT}` : ''
-  const job = env.GITHUB_JOB ? ` job:${env.GITHUB_JOB}` : ''
-  return `${sourceOf(settings)}${attempt}${job} ${hostname()}:${process.pid}-${randomBytes(3).toString('hex')}`
+export function lockHolder(settings: Settings): string {
+  const { run } = settings
+  const attempt = run.inActions ? `.${run.runAttempt}` : ''
+  const job = run.job ? ` job:${run.job}` : ''
+  return `${run.source}${attempt}${job} ${hostname()}:${process.pid}-${randomBytes(3).toString('hex')}`
 }
 
 export async function openSession(
   settings: Settings,
   context: CommandContext,
-  report: Report
+  stage: Stage
 ): Promise<Session> {
   const { logger } = context
-  const cluster = await logger.group('connect', () =>
-    timeStage(report, 'connect', async stage => {
-      const connected = await connect({
-        ...settings.cluster,
-        logger
-      })
-      // Say "connected" only once the server has answered, and fail fast when it cannot.
-      const version = await reachServer(connected, context.signal).catch((err: unknown) => {
-        connected.dispose()
-        throw err
-      })
-      stage.detail = `${connected.server} (Kubernetes ${version})`
-      return connected
+  const cluster = await stage('connect', async detail => {
+    const connected = await connect({ ...settings.cluster, logger })
+    // Say "connected" only once the server has answered, and fail fast when it cannot.
+    const version = await reachServer(connected, context.signal).catch((err: unknown) => {
+      connected.dispose()
+      throw err
     })
-  )
+    detail(`${connected.server} (Kubernetes ${version})`)
+    return connected
+  })
   let lock: Lock | undefined
   const session: Session = {
     cluster,
     signal: context.signal,
     async lock() {
-      lock = await logger.group('lock', () =>
-        timeStage(report, 'lock', async stage => {
-          const held = await acquireLock(cluster, {
-            app: settings.app,
-            holder: lockHolder(settings, context.env),
-            timeoutMs: settings.lockTimeoutMs,
-            logger,
-            signal: context.signal
-          })
-          stage.detail = `held by ${held.holder}`
-          return held
+      lock = await stage('lock', async detail => {
+        const held = await acquireLock(cluster, {
+          app: settings.app,
+          holder: lockHolder(settings),
+          timeoutMs: settings.lockTimeoutMs,
+          logger,
+          signal: context.signal
         })
-      )
+        detail(`held by ${held.holder}`)
+        return held
+      })
       session.signal = AbortSignal.any([context.signal, lock.lost])
       context.checkpoint?.({ lockHolder: lock.holder })
     },
@@ -88,15 +81,10 @@ export async function openSession(
       for (const name of deployments) {
         try {
           // A merge patch, not an apply: it must not change which fields our apply owns.
-          await requestJson(
+          await mergePatch(
             cluster,
-            {
-              method: 'PATCH',
-              path: `/apis/apps/v1/namespaces/${cluster.namespace}/deployments/${name}`,
-              body: { metadata: { annotations: { [ANNOTATION_PHASE]: phase } } },
-              contentType: 'application/merge-patch+json'
-            },
-            { verb: 'patch', resource: 'deployments', namespace: cluster.namespace, name }
+            { kind: 'Deployment', name },
+            { metadata: { annotations: { [ANNOTATION_PHASE]: phase } } }
           )
         } catch (error) {
           logger.warning(`could not record phase ${phase} on ${name}: ${errorMessage(error)}`)

@@ -13,21 +13,30 @@ export type OutputName =
   | 'has-changes'
   | 'diff'
 
-/** What a command needs besides its settings; main.ts and cli.ts build it. */
+export type Outputs = Partial<Record<OutputName, string>>
+
+/** What a command needs besides its settings; main.ts, post.ts and cli.ts build it. */
 export interface CommandContext {
   logger: Logger
+  /**
+   * The environment variables of this process, handed only to image builders' child processes (PATH,
+   * DOCKER_CONFIG, RUNNER_TEMP, the Actions cache variables). The run's facts are settings.run.
+   */
   env: NodeJS.ProcessEnv
   /** Aborted on SIGINT/SIGTERM (a cancelled workflow): stop waiting, clean up, report. */
   signal: AbortSignal
   /**
-   * Records what this run has written so far (the canaries it applied), so that a post step can
-   * clean up after a run that was killed outright. main.ts keeps it as action state.
+   * Records what this run has written so far (the canaries it applied), so that the post step
+   * (abandon) can clean up after a run that was killed outright. main.ts keeps it as action state.
    */
   checkpoint?: (state: Partial<RunState>) => void
+  /** abandon: what the killed main step had recorded (post.ts reads it from the action state). */
+  abandoned?: RunState
 }
 
+/** What a run has under way, as the post step needs to know it (action-state.ts keeps it). */
 export interface RunState {
-  /** Canary Deployments this run applied and has not yet removed or promoted. */
+  /** Release Deployments this run applied and has not yet removed or promoted. */
   applied: string[]
   /** Stable Deployments a promotion is writing to; cleared when it ended either way. */
   promoting: string[]
@@ -39,7 +48,7 @@ export interface RunState {
 
 export interface CommandResult {
   report: Report
-  outputs: Partial<Record<OutputName, string>>
+  outputs: Outputs
 }
 
 export type CommandHandler = (settings: Settings, context: CommandContext) => Promise<CommandResult>

@@ -1,6 +1,15 @@
 /**
- * The build inputs as docker/build-push-action spells them, parsed for settings.ts: each parser
- * takes the raw input and throws InputProblem saying what was expected, never echoing a secret.
+ * The build inputs named after docker/build-push-action's (platforms, target, tags, labels,
+ * secrets, provenance, sbom), parsed for settings.ts: each parser takes the raw input and throws
+ * InputProblem saying what was expected, never echoing a secret. They mean what build-push-action's
+ * mean, except:
+ * - tags: references pushed beside the release tag `<image>:<version>`, one a line (no commas). A
+ *   bare tag (`latest`) tags the repository of `image`, giving `ghcr.io/acme/shop:latest`; in
+ *   build-push-action every entry is an image name, so `latest` would be `docker.io/library/latest`.
+ *   A reference names its tag (`ghcr.io/org/app:stable`; not `ghcr.io/org/app`, not a digest).
+ * - provenance: mode=min, mode=max, true or false, without further attestation attributes.
+ * - sbom: true or false, without generator attributes.
+ * - secrets: ID=VALUE lines only (no secret-files or secret-envs).
  */
 import { readFileSync } from 'node:fs'
 import { InputProblem, lines, list } from '../validate.js'
@@ -30,7 +39,7 @@ export function platforms(value: string): string[] {
   return all
 }
 
-/** Each line a tag of the image's repository (`latest`), or a full reference without a digest. */
+/** Each line a bare tag of the image's repository (`latest`), or a tagged reference, no digest. */
 export function tags(value: string, repository: string | undefined): string[] {
   const all = lines(value)
   if (all.length > MAX_TAGS) throw new InputProblem(`at most ${MAX_TAGS} tags`)
@@ -47,7 +56,7 @@ export function tags(value: string, repository: string | undefined): string[] {
       // Described below, with the rest.
     }
     throw new InputProblem(
-      'one tag a line: a tag such as latest, or a reference such as ghcr.io/org/app:stable (no digest)'
+      'one a line (no commas): a bare tag such as latest (a tag of image), or a reference with its tag such as ghcr.io/org/app:stable (no digest)'
     )
   })
 }

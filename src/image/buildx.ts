@@ -9,7 +9,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pushedImage, readImageId } from './build-options.js'
+import { pushedImage } from './build-result.js'
+import { readImageId } from './image-id.js'
 import { secretFlags, writeSecretFiles } from './build-secrets.js'
 import { BuildxInstances, type BuilderInstance } from './buildx-instance.js'
 import {

@@ -25,6 +25,8 @@ export interface CommandOptions {
   logger?: Logger
   /** Aborting stops the tool (and what it started) and rejects with CommandCancelledError. */
   signal?: AbortSignal
+  /** Past this the tool is stopped as on abort, and the run rejects with CommandTimeoutError. */
+  timeoutMs?: number
 }
 
 export type CommandRunner = (
@@ -38,6 +40,17 @@ export class CommandCancelledError extends Error {
   constructor(tool: string) {
     super(`${tool} was cancelled`)
     this.name = 'CommandCancelledError'
+  }
+}
+
+/** The runner's rejection when the tool ran past its timeoutMs: stopped, not failed by itself. */
+export class CommandTimeoutError extends Error {
+  constructor(tool: string, args: string[], timeoutMs: number) {
+    // The subcommand (`buildx rm`) says what hung; later arguments may be values worth keeping out.
+    const firstFlag = args.findIndex(arg => arg.startsWith('-'))
+    const subcommand = args.slice(0, Math.min(2, firstFlag === -1 ? args.length : firstFlag))
+    super(`${[tool, ...subcommand].join(' ')} did not finish within ${timeoutMs / 1000} s`)
+    this.name = 'CommandTimeoutError'
   }
 }
 
@@ -102,20 +115,33 @@ export const execRunner: CommandRunner = (tool, args, options = {}) =>
         // Already gone.
       }
     }
-    const onAbort = (): void => {
-      cancelled = true
+    const stop = (): void => {
       kill('SIGTERM')
       killTimer = setTimeout(() => kill('SIGKILL'), TERM_GRACE_MS)
     }
+    const onAbort = (): void => {
+      cancelled = true
+      stop()
+    }
+    let timedOut = false
+    const timeoutTimer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true
+            stop()
+          }, options.timeoutMs)
     const finish = (result: CommandResult): void => {
       if (settled) return
       settled = true
       clearTimeout(killTimer)
       clearTimeout(closeTimer)
+      clearTimeout(timeoutTimer)
       signal?.removeEventListener('abort', onAbort)
       outLines.flush()
       errLines.flush()
       if (cancelled) reject(new CommandCancelledError(tool))
+      else if (timedOut) reject(new CommandTimeoutError(tool, args, options.timeoutMs ?? 0))
       else resolve(result)
     }
 

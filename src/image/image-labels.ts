@@ -1,5 +1,7 @@
-import { ANNOTATION_VERSION } from '../k8s/labels.js'
 import type { BuildRequest } from './types.js'
+
+/** The cluster contract's version label (k8s/labels.ts): spelt here, as image/ never imports k8s/. */
+const VERSION_LABEL = 'canary-deploy.dev/version'
 
 /**
  * The labels every image gets: OCI provenance plus our version label. The version is a --label,
@@ -14,7 +16,7 @@ export function imageLabels(
     'org.opencontainers.image.revision': req.revision,
     'org.opencontainers.image.source': req.source,
     'org.opencontainers.image.version': req.version,
-    [ANNOTATION_VERSION]: req.version
+    [VERSION_LABEL]: req.version
   }
 }
 

@@ -19,6 +19,15 @@ export interface ConnectOptions {
   context?: string
   namespace: string
   logger: Logger
+  /** Where else a kubeconfig is looked for, as settings.ts read it from the environment. */
+  env?: KubeconfigEnv
+}
+
+/** The environment variables that say where a kubeconfig is. */
+export interface KubeconfigEnv {
+  KUBECONFIG?: string
+  HOME?: string
+  KUBERNETES_SERVICE_HOST?: string
 }
 
 export interface Cluster {
@@ -78,6 +87,15 @@ export function credentialsOf(user: User): string[] {
   return secrets
 }
 
+/** Whether connect() has anything to connect with: the same search order as loadKubeConfig. */
+export function hasKubeconfig(opts: Pick<ConnectOptions, 'kubeconfig' | 'env'>): boolean {
+  const env = opts.env ?? {}
+  if (opts.kubeconfig?.trim()) return true
+  if (env.KUBECONFIG?.trim()) return true
+  if (fs.existsSync(path.join(env.HOME || os.homedir(), '.kube', 'config'))) return true
+  return Boolean(env.KUBERNETES_SERVICE_HOST) && fs.existsSync(SERVICE_ACCOUNT_TOKEN)
+}
+
 /** Masks every user's credentials, not only the current one's: any of them could be printed. */
 function maskCredentials(kc: KubeConfig, logger: Logger): void {
   for (const user of kc.getUsers()) for (const secret of credentialsOf(user)) logger.mask(secret)
@@ -111,17 +129,18 @@ function loadKubeConfig(opts: ConnectOptions): { kc: KubeConfig; source: string 
     }
     return { kc, source: 'the kubeconfig input' }
   }
-  const fromEnv = process.env.KUBECONFIG
+  const env = opts.env ?? {}
+  const fromEnv = env.KUBECONFIG
   if (fromEnv && fromEnv.trim() !== '') {
     kc.loadFromDefault()
     return { kc, source: `KUBECONFIG (${fromEnv})` }
   }
-  const home = path.join(process.env.HOME ?? os.homedir(), '.kube', 'config')
+  const home = path.join(env.HOME || os.homedir(), '.kube', 'config')
   if (fs.existsSync(home)) {
     kc.loadFromFile(home)
     return { kc, source: home }
   }
-  if (process.env.KUBERNETES_SERVICE_HOST && fs.existsSync(SERVICE_ACCOUNT_TOKEN)) {
+  if (env.KUBERNETES_SERVICE_HOST && fs.existsSync(SERVICE_ACCOUNT_TOKEN)) {
     kc.loadFromCluster()
     return { kc, source: 'the in-cluster service account' }
   }

@@ -8,6 +8,7 @@ import { type Attempt, type KubeError, httpError } from './errors.js'
 import { lockName } from './labels.js'
 import type { Logger } from '../logger.js'
 import { type Connection, type RestResponse, send } from './rest.js'
+import { knownResource, resourcePath } from './resources.js'
 import { backoffDelay, isTransient, sleep } from './retry.js'
 import { formatMs } from '../validate.js'
 
@@ -73,8 +74,7 @@ export function leaseExpiry(spec: LeaseSpec | undefined): number {
 }
 
 function leasesPath(namespace: string, name?: string): string {
-  const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`
-  return name === undefined ? base : `${base}/${encodeURIComponent(name)}`
+  return resourcePath(knownResource('Lease'), namespace, name)
 }
 
 function parseLease(res: RestResponse): Lease {

@@ -1,6 +1,6 @@
 /**
  * The `manifests` input: Kubernetes objects read from YAML/JSON files or folders (in the working
- * tree, or as they were at a git ref), and the release image put into the containers that run it.
+ * tree, or as they were at a git ref).
  * Files are untrusted pull request content: size, alias expansion and shape are all bounded.
  */
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
@@ -8,16 +8,12 @@ import { extname, join, relative, resolve, sep } from 'node:path'
 import { getExecOutput } from '@actions/exec'
 import type { KubernetesObject } from '@kubernetes/client-node'
 import { parseAllDocuments } from 'yaml'
-import { parseImageRef } from '../image/image-ref.js'
 
 /** A manifest larger than this is refused rather than parsed. */
 export const MAX_MANIFEST_BYTES = 5 * 1024 * 1024
 /** Few aliases are legitimate in a manifest; many are a billion-laughs expansion. */
 const MAX_ALIAS_COUNT = 100
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json'])
-
-/** The kinds whose pod templates carry the release image. */
-const WORKLOAD_KINDS = new Set(['Deployment', 'Job', 'CronJob', 'StatefulSet', 'DaemonSet', 'Pod'])
 
 export class ManifestError extends Error {
   constructor(message: string) {
@@ -192,68 +188,6 @@ function checkObject(value: unknown, where: string): KubernetesObject {
   ].filter(field => field !== undefined)
   if (missing.length > 0) throw new ManifestError(`${where} has no ${missing.join(', ')}`)
   return object as KubernetesObject
-}
-
-/** The registry and repository of an image, normalised (nginx = docker.io/library/nginx). */
-function repositoryKey(image: string): string | undefined {
-  try {
-    const ref = parseImageRef(image)
-    return `${ref.registry}/${ref.repository}`
-  } catch {
-    return undefined
-  }
-}
-
-interface ContainerLike {
-  image?: string
-}
-
-/** The pod spec inside a workload: Pod, a template (Deployment...), or a CronJob's job template. */
-function podSpecOf(object: KubernetesObject): Record<string, unknown> | undefined {
-  const record = object as unknown as Record<string, unknown>
-  const at = (value: unknown, ...keys: string[]): unknown =>
-    keys.reduce<unknown>(
-      (current, key) =>
-        typeof current === 'object' && current !== null
-          ? (current as Record<string, unknown>)[key]
-          : undefined,
-      value
-    )
-  const spec =
-    object.kind === 'Pod'
-      ? at(record, 'spec')
-      : object.kind === 'CronJob'
-        ? at(record, 'spec', 'jobTemplate', 'spec', 'template', 'spec')
-        : at(record, 'spec', 'template', 'spec')
-  return typeof spec === 'object' && spec !== null ? (spec as Record<string, unknown>) : undefined
-}
-
-/**
- * Copies of the objects in which every container and init container running imageName (any tag
- * or digest) runs imageRef instead. Other objects and images come back unchanged.
- */
-export function substituteImage(
-  objects: KubernetesObject[],
-  imageName: string,
-  imageRef: string
-): KubernetesObject[] {
-  const wanted = repositoryKey(imageName)
-  if (wanted === undefined) throw new ManifestError(`"${imageName}" is not an image name`)
-  return objects.map(original => {
-    if (!WORKLOAD_KINDS.has(original.kind ?? '')) return original
-    const object = structuredClone(original)
-    const spec = podSpecOf(object)
-    for (const key of ['containers', 'initContainers']) {
-      const list = spec?.[key]
-      if (!Array.isArray(list)) continue
-      for (const container of list as ContainerLike[]) {
-        if (typeof container?.image === 'string' && repositoryKey(container.image) === wanted) {
-          container.image = imageRef
-        }
-      }
-    }
-    return object
-  })
 }
 
 /** `Deployment/web` or `Deployment prod/web`: how an object is named in messages and reports. */

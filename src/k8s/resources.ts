@@ -35,6 +35,13 @@ const KNOWN: ResourceInfo[] = [
 ].map(([apiVersion, kind, plural]) => ({ apiVersion, kind, plural, namespaced: true }))
 KNOWN.push({ apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false })
 
+/** The REST resource of a kind the action knows (Pod, Deployment, Job, Lease...). */
+export function knownResource(kind: string): ResourceInfo {
+  const info = KNOWN.find(r => r.kind === kind)
+  if (!info) throw new Error(`${kind} is not a kind the action knows by heart`)
+  return info
+}
+
 /** The apiVersion the action uses for a kind it knows (Deployment -> apps/v1). */
 export function defaultApiVersion(kind: string): string | undefined {
   return KNOWN.find(r => r.kind.toLowerCase() === kind.toLowerCase())?.apiVersion

@@ -1,20 +1,16 @@
 /**
- * Waiting for a rollout, a Job or pods, by watching (one LIST, then WATCH; no polling), with the
+ * Waiting for a rollout or a Job, by watching (one LIST, then WATCH; no polling), with the
  * pods watched alongside so a failure that waiting cannot cure ends the wait at once, with its
  * diagnosis. One progress line per real change.
  */
 import type { KubernetesObject, V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node'
 import type { Logger } from '../logger.js'
 import type { Cluster } from './client.js'
-import {
-  type Finding,
-  type Verdict,
-  completeFinding,
-  findPodProblems,
-  jobFailureVerdict,
-  jobPodSelector,
-  selectorString
-} from './diagnose.js'
+import { currentPods, rolloutStatus } from './deployments.js'
+import { jobFailureVerdict, jobPodSelector, jobStatus } from './jobs.js'
+import { type Finding, type Verdict, completeFinding, findPodProblems } from './pods.js'
+import { knownResource, resourcePath } from './resources.js'
+import { selectorString } from './selectors.js'
 import type { Backoff } from './retry.js'
 import { Informer, type InformerSpec } from './watch.js'
 
@@ -51,107 +47,6 @@ export class WaitError extends Error {
 }
 
 type ClusterLike = Pick<Cluster, 'kubeConfig' | 'server' | 'namespace'> & { disposed?: AbortSignal }
-
-export interface RolloutState {
-  done: boolean
-  /** Set when the rollout cannot finish (ProgressDeadlineExceeded). */
-  failed?: string
-  /** kubectl's words for where it is: `1 of 2 updated replicas are available`. */
-  message: string
-  /** Updated replicas that are available, and the replicas wanted. */
-  ready: number
-  desired: number
-}
-
-function time(value: unknown): number {
-  if (value instanceof Date) return value.getTime()
-  return typeof value === 'string' ? Date.parse(value) || 0 : 0
-}
-
-/**
- * kubectl rollout status's predicate: the controller has seen our generation, every wanted
- * replica is updated, no old replica is left, and every updated replica is available.
- * A ProgressDeadlineExceeded condition last updated before `since` belongs to an earlier
- * rollout and is ignored.
- */
-export function rolloutStatus(d: V1Deployment, since = 0): RolloutState {
-  const name = d.metadata?.name ?? 'deployment'
-  const status = d.status ?? {}
-  const desired = d.spec?.replicas ?? 1
-  const updated = status.updatedReplicas ?? 0
-  const available = status.availableReplicas ?? 0
-  const ready = Math.min(updated, available)
-  const base = { ready, desired }
-  if ((d.metadata?.generation ?? 0) > (status.observedGeneration ?? 0)) {
-    return {
-      ...base,
-      done: false,
-      message: 'waiting for the deployment spec update to be observed'
-    }
-  }
-  const progressing = status.conditions?.find(c => c.type === 'Progressing')
-  if (progressing?.reason === 'ProgressDeadlineExceeded') {
-    const at = time(progressing.lastUpdateTime ?? progressing.lastTransitionTime)
-    // Kubernetes timestamps have whole seconds: a condition from our second is ours.
-    if (at >= Math.floor(since / 1000) * 1000) {
-      return {
-        ...base,
-        done: false,
-        failed: `deployment ${name} exceeded its progress deadline`,
-        message: progressing.message ?? 'progress deadline exceeded'
-      }
-    }
-  }
-  if (d.spec?.replicas !== undefined && updated < desired) {
-    return {
-      ...base,
-      done: false,
-      message: `${updated} out of ${desired} new replicas have been updated`
-    }
-  }
-  if ((status.replicas ?? 0) > updated) {
-    return {
-      ...base,
-      done: false,
-      message: `${(status.replicas ?? 0) - updated} old replicas are pending termination`
-    }
-  }
-  if (available < updated) {
-    return {
-      ...base,
-      done: false,
-      message: `${available} of ${updated} updated replicas are available`
-    }
-  }
-  return { ...base, done: true, message: `deployment ${name} successfully rolled out` }
-}
-
-export interface JobState {
-  done: boolean
-  failed: boolean
-  message: string
-}
-
-export function jobStatus(job: V1Job): JobState {
-  const conditions = job.status?.conditions ?? []
-  const isTrue = (type: string): boolean =>
-    conditions.some(c => c.type === type && c.status === 'True')
-  const active = job.status?.active ?? 0
-  const succeeded = job.status?.succeeded ?? 0
-  const failed = job.status?.failed ?? 0
-  const completions = job.spec?.completions ?? 1
-  const message = `${active} running, ${succeeded}/${completions} succeeded, ${failed} failed`
-  if (isTrue('Failed') || isTrue('FailureTarget')) return { done: false, failed: true, message }
-  if (isTrue('Complete')) return { done: true, failed: false, message }
-  return { done: false, failed: false, message }
-}
-
-export function isPodReady(pod: V1Pod): boolean {
-  return (
-    !pod.metadata?.deletionTimestamp &&
-    (pod.status?.conditions ?? []).some(c => c.type === 'Ready' && c.status === 'True')
-  )
-}
 
 function seconds(ms: number): string {
   return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`
@@ -305,31 +200,13 @@ class Waiter {
   }
 }
 
-function objectPath(cluster: ClusterLike, group: string, plural: string): string {
-  const prefix = group === '' ? '/api/v1' : `/apis/${group}`
-  return `${prefix}/namespaces/${encodeURIComponent(cluster.namespace)}/${plural}`
-}
-
 function podSpec(cluster: ClusterLike, labelSelector: string): InformerSpec {
   return {
-    path: objectPath(cluster, '', 'pods'),
+    path: resourcePath(knownResource('Pod'), cluster.namespace),
     resource: 'pods',
     namespace: cluster.namespace,
     labelSelector
   }
-}
-
-/** Pods running the deployment's current template (same image in every container). */
-function currentPods(deployment: V1Deployment | undefined, pods: V1Pod[]): V1Pod[] {
-  const template = deployment?.spec?.template?.spec?.containers ?? []
-  if (template.length === 0) return pods
-  const images = new Map(template.map(c => [c.name, c.image]))
-  const current = pods.filter(p =>
-    (p.spec?.containers ?? []).every(
-      c => images.get(c.name) === undefined || images.get(c.name) === c.image
-    )
-  )
-  return current
 }
 
 /** Resolves when the Deployment has rolled out (kubectl's predicate); rejects fast on a certain pod failure. */
@@ -357,7 +234,7 @@ export function waitForRollout(
 
   waiter.informer<V1Deployment>(
     {
-      path: objectPath(cluster, 'apps/v1', 'deployments'),
+      path: resourcePath(knownResource('Deployment'), cluster.namespace),
       resource: 'deployments',
       namespace: cluster.namespace,
       fieldSelector: `metadata.name=${name}`
@@ -440,7 +317,7 @@ export function waitForJob(cluster: ClusterLike, name: string, opts: WaitOptions
 
   waiter.informer<V1Job>(
     {
-      path: objectPath(cluster, 'batch/v1', 'jobs'),
+      path: resourcePath(knownResource('Job'), cluster.namespace),
       resource: 'jobs',
       namespace: cluster.namespace,
       fieldSelector: `metadata.name=${name}`
@@ -457,41 +334,5 @@ export function waitForJob(cluster: ClusterLike, name: string, opts: WaitOptions
       check()
     }
   )
-  return waiter.done
-}
-
-export interface PodsReadyOptions extends WaitOptions {
-  /** Name for progress lines (`web-canary: 1/2 ready`); default the selector. */
-  label?: string
-}
-
-/** Resolves when at least count pods matching labelSelector are Ready; rejects fast on a certain pod failure. */
-export function waitForPodsReady(
-  cluster: ClusterLike,
-  labelSelector: string,
-  count: number,
-  opts: PodsReadyOptions
-): Promise<void> {
-  const label = opts.label ?? labelSelector
-  const waiter = new Waiter(cluster, opts, `${count} ready pods matching ${labelSelector}`)
-  let failing = false
-  const podList = (): V1Pod[] => [...pods.items.values()]
-  waiter.currentFindings = () => findPodProblems(podList())
-  // onChange runs only after the first LIST, so `pods` is assigned by then.
-  const pods: Informer<V1Pod> = waiter.informer<V1Pod>(podSpec(cluster, labelSelector), () => {
-    if (failing) return
-    const ready = podList().filter(isPodReady).length
-    waiter.lastSeen = `${ready} of ${count} pods ready`
-    waiter.progress(`${label}: ${ready}/${count} ready`)
-    if (ready >= count) {
-      waiter.succeed()
-      return
-    }
-    const certain = findPodProblems(podList()).find(f => f.certain)
-    if (certain) {
-      failing = true
-      waiter.fail(`pods matching ${labelSelector} cannot become ready`, certain)
-    }
-  })
   return waiter.done
 }

@@ -1,0 +1,36 @@
+import { startTestCluster, type TestCluster } from '../harness/cluster.js'
+import { rawRequest } from '../harness/raw.js'
+import { readManifest } from '../conformance/recording.js'
+
+const REVIEWS = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews'
+
+describe('test cluster: SelfSubjectAccessReview (kubectl auth can-i)', () => {
+  let cluster: TestCluster
+  beforeEach(async () => {
+    cluster = await startTestCluster({ controllers: false, namespace: 'k8sdiff' })
+  })
+  afterEach(() => cluster.stop())
+
+  const review = async () => {
+    const a = await rawRequest(cluster, 'POST', REVIEWS, readManifest('ssar.json'))
+    expect(a.status).toBe(201)
+    return (a.body as { status: { allowed: boolean } }).status.allowed
+  }
+
+  it('answers allowed when no Role is enforced', async () => {
+    expect(await review()).toBe(true)
+  })
+
+  it("answers with the enforced Role's decision, and is itself always allowed", async () => {
+    cluster.enforceRole({
+      metadata: { name: 'deployer', namespace: 'k8sdiff' },
+      rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'] }]
+    })
+    expect(await review()).toBe(false)
+    cluster.enforceRole({
+      metadata: { name: 'deployer', namespace: 'k8sdiff' },
+      rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['create'] }]
+    })
+    expect(await review()).toBe(true)
+  })
+})

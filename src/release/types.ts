@@ -1,0 +1,178 @@
+/**
+ * The release plan as data. A strategy is a workload (how the release Deployment is named,
+ * rendered, found again, and which of its pods are checked) composed with a router (how traffic
+ * reaches it): Flagger's split of pkg/canary and pkg/router. What either reads from the cluster is
+ * read once, before planning (`observe`); from then on planning is pure and returns ordered writes,
+ * which deploy and promote apply and diff dry-runs.
+ */
+import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node'
+import type { Cluster } from '../k8s/client.js'
+import type { ObjectRef } from '../k8s/objects.js'
+import type { Settings } from '../settings.js'
+import type { ReleaseRecord } from './cleanup-plan.js'
+import type { ReleaseManifests } from './manifests.js'
+import type { Reads } from './reads.js'
+import type { Release } from './render.js'
+
+/** What a write is for: the report and diff group by it, promote undoes by it. */
+export type WriteRole = 'migration' | 'canary' | 'service' | 'route' | 'stable' | 'manifest'
+
+/**
+ * apply: server-side apply of the whole body under our field manager. merge-patch: a JSON merge
+ * patch (only its keys change). delete: the object goes. replace: a PUT of the body on the object's
+ * current version (only undoing a promotion puts an object back that way).
+ */
+export type WriteVerb = 'apply' | 'merge-patch' | 'delete' | 'replace'
+
+/** One write of a plan. */
+export interface Write {
+  role: WriteRole
+  verb: WriteVerb
+  /** The object written. */
+  ref: ObjectRef
+  /** apply and replace: the object; merge-patch: the patch; delete: nothing. */
+  body?: KubernetesObject | object
+  /** apply: take over fields other managers own (a promotion takes the image field). */
+  force?: boolean
+  /** After this write, wait for the Deployment to roll out. */
+  rollout?: boolean
+  /** One line for the log and report: what the write does, beyond its verb. */
+  says?: string
+}
+
+/** One traffic step of deploy: its writes, and the weight it leaves the canary at, if weighted. */
+export interface ExposeStep {
+  weight?: number
+  writes: Write[]
+}
+
+/** What every plan is made from. */
+export interface PlanContext {
+  settings: Settings
+  release: Release
+  /** The live stable Deployments (offline: the manifests'), in the order of `deployments`. */
+  stables: V1Deployment[]
+  /** What each release Deployment is rendered from: the manifests' Deployment, else the live one. */
+  templates: V1Deployment[]
+}
+
+/** What a promotion is planned from, beyond the release. */
+export interface PromoteContext extends PlanContext {
+  /** The release Deployment beside each stable one (workload.find), in the same order. */
+  releases: V1Deployment[]
+  approver: string
+  /** When the promotion is recorded as having happened (ISO 8601). */
+  at: string
+  manifests: ReleaseManifests
+}
+
+/** What a rollback is planned from: the release Deployment of this version beside each stable one. */
+export interface RollbackContext {
+  settings: Settings
+  stables: V1Deployment[]
+  releases: (V1Deployment | undefined)[]
+  at: string
+}
+
+export type Warn = (message: string) => void
+
+/** Facts and one line that deploy reports once the release is exposed. */
+export interface Exposure {
+  detail: string
+  facts?: [string, string][]
+}
+
+/**
+ * How the release runs: the Deployment beside each stable one. `View` is what observe read.
+ */
+export interface Workload<View> {
+  /** Reads what the workload needs, once, before planning. */
+  observe(reads: Reads, stables: V1Deployment[]): Promise<View>
+  /**
+   * deploy and diff, before anything is built or written: throws, naming what to fix, when a
+   * release cannot be deployed (rainbow: its name is taken by a live release of another version).
+   */
+  preflight(settings: Settings, view: View, warn: Warn): void
+  /** The release Deployment beside `stable`. */
+  name(stable: string, settings: Settings): string
+  /** That Deployment, rendered from `template` (the live stable Deployment or the manifests'). */
+  render(template: V1Deployment, release: Release, settings: Settings, view: View): V1Deployment
+  /** The label selector of its pods that are smoke-checked one by one. */
+  podSelector(deployment: V1Deployment): string
+  /** promote and rollback: the release Deployment of `settings.version` beside `stable`. */
+  find(reads: Reads, stable: string): Promise<V1Deployment | undefined>
+  /** promote: the writes by which stable becomes the release (before the router's). */
+  promote(ctx: PromoteContext, view: View): Write[]
+  /** promote, once it succeeded: what the release Deployments no longer need. */
+  retire(settings: Settings, view: View): Write[]
+  /** A failed deploy (rollback-on-failure): removes what deploy added. */
+  discard(settings: Settings, view: View): Write[]
+  /** rollback: takes the release out (after the router's writes). */
+  rollback(ctx: RollbackContext, view: View): Write[]
+  /** cleanup: the earlier releases of `stable` still in the cluster (none but rainbow keeps any). */
+  history(reads: Reads, stable: V1Deployment): Promise<ReleaseRecord[]>
+  /** cleanup: deletes these earlier releases of `stable`. */
+  prune(cluster: Cluster, stable: V1Deployment, releases: ReleaseRecord[]): Promise<void>
+}
+
+/**
+ * How traffic reaches the release. A new router (a Gateway API HTTPRoute, say) is one more file:
+ * implement this interface in `routers/<name>.ts`, add a strategy composing it with a workload in
+ * `strategies.ts` (and its name to STRATEGIES in settings.ts). Its writes go through the same plan,
+ * so deploy applies them, promote undoes them on failure and diff shows them, with nothing else to
+ * change:
+ * - `observe` reads what it routes through (a Service, an Ingress, the user's route); `preflight`
+ *   refuses, by throwing before deploy builds or writes anything, what it cannot route through (a
+ *   route that does not exist) and warns about what it can but should not.
+ * - `expose` returns deploy's traffic steps: the first exposes the canary (its Service, the route
+ *   at the first weight, a header rule); deploy judges the canary after each later one (smoke
+ *   checks today, metric analysis next), `step-interval` apart. Weights are the router's to compute.
+ * - `verify`, if given, runs after each of its writes lands (e.g. read the route's
+ *   status.parents conditions for our generation) and throws to fail the step.
+ * - `promote` moves traffic once the workload's writes are done (the rainbow Service selector);
+ *   `withdraw` removes what `expose` added (after a promotion, on a failed deploy and on rollback);
+ *   `revert` moves traffic back on rollback after a promotion that `promote` made.
+ * Writes with server-side apply (our field manager) on objects others own, so their fields stay
+ * theirs; merge patches only for fields our apply must not come to own.
+ */
+export interface Router<View> {
+  observe(reads: Reads, stables: V1Deployment[]): Promise<View>
+  preflight(settings: Settings, view: View, warn: Warn): void
+  expose(ctx: PlanContext, view: View): ExposeStep[]
+  /** What deploy reports once exposed; undefined: nothing to say (no expose stage). */
+  exposure(ctx: PlanContext, view: View): Exposure | undefined
+  verify?(cluster: Cluster, written: KubernetesObject, signal: AbortSignal): Promise<void>
+  promote(ctx: PromoteContext, view: View): Write[]
+  withdraw(settings: Settings, view: View): Write[]
+  revert(ctx: RollbackContext, view: View): Write[]
+}
+
+/** A workload and a router, observed: plans from what was read, with no further reads. */
+export interface Planner {
+  /** The router's preflight, then the workload's. */
+  preflight(warn: Warn): void
+  render(template: V1Deployment, release: Release): V1Deployment
+  expose(ctx: PlanContext): ExposeStep[]
+  exposure(ctx: PlanContext): Exposure | undefined
+  /** The workload's writes (stable becomes the release), then the router's (traffic follows). */
+  promote(ctx: PromoteContext): Write[]
+  /** After a promotion: the router's withdrawal, then what the workload no longer needs. */
+  retire(): Write[]
+  /** A failed deploy: the router's withdrawal, then the workload's discard. */
+  discard(): Write[]
+  /** rollback: the router's withdrawal and revert, then the workload's. */
+  rollback(ctx: RollbackContext): Write[]
+  verify?(cluster: Cluster, written: KubernetesObject, signal: AbortSignal): Promise<void>
+}
+
+/** A strategy of DESIGN.md: a workload composed with a router. */
+export interface Strategy {
+  name: string
+  releaseName(stable: string, settings: Settings): string
+  podSelector(deployment: V1Deployment): string
+  find(reads: Reads, stable: string): Promise<V1Deployment | undefined>
+  history(reads: Reads, stable: V1Deployment): Promise<ReleaseRecord[]>
+  prune(cluster: Cluster, stable: V1Deployment, releases: ReleaseRecord[]): Promise<void>
+  /** Reads what the workload and the router need (refusing early), and plans from it. */
+  observe(reads: Reads, stables: V1Deployment[]): Promise<Planner>
+}
