@@ -4,31 +4,17 @@
  *   against at most 2 LIST + 2 WATCH per waited resource and no polling loop;
  * - the action's own overhead: deploy wall time minus the pod start time the cluster was told to
  *   take (median of a few fresh clusters);
- * - scale: deploy of one app with 20 stable Deployments;
- * - memory: peak RSS of a deploy run in a child process (the bundle when it is built).
+ * - scale: deploy of one app with 20 stable Deployments.
+ * (The bundle's start-up and memory are in bench/bundle.ts.)
  */
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { performance } from 'node:perf_hooks'
-import { startTestCluster, type TestCluster } from '../__tests__/harness/cluster.js'
-import { exampleApp, releaseVersion, stableDeployment } from '../__tests__/commands/fixture.js'
-import { startGitHubApi, type GitHubApi } from '../__tests__/harness/github.js'
 import type { RequestRecord } from '../__tests__/harness/server.js'
-import { MemoryLogger } from '../src/logger.js'
-import { runCommand } from '../src/run-command.js'
 import { median, round, type Row } from './row.js'
-
-const NS = 'shop'
-const DIGEST = `sha256:${'2'.repeat(64)}`
-const NEW_IMAGE = `registry.example.com/shop@${DIGEST}`
+import { DIGEST, startShop } from './shop.js'
 
 /** What the cluster is made to take per round of pod starts in the overhead trials. */
 const POD_START_MS = 500
 const OVERHEAD_TRIALS = 3
 const OVERHEAD_TARGET_MS = 1000
-const RSS_TARGET_MB = 150
 /**
  * Two pod starts long enough for every wait to open its watches: a polling loop reads more in the
  * slower run, a watch does not. (Against a 20 ms start, a wait that finishes before its pods'
@@ -36,81 +22,6 @@ const RSS_TARGET_MB = 150
  */
 const SLOW_POD_START_MS = 1500
 const SLOWER_POD_START_MS = 3000
-
-interface Shop {
-  cluster: TestCluster
-  github: GitHubApi
-  deployments: string[]
-  /** The inputs and environment a run of `command` gets, as the action would read them. */
-  inputs(command: string, extra?: Record<string, string>): Record<string, string>
-  env(): Record<string, string>
-  run(command: string, extra?: Record<string, string>): Promise<{ status: string; ms: number }>
-  stop(): Promise<void>
-}
-
-async function startShop(processTypes: number, podStartMs?: number): Promise<Shop> {
-  const cluster = await startTestCluster({ namespace: NS, podStartMs })
-  const github = await startGitHubApi({ permissions: { maintainer: 'write' } })
-  const deployments = [
-    'shop-web',
-    ...Array.from({ length: processTypes - 1 }, (_, i) => `shop-worker${i || ''}`)
-  ]
-  for (const name of deployments) cluster.put(stableDeployment(name, { port: name === 'shop-web' }))
-  cluster.kubelet.serve({ label: { app: 'shop-web' } }, exampleApp(releaseVersion))
-  cluster.kubelet.behave({ pod: /-migrate-/ }, { kind: 'succeed', logs: ['migrated'] })
-  await cluster.settle()
-  const workspace = mkdtempSync(join(tmpdir(), 'bench-shop-'))
-  const shop: Shop = {
-    cluster,
-    github,
-    deployments,
-    inputs: (command, extra = {}) => ({
-      command,
-      app: 'shop',
-      namespace: NS,
-      deployments: deployments.join(','),
-      kubeconfig: cluster.kubeconfig,
-      image: NEW_IMAGE,
-      build: 'false',
-      version: 'v2',
-      'smoke-timeout': '10s',
-      timeout: '60s',
-      'github-token': github.token,
-      comment: 'false',
-      ...extra
-    }),
-    env: () => ({
-      GITHUB_WORKSPACE: workspace,
-      HOME: workspace,
-      GITHUB_ACTIONS: 'true',
-      GITHUB_REPOSITORY: 'acme/shop',
-      GITHUB_SHA: 'abcdef1234567',
-      GITHUB_RUN_ID: '7',
-      GITHUB_ACTOR: 'maintainer',
-      GITHUB_API_URL: github.url,
-      GITHUB_SERVER_URL: 'https://github.example.com'
-    }),
-    async run(command, extra = {}) {
-      const values = shop.inputs(command, extra)
-      const started = performance.now()
-      const result = await runCommand(name => values[name] ?? '', {
-        logger: new MemoryLogger(),
-        env: shop.env(),
-        signal: new AbortController().signal
-      })
-      const ms = performance.now() - started
-      if (result.report.status !== 'success')
-        throw new Error(`${command} ended ${result.report.status}: ${result.report.reason ?? ''}`)
-      return { status: result.report.status, ms }
-    },
-    async stop() {
-      await cluster.stop()
-      await github.stop()
-      rmSync(workspace, { recursive: true, force: true })
-    }
-  }
-  return shop
-}
 
 const PROMOTE = { approve: 'true', digest: DIGEST }
 
@@ -242,69 +153,6 @@ async function overhead(
   return { ms: median(times), requests }
 }
 
-/**
- * The action's entry as compiled by `npm run tools` from the current source (dist/ may lag behind
- * it until the bundle is rebuilt); it loads its dependencies from node_modules.
- */
-function deployProgram(): { script: string; label: string } {
-  // BENCH_DIST names a bundle directory to measure instead (as bench/bundle.ts does).
-  const dist = process.env.BENCH_DIST
-  if (dist) return { script: join(dist, 'index.js'), label: `${dist}/index.js` }
-  return {
-    script: join('.tmp', 'tools', 'src', 'index.js'),
-    label: 'src/index.ts via npm run tools'
-  }
-}
-
-/** Runs one deploy in a child process against a test cluster here; returns its peak RSS in MB. */
-async function peakRssMb(): Promise<{ mb: number; label: string }> {
-  const shop = await startShop(2)
-  const dir = mkdtempSync(join(tmpdir(), 'bench-rss-'))
-  try {
-    const { script, label } = deployProgram()
-    const rssFile = join(dir, 'rss')
-    const wrapper = join(dir, 'peak-rss.mjs')
-    // resourceUsage().maxRSS is the process's high-water mark (VmHWM), in KiB.
-    writeFileSync(
-      wrapper,
-      `import { writeFileSync } from 'node:fs'\nprocess.on('exit', () => writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)))\n`
-    )
-    for (const file of ['GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY', 'GITHUB_STATE', 'GITHUB_ENV'])
-      writeFileSync(join(dir, file), '')
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      ...shop.env(),
-      RUNNER_TEMP: dir,
-      GITHUB_OUTPUT: join(dir, 'GITHUB_OUTPUT'),
-      GITHUB_STEP_SUMMARY: join(dir, 'GITHUB_STEP_SUMMARY'),
-      GITHUB_STATE: join(dir, 'GITHUB_STATE'),
-      GITHUB_ENV: join(dir, 'GITHUB_ENV')
-    }
-    for (const [name, value] of Object.entries(
-      shop.inputs('deploy', { 'migrate-command': 'bin/migrate' })
-    ))
-      env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
-    const child = spawn(process.execPath, ['--import', wrapper, script], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    let output = ''
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    const code = await new Promise<number | null>(resolve => child.on('exit', resolve))
-    if (code !== 0) {
-      const error =
-        output.split('\n').find(l => l.startsWith('::error')) ??
-        output.split('\n').slice(-3).join(' ')
-      throw new Error(`the deploy child exited ${code}: ${error}`)
-    }
-    return { mb: Number(readFileSync(rssFile, 'utf8')) / 1024, label }
-  } finally {
-    await shop.stop()
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
-
 async function guarded(name: string, rows: () => Promise<Row[]>): Promise<Row[]> {
   try {
     return await rows()
@@ -345,18 +193,6 @@ export async function benchCommands(): Promise<Row[]> {
           big.requests,
           big.requests
         ).slice(0, 1)
-      ]
-    })),
-    ...(await guarded('memory: peak RSS of a deploy', async () => {
-      const { mb, label } = await peakRssMb()
-      return [
-        {
-          name: `memory: peak RSS of a deploy (${label}, child process)`,
-          value: round(mb, 0),
-          unit: 'MB',
-          target: `< ${RSS_TARGET_MB} MB`,
-          met: mb < RSS_TARGET_MB
-        }
       ]
     }))
   ]

@@ -3,11 +3,8 @@
  * action's input names (from action.yml, via action-inputs.ts), logs go to stderr, and the report
  * is printed to stdout as Markdown, so `canary-deploy diff ... > diff.md` works.
  */
-import { getExecOutput } from '@actions/exec'
 import { ACTION_INPUTS } from './action-inputs.js'
 import type { Logger } from './logger.js'
-import { renderMarkdown } from './github/report.js'
-import { failureLine, runCommand } from './run-command.js'
 import { COMMANDS } from './settings.js'
 
 export interface CliIo {
@@ -99,6 +96,7 @@ function terminalLogger(io: CliIo): TerminalLogger {
 /** The checked-out commit, when GITHUB_SHA is not set. Undefined outside a git work tree. */
 export async function localGitSha(cwd?: string): Promise<string | undefined> {
   try {
+    const { getExecOutput } = await import('@actions/exec')
     const out = await getExecOutput('git', ['rev-parse', 'HEAD'], {
       cwd,
       silent: true,
@@ -124,6 +122,9 @@ export async function cli(argv: string[], io: CliIo, signal: AbortSignal): Promi
     io.stdout(`${helpText()}\n`)
     return 0
   }
+  // Loaded past --help only: the help text needs none of the commands' code (issue 17).
+  const { renderMarkdown } = await import('./github/report.js')
+  const { failureLine, runCommand } = await import('./run-command.js')
   const env = { ...io.env }
   env.GITHUB_SHA ??= await localGitSha()
   const flags = values

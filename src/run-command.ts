@@ -5,6 +5,7 @@
 import { COMMAND_HANDLERS } from './commands/index.js'
 import type { CommandContext, CommandResult } from './commands/types.js'
 import { newReport } from './github/report.js'
+import { maskKubeconfigCredentials } from './k8s/client.js'
 import { readSettings, SECRET_INPUTS, SettingsError, type InputReader } from './settings.js'
 
 export async function runCommand(
@@ -14,7 +15,10 @@ export async function runCommand(
   // Secrets are masked before validation, so not even a parse error can print them.
   for (const name of SECRET_INPUTS) {
     const value = read(name)
-    if (value) context.logger.mask(value)
+    if (!value) continue
+    // The multi-line kubeconfig is masked credential by credential (a runner masks line by line).
+    if (name === 'kubeconfig') maskKubeconfigCredentials(value, context.logger)
+    else context.logger.mask(value)
   }
   let settings
   try {

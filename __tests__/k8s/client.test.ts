@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { MemoryLogger } from '../../src/logger.js'
-import { connect, decodeKubeconfig } from '../../src/k8s/client.js'
+import { connect, decodeKubeconfig, maskKubeconfigCredentials } from '../../src/k8s/client.js'
+import type { Logger } from '../../src/logger.js'
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.token-for-ci-robot.sig'
 const PASSWORD = 'correct-horse-battery-staple'
@@ -48,6 +49,14 @@ users:
         id-token: ${OIDC_TOKEN}
         client-secret: oidc-client-secret-xyz
 `
+}
+
+/** A logger that records what it is asked to mask. */
+function maskRecorder(): { masked: string[]; recorder: Logger } {
+  const masked: string[] = []
+  const recorder = new MemoryLogger()
+  recorder.mask = secret => void masked.push(secret)
+  return { masked, recorder }
 }
 
 describe('connect', () => {
@@ -196,5 +205,23 @@ describe('connect', () => {
       }
     })
     expect(leaked).toEqual([])
+  })
+
+  it('masks a kubeconfig input credential by credential, never as one multi-line value', () => {
+    const { masked, recorder } = maskRecorder()
+    maskKubeconfigCredentials(kubeconfig(), recorder)
+    // A runner masks line by line: a multi-line mask would print its later lines instead.
+    expect(masked.filter(secret => secret.includes('\n'))).toEqual([])
+    for (const secret of [TOKEN, PASSWORD, KEY_DATA, CERT_DATA, OIDC_TOKEN])
+      expect(masked).toContain(secret)
+    expect(masked.some(secret => secret.includes('kind: Config'))).toBe(false)
+  })
+
+  it('masks a base64 kubeconfig input whole (one line) and each credential in it', () => {
+    const { masked, recorder } = maskRecorder()
+    const encoded = Buffer.from(kubeconfig()).toString('base64')
+    maskKubeconfigCredentials(encoded, recorder)
+    expect(masked).toContain(encoded)
+    expect(masked).toContain(TOKEN)
   })
 })

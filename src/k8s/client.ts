@@ -6,8 +6,10 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type https from 'node:https'
-import { KubeConfig, type User } from '@kubernetes/client-node'
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js'
+import type { User } from '@kubernetes/client-node/dist/config_types.js'
+import { GuardedKubeConfig } from './guarded-kubeconfig.js'
+import { refuseUnsupported } from './kubeconfig-support.js'
 import type { Logger } from '../logger.js'
 
 export interface ConnectOptions {
@@ -94,8 +96,30 @@ export function hasKubeconfig(opts: Pick<ConnectOptions, 'kubeconfig' | 'env'>):
   return Boolean(env.KUBERNETES_SERVICE_HOST) && fs.existsSync(SERVICE_ACCOUNT_TOKEN)
 }
 
-function loadKubeConfig(opts: ConnectOptions): { kc: KubeConfig; source: string } {
+/** Masks every user's credentials, not only the current one's: any of them could be printed. */
+function maskCredentials(kc: KubeConfig, logger: Logger): void {
+  for (const user of kc.getUsers()) for (const secret of credentialsOf(user)) logger.mask(secret)
+}
+
+/**
+ * Masks each credential of a kubeconfig given as text, never the text itself: a runner masks line
+ * by line, and every line of a kubeconfig masked would hide lines like `kind: Config` in every log.
+ * Text that does not parse masks nothing more: connect() refuses it without quoting it.
+ */
+export function maskKubeconfigCredentials(input: string, logger: Logger): void {
+  const text = input.trim()
+  if (text !== '' && !text.includes('\n')) logger.mask(text)
   const kc = new KubeConfig()
+  try {
+    kc.loadFromString(decodeKubeconfig(input))
+  } catch {
+    return
+  }
+  maskCredentials(kc, logger)
+}
+
+function loadKubeConfig(opts: ConnectOptions): { kc: KubeConfig; source: string } {
+  const kc = new GuardedKubeConfig(opts.logger)
   if (opts.kubeconfig && opts.kubeconfig.trim() !== '') {
     try {
       kc.loadFromString(decodeKubeconfig(opts.kubeconfig))
@@ -128,9 +152,7 @@ function loadKubeConfig(opts: ConnectOptions): { kc: KubeConfig; source: string 
 /** Finds the kubeconfig, masks its credentials, and connects the API clients to its context. */
 export async function connect(opts: ConnectOptions): Promise<Cluster> {
   const { kc, source } = loadKubeConfig(opts)
-  // Mask every user's credentials, not only the current one's: any of them could be printed.
-  for (const user of kc.getUsers())
-    for (const secret of credentialsOf(user)) opts.logger.mask(secret)
+  maskCredentials(kc, opts.logger)
 
   if (opts.context) {
     if (!kc.getContextObject(opts.context)) {
@@ -156,18 +178,17 @@ export async function connect(opts: ConnectOptions): Promise<Cluster> {
       `TLS verification of ${cluster.server} is off (insecure-skip-tls-verify in ${source})`
     )
 
-  // Credentials made at run time (exec plugins, auth providers, the in-cluster token) are masked too.
-  const probe: https.RequestOptions = {}
   try {
-    await kc.applyToHTTPSOptions(probe)
+    refuseUnsupported(kc)
+  } catch (err) {
+    throw new Error(`${err instanceof Error ? err.message : String(err)} (in ${source})`)
+  }
+  // Credentials made at run time (exec plugins, the in-cluster token) are masked as they are made.
+  try {
+    await kc.applyToHTTPSOptions({})
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : 'unknown error'
     throw new Error(`could not get credentials for ${cluster.server} from ${source}: ${reason}`)
-  }
-  const authorization = isRecord(probe.headers) ? probe.headers.Authorization : undefined
-  if (typeof authorization === 'string') {
-    opts.logger.mask(authorization)
-    opts.logger.mask(authorization.replace(/^(Bearer|Basic)\s+/i, ''))
   }
   opts.logger.debug(`kubernetes: ${cluster.server} (from ${source}), namespace ${opts.namespace}`)
 
