@@ -36,7 +36,7 @@ export async function produceImage(
       detail: `${image.name} is ${resolved.digest}`
     }
   }
-  const builder = await selectBuilder(context.env, 'auto', context.logger)
+  const builder = await selectBuilder(settings.run.toolEnv, 'auto', context.logger)
   const { run } = settings
   let built
   try {
