@@ -1,5 +1,13 @@
 import type { V1Service } from '@kubernetes/client-node'
-import { NAMESPACE, NEW_DIGEST, NEW_IMAGE, STABLE_IMAGE, startShop, type Shop } from './fixture.js'
+import {
+  NAMESPACE,
+  NEW_DIGEST,
+  NEW_IMAGE,
+  STABLE_IMAGE,
+  stableDeployment,
+  startShop,
+  type Shop
+} from './fixture.js'
 import {
   failWriteAfter,
   get,
@@ -134,14 +142,43 @@ describe('rainbow: deploy refuses what would reach live traffic before promotion
       }
     })
 
-    it('is deployed again as the identical release without changing it', async () => {
-      const was = live()
+    it('is deployed again as the identical release by writing nothing of it: already live', async () => {
+      const was = JSON.stringify(live())
+      shop.cluster.resetRequests()
       const result = await deploy()
       expect(result.report.reason).toBeUndefined()
-      expect(live()?.spec).toEqual(was?.spec)
-      expect(live()?.metadata?.labels).toEqual(was?.metadata?.labels)
+      expect(result.report.status).toBe('no-op')
+      expect(result.report.stages.find(s => s.name === 'canary')?.detail).toBe(
+        'shop-web-abcdef, shop-worker-abcdef already live: not written again'
+      )
+      expect(shop.cluster.writes().filter(w => w.resource !== 'leases')).toEqual([])
+      expect(JSON.stringify(live())).toBe(was)
       // Still live, so it is not promoted a second time.
       expect((await promote()).report.status).toBe('refused')
+    })
+
+    it('is refused when live beside one Deployment but not another, before anything is written', async () => {
+      shop.cluster.put(stableDeployment('shop-extra'))
+      await shop.cluster.settle()
+      shop.cluster.resetRequests()
+      const deployments = 'shop-web,shop-worker,shop-extra'
+      const result = await shop.run('deploy', { ...STRATEGY, deployments }, FIRST)
+      expect(result.report.status).toBe('failure')
+      expect(result.report.reason).toContain(
+        'shop-web-abcdef, shop-worker-abcdef of this commit already went live, but not beside every Deployment'
+      )
+      expect(shop.cluster.writes().filter(w => w.resource !== 'leases')).toEqual([])
+    })
+
+    it('is refused once replaced by a rollback, before anything is written', async () => {
+      expect((await shop.run('rollback', STRATEGY)).report.status).toBe('success')
+      shop.cluster.resetRequests()
+      const result = await deploy()
+      expect(result.report.status).toBe('failure')
+      expect(result.report.reason).toContain(
+        'shop-web-abcdef, shop-worker-abcdef went live and has been replaced since'
+      )
+      expect(shop.cluster.writes().filter(w => w.resource !== 'leases')).toEqual([])
     })
   })
 })

@@ -419,26 +419,25 @@ describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot
     expect(shop.cluster.get('Job', NAMESPACE, 'shop-web-stand-in')).toBeUndefined()
   })
 
+  /** rainbow, for the commit abcdef: the Service narrowed to the stable track (README, rainbow). */
+  const RAINBOW_SELECTOR = { app: 'shop-web', 'canary-deploy.dev/track': 'stable' }
+  const RAINBOW_ENV = { GITHUB_SHA: 'abcdef1234567890', GITHUB_REPOSITORY: 'acme/shop' }
+  const rainbowRun = (command: string, identity: AdmissionProxy, inputs = {}) =>
+    shop.run(
+      command,
+      { strategy: 'rainbow', kubeconfig: identity.kubeconfig, ...inputs },
+      RAINBOW_ENV
+    )
+  const rainbowPromote = (identity: AdmissionProxy) =>
+    rainbowRun('promote', identity, { approve: 'true', version: 'v2', digest: NEW_DIGEST })
+
   it("deploys a rainbow release but cannot move the Service's selector to it", async () => {
-    const selector = { app: 'shop-web', 'canary-deploy.dev/track': 'stable' }
-    putWebService(shop, selector)
-    const rainbow = { strategy: 'rainbow' }
-    const env = { GITHUB_SHA: 'abcdef1234567890', GITHUB_REPOSITORY: 'acme/shop' }
+    putWebService(shop, RAINBOW_SELECTOR)
     const deployer = await as(DEPLOY_USER)
-    const deployed = await shop.run('deploy', { ...rainbow, kubeconfig: deployer.kubeconfig }, env)
+    const deployed = await rainbowRun('deploy', deployer)
     expect(deployed.report.reason).toBeUndefined()
     expect(deployer.denials).toEqual([])
-    const promoted = await shop.run(
-      'promote',
-      {
-        ...rainbow,
-        approve: 'true',
-        version: 'v2',
-        digest: NEW_DIGEST,
-        kubeconfig: deployer.kubeconfig
-      },
-      env
-    )
+    const promoted = await rainbowPromote(deployer)
     expect(promoted.report.status).toBe('failure')
     // Promotion first marks the release stable: the policy refuses that, before any selector moves.
     expect(deployer.denials.map(d => d.path)).toContain(
@@ -449,7 +448,20 @@ describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot
       NAMESPACE,
       'shop-web'
     )
-    expect(service?.spec.selector).toEqual(selector)
+    expect(service?.spec.selector).toEqual(RAINBOW_SELECTOR)
+  })
+
+  it('deploys again a rainbow release the promote identity made live: already live, nothing written', async () => {
+    putWebService(shop, RAINBOW_SELECTOR)
+    expect((await rainbowRun('deploy', await as(DEPLOY_USER))).report.reason).toBeUndefined()
+    expect((await rainbowPromote(await as(PROMOTE_USER))).report.reason).toBeUndefined()
+    const deployer = await as(DEPLOY_USER)
+    const result = await rainbowRun('deploy', deployer)
+    expect(result.report.reason).toBeUndefined()
+    expect(result.report.status).toBe('no-op')
+    expect(result.report.stages.find(s => s.name === 'canary')?.detail).toContain('already live')
+    expect(deployer.denials).toEqual([])
+    expect(judgedDeployments(deployer)).toEqual([])
   })
 })
 

@@ -77,6 +77,21 @@ export const deploy: CommandHandler = (settings, context) =>
       report.facts.push(['image', image.imageRef], ['digest', image.digest])
       const ctx = { settings, release: releaseOf(settings, image), stables, templates }
       const plan = planDeploy(planner, ctx)
+      if (plan.live.length > 0) {
+        // Promoted already (rainbow): the release is stable's now; deploy writes nothing of it.
+        const live = `${plan.live.join(', ')} already live`
+        skipStage(report, 'canary', `${live}: not written again`)
+        report.facts.push(['canary', `none: ${live}`])
+        report.status = 'no-op'
+        await tracked.finish('success', { description: `${settings.version} is already live` })
+        return {
+          version: settings.version,
+          image: image.imageRef,
+          digest: image.digest,
+          ...(image.imageId ? { imageid: image.imageId } : {}),
+          ...(image.metadata ? { metadata: image.metadata } : {})
+        }
+      }
 
       if (settings.migration) {
         const migration = settings.migration

@@ -113,6 +113,8 @@ interface StableReleases {
   releases: V1Deployment[]
   /** The Deployment that already has this run's release name and went live, if any. */
   taken?: V1Deployment
+  /** `taken` is the live release still (not replaced since, by a rollback or a later release). */
+  takenIsLive: boolean
 }
 
 export type RainbowView = Map<string, StableReleases>
@@ -123,6 +125,27 @@ function refuseDifferentDigest(live: V1Deployment, digest: string): void {
   throw new Error(
     `${live.metadata?.name} went live with image ${recorded ?? '(no recorded digest)'}; this run's ${digest} would replace it in place under the same name (it comes from the commit): deploy it from a new commit`
   )
+}
+
+/**
+ * A release that went live is stable's (track: stable): deploy writes it no more. Live still, a
+ * deploy of it has nothing to do; replaced since, or live beside one stable Deployment but not
+ * another, it cannot become a canary again to be promoted: that takes a new commit.
+ */
+function refuseReleaseNoLongerLive(view: RainbowView): void {
+  const seen = [...view.values()]
+  const replaced = seen.filter(s => s.taken && !s.takenIsLive).map(s => nameOf(s.taken))
+  if (replaced.length > 0) {
+    throw new Error(
+      `${replaced.join(', ')} went live and has been replaced since (a rollback or a later release): a release is not deployed again once it was live; deploy a new commit`
+    )
+  }
+  const live = seen.filter(s => s.takenIsLive).map(s => nameOf(s.taken))
+  if (live.length > 0 && live.length < seen.length) {
+    throw new Error(
+      `${live.join(', ')} of this commit already went live, but not beside every Deployment of deployments: a release goes live whole; deploy a new commit`
+    )
+  }
 }
 
 /** Only a real digest can be compared: a diff before the build has a placeholder. */
@@ -158,7 +181,8 @@ export const rainbowWorkload: Workload<RainbowView> = {
       const name = releaseNameOf(stableName, reads.settings)
       const existing = releases.find(r => nameOf(r) === name)
       const taken = existing && wentLive(existing, service) ? existing : undefined
-      view.set(stableName, { service, releases, taken })
+      const takenIsLive = taken !== undefined && liveRelease(releases, service) === taken
+      view.set(stableName, { service, releases, taken, takenIsLive })
     }
     return view
   },
@@ -177,9 +201,15 @@ export const rainbowWorkload: Workload<RainbowView> = {
       const pinned = settings.image.build ? undefined : parseImageRef(settings.image.name).digest
       if (pinned) refuseDifferentDigest(taken, pinned)
     }
+    refuseReleaseNoLongerLive(view)
   },
 
   name: (stable, settings) => releaseNameOf(stable, settings),
+
+  live: (stable, view) => {
+    const seen = view.get(stable)
+    return seen?.takenIsLive ? nameOf(seen.taken) : undefined
+  },
 
   render(template, release, settings, view) {
     const stableName = nameOf(template)
