@@ -1,4 +1,4 @@
-import type { V1Service } from '@kubernetes/client-node'
+import type { V1Deployment, V1Service } from '@kubernetes/client-node'
 import {
   NAMESPACE,
   NEW_DIGEST,
@@ -44,14 +44,16 @@ const selector = () => get.service(shop, 'shop-web')?.spec?.selector
 const annotations = (name: string) => get.deployment(shop, name)?.metadata?.annotations ?? {}
 
 describe('rainbow: deploy', () => {
-  it('starts each release as its own Deployment <deployment>-<sha6>, labelled with the release', async () => {
+  it('starts each release as its own Deployment <deployment>-<sha6>, its pods labelled with that name as the release', async () => {
     const result = await deploy()
     expect(result.report.reason).toBeUndefined()
     for (const name of ['shop-web-abcdef', 'shop-worker-abcdef']) {
       const release = get.deployment(shop, name)
       expect(release?.spec?.template.spec?.containers[0].image).toBe(NEW_IMAGE)
-      expect(release?.spec?.template.metadata?.labels?.[RELEASE]).toBe('abcdef')
-      expect(release?.spec?.selector.matchLabels?.[RELEASE]).toBe('abcdef')
+      // The release label is the Deployment's own name (unique), so the deploy identity's policy
+      // can hold every canary's pods to their own.
+      expect(release?.spec?.template.metadata?.labels?.[RELEASE]).toBe(name)
+      expect(release?.spec?.selector.matchLabels?.[RELEASE]).toBe(name)
       expect(release?.spec?.replicas).toBe(2)
     }
     expect(result.outputs.canary).toBe('shop-web-abcdef,shop-worker-abcdef')
@@ -75,6 +77,19 @@ describe('rainbow: deploy', () => {
     const pods = get.endpointPods(shop, 'shop-web')
     expect(pods).toHaveLength(2)
     expect(pods.some(name => name.startsWith('shop-web-abcdef-'))).toBe(false)
+  })
+
+  it('refuses, before anything is written, a release name too long to be its label', async () => {
+    // The longest Deployment name the input takes, and no commit: the version names the release.
+    const long = `shop-web-${'x'.repeat(47)}`
+    shop.cluster.put(stableDeployment(long))
+    await shop.cluster.settle()
+    shop.cluster.resetRequests()
+    const noCommit = { GITHUB_SHA: '', GITHUB_REPOSITORY: '' }
+    const result = await deploy(noCommit, { deployments: long, version: 'release-2024' })
+    expect(result.report.status).toBe('failure')
+    expect(result.report.reason).toContain(`would be named ${long}-release-2024, 69 characters`)
+    expect(shop.cluster.writes().filter(w => w.resource !== 'leases')).toEqual([])
   })
 
   it('names the release after the version when there is no commit', async () => {
@@ -192,7 +207,7 @@ describe('rainbow: promote', () => {
   it('moves the Service selector to the release in exactly one PATCH', async () => {
     const result = await promote()
     expect(result.report.reason).toBeUndefined()
-    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'abcdef' })
+    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'shop-web-abcdef' })
     expect(writesTo(shop, 'services')).toEqual(['patch services/shop-web'])
     await shop.cluster.settle()
     const pods = get.endpointPods(shop, 'shop-web')
@@ -219,7 +234,7 @@ describe('rainbow: promote', () => {
     expect((await deploy(SECOND, { version: 'v3', image: V3_IMAGE })).report.status).toBe('success')
     const result = await promote({ version: 'v3', digest: V3_DIGEST })
     expect(result.report.reason).toBeUndefined()
-    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: '123456' })
+    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'shop-web-123456' })
     expect(annotations('shop-web-abcdef')['canary-deploy.dev/replaced-at']).toBeDefined()
     expect(annotations('shop-web-123456')['canary-deploy.dev/replaced-at']).toBeUndefined()
     expect(get.deployment(shop, 'shop-web-abcdef')?.spec?.replicas).toBe(2)
@@ -283,7 +298,7 @@ describe('rainbow: a promotion that fails part way', () => {
     expect(failed.report.status).toBe('failure')
     expect(metadataOf('shop-web-abcdef')).toEqual(first)
     expect(metadataOf('shop-web-123456')).toEqual(second)
-    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'abcdef' })
+    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'shop-web-abcdef' })
   })
 })
 
@@ -317,7 +332,7 @@ describe('rainbow: rollback', () => {
     await promote({ version: 'v3', digest: V3_DIGEST })
     const result = await shop.run('rollback', { ...STRATEGY, version: 'v3' })
     expect(result.report.status).toBe('success')
-    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'abcdef' })
+    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'shop-web-abcdef' })
     expect(annotations('shop-web-abcdef')['canary-deploy.dev/replaced-at']).toBeUndefined()
     expect(annotations('shop-web-123456')['canary-deploy.dev/replaced-at']).toBeDefined()
   })
@@ -337,5 +352,68 @@ describe('rainbow: rollback', () => {
     const second = await shop.run('rollback', STRATEGY)
     expect(second.report.status).toBe('no-op')
     expect(selector()).toEqual({ app: 'shop-web', [TRACK]: 'stable' })
+  })
+})
+
+describe('rainbow: releases made before the release label was the Deployment name', () => {
+  /** Deploys, then puts each release back as an earlier version left it: labelled `abcdef`. */
+  async function deployAsBefore(): Promise<void> {
+    expect((await deploy()).report.status).toBe('success')
+    for (const name of ['shop-web-abcdef', 'shop-worker-abcdef']) {
+      const made = get.deployment(shop, name)!
+      const labels = (from: Record<string, string> | undefined) => ({
+        ...from,
+        [RELEASE]: 'abcdef'
+      })
+      shop.cluster.remove('Deployment', NAMESPACE, name)
+      shop.cluster.put({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: {
+          name,
+          namespace: NAMESPACE,
+          labels: labels(made.metadata?.labels),
+          annotations: made.metadata?.annotations
+        },
+        spec: {
+          ...made.spec!,
+          selector: { matchLabels: labels(made.spec?.selector.matchLabels) },
+          template: {
+            ...made.spec!.template,
+            metadata: { labels: labels(made.spec?.template.metadata?.labels) }
+          }
+        }
+      } as V1Deployment)
+    }
+    await shop.cluster.settle()
+  }
+  beforeEach(deployAsBefore)
+
+  it('deploys the same commit again, keeping its label (a selector cannot change)', async () => {
+    const result = await deploy()
+    expect(result.report.reason).toBeUndefined()
+    expect(get.deployment(shop, 'shop-web-abcdef')?.spec?.selector.matchLabels?.[RELEASE]).toBe(
+      'abcdef'
+    )
+  })
+
+  it('promotes it by its own label, and rolls it back', async () => {
+    expect((await promote()).report.reason).toBeUndefined()
+    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'abcdef' })
+    expect(get.endpointPods(shop, 'shop-web').every(n => n.startsWith('shop-web-abcdef-'))).toBe(
+      true
+    )
+    expect((await shop.run('rollback', STRATEGY)).report.status).toBe('success')
+    expect(selector()).toEqual({ app: 'shop-web', [TRACK]: 'stable' })
+  })
+
+  it('is replaced by a release of the new kind, and a rollback selects it again by its label', async () => {
+    expect((await promote()).report.reason).toBeUndefined()
+    expect((await deploy(SECOND, { version: 'v3', image: V3_IMAGE })).report.status).toBe('success')
+    expect((await promote({ version: 'v3', digest: V3_DIGEST })).report.reason).toBeUndefined()
+    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'shop-web-123456' })
+    const rolledBack = await shop.run('rollback', { ...STRATEGY, version: 'v3' }, SECOND)
+    expect(rolledBack.report.reason).toBeUndefined()
+    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'abcdef' })
   })
 })

@@ -301,6 +301,21 @@ describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot
   const judgedDeployments = (proxy: AdmissionProxy) =>
     proxy.judged.filter(j => j.path.includes('/deployments'))
 
+  /** POSTs `object` to the namespace's `collection` as `identity`, as any client with its token could. */
+  async function postAs(
+    identity: AdmissionProxy,
+    collection: string,
+    object: object
+  ): Promise<{ status: number; message: string }> {
+    const server = /server: (\S+)/.exec(identity.kubeconfig)?.[1]
+    const res = await fetch(`${server}${collection.replace('{ns}', NAMESPACE)}`, {
+      method: 'POST',
+      body: JSON.stringify(object),
+      headers: { Authorization: 'Bearer test-token', 'Content-Type': 'application/json' }
+    })
+    return { status: res.status, message: ((await res.json()) as { message: string }).message }
+  }
+
   it('deploys, with a migration and smoke checks, and nothing is refused', async () => {
     const deployer = await as(DEPLOY_USER)
     const result = await deploy({ kubeconfig: deployer.kubeconfig })
@@ -392,7 +407,6 @@ describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot
   it('cannot run a Job whose pods the stable Service would select', async () => {
     putWebService(shop)
     const deployer = await as(DEPLOY_USER)
-    const server = /server: (\S+)/.exec(deployer.kubeconfig)?.[1]
     const job = {
       apiVersion: 'batch/v1',
       kind: 'Job',
@@ -407,13 +421,9 @@ describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot
         }
       }
     }
-    const res = await fetch(`${server}/apis/batch/v1/namespaces/${NAMESPACE}/jobs`, {
-      method: 'POST',
-      body: JSON.stringify(job),
-      headers: { Authorization: 'Bearer test-token', 'Content-Type': 'application/json' }
-    })
-    expect(res.status).toBe(403)
-    expect(((await res.json()) as { message: string }).message).toContain(
+    const answer = await postAs(deployer, '/apis/batch/v1/namespaces/{ns}/jobs', job)
+    expect(answer.status).toBe(403)
+    expect(answer.message).toContain(
       'canary-deploy (the deploy identity) writes only migration Jobs'
     )
     expect(shop.cluster.get('Job', NAMESPACE, 'shop-web-stand-in')).toBeUndefined()
@@ -449,6 +459,33 @@ describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot
       'shop-web'
     )
     expect(service?.spec.selector).toEqual(RAINBOW_SELECTOR)
+  })
+
+  it("cannot start pods the live rainbow release's Service selects", async () => {
+    putWebService(shop, RAINBOW_SELECTOR)
+    expect((await rainbowRun('deploy', await as(DEPLOY_USER))).report.reason).toBeUndefined()
+    expect((await rainbowPromote(await as(PROMOTE_USER))).report.reason).toBeUndefined()
+    const deployer = await as(DEPLOY_USER)
+    const joiner = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'shop-web-joiner', labels: { 'canary-deploy.dev/track': 'canary' } },
+      spec: {
+        selector: {
+          matchLabels: { app: 'shop-web', 'canary-deploy.dev/release': 'shop-web-abcdef' }
+        },
+        template: {
+          metadata: { labels: { app: 'shop-web', 'canary-deploy.dev/release': 'shop-web-abcdef' } },
+          spec: { containers: [{ name: 'app', image: 'registry.example.com/evil:1' }] }
+        }
+      }
+    }
+    const answer = await postAs(deployer, '/apis/apps/v1/namespaces/{ns}/deployments', joiner)
+    expect(answer.status).toBe(403)
+    expect(answer.message).toContain(
+      "no canary-deploy.dev/release label but the Deployment's own name"
+    )
+    expect(shop.cluster.get('Deployment', NAMESPACE, 'shop-web-joiner')).toBeUndefined()
   })
 
   it('deploys again a rainbow release the promote identity made live: already live, nothing written', async () => {
