@@ -41,7 +41,12 @@ export function compose<W, R>(name: string, workload: Workload<W>, router: Route
           ...router.revert(ctx, routed),
           ...workload.rollback(ctx, seen)
         ],
-        ...(router.verify ? { verify: router.verify.bind(router) } : {})
+        ...(router.verify
+          ? {
+              verify: (cluster, written, signal) =>
+                router.verify?.(settings, cluster, written, signal) ?? Promise.resolve()
+            }
+          : {})
       }
     }
   }
