@@ -340,9 +340,7 @@ export function waitForJob(cluster: ClusterLike, name: string, opts: WaitOptions
 
 /** What a wait for one object makes of it as it is now (undefined: it does not exist). */
 export type ObjectVerdict =
-  | { state: 'done' }
-  | { state: 'failed'; message: string }
-  | { state: 'pending'; message: string }
+  { state: 'done' } | { state: 'failed'; message: string } | { state: 'pending'; message: string }
 
 /**
  * Resolves once `judge` says the object is done; rejects at once with its message when it says
@@ -357,7 +355,11 @@ export async function waitForObject<T extends KubernetesObject>(
   judge: (object: T | undefined) => ObjectVerdict,
   opts: WaitOptions
 ): Promise<void> {
-  const info = await resourceInfo(cluster, ref.apiVersion ?? defaultApiVersion(ref.kind) ?? '', ref.kind)
+  const info = await resourceInfo(
+    cluster,
+    ref.apiVersion ?? defaultApiVersion(ref.kind) ?? '',
+    ref.kind
+  )
   const namespace = ref.namespace ?? cluster.namespace
   const waiter = new Waiter(cluster, { ...opts, diagnose: false }, what)
   waiter.informer<T>(

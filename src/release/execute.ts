@@ -72,7 +72,8 @@ export class UndoLog {
 
   private async inverseOf(write: Write): Promise<Undoable> {
     // Computed from the object as it is when written; what takes it back is its router's withdrawal.
-    if (write.verb === 'modify') return { write, why: 'a change computed at write time is not put back' }
+    if (write.verb === 'modify')
+      return { write, why: 'a change computed at write time is not put back' }
     let before: KubernetesObject | undefined
     try {
       before = await read(this.cluster, write.ref)

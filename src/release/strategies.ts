@@ -4,6 +4,7 @@
 import type { V1Deployment } from '@kubernetes/client-node'
 import type { Strategy as StrategyName } from '../settings.js'
 import type { Reads } from './reads.js'
+import { gatewayRouter } from './routers/gateway.js'
 import { ingressHostRouter } from './routers/ingress-host.js'
 import { ingressWeightRouter } from './routers/ingress-weight.js'
 import { serviceSelectorRouter } from './routers/service-selector.js'
@@ -55,6 +56,7 @@ export function compose<W, R>(name: string, workload: Workload<W>, router: Route
 const STRATEGIES: Record<StrategyName, Strategy> = {
   replicas: compose('replicas', canaryWorkload, sharedServiceRouter),
   'ingress-host': compose('ingress-host', canaryWorkload, ingressHostRouter),
+  gateway: compose('gateway', canaryWorkload, gatewayRouter),
   'ingress-weight': compose('ingress-weight', canaryWorkload, ingressWeightRouter),
   rainbow: compose('rainbow', rainbowWorkload, serviceSelectorRouter)
 }

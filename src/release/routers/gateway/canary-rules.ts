@@ -10,7 +10,12 @@
  * had to divide (weights.ts): rule index (among the user's rules) -> weights.
  */
 import { ANNOTATION_ROUTE_WEIGHTS } from '../../../k8s/labels.js'
-import { checkHeaderPrecedence, headerRule, isHeaderRule, type CanaryHeader } from './header-rule.js'
+import {
+  checkHeaderPrecedence,
+  headerRule,
+  isHeaderRule,
+  type CanaryHeader
+} from './header-rule.js'
 import {
   type HTTPRoute,
   type HTTPRouteRule,
