@@ -10,8 +10,15 @@ import {
   ANNOTATION_SOURCE,
   HEADER_RULE_PREFIX
 } from '../../src/k8s/labels.js'
-import { exampleApp, NAMESPACE, NEW_IMAGE, releaseVersion, type Shop } from '../commands/fixture.js'
-import { get, PROMOTE } from '../commands/strategies-fixture.js'
+import {
+  exampleApp,
+  NAMESPACE,
+  NEW_IMAGE,
+  releaseVersion,
+  startShop,
+  type Shop
+} from '../commands/fixture.js'
+import { get, PROMOTE, putWebService } from '../commands/strategies-fixture.js'
 import { winningRule } from './precedence.js'
 import {
   applyAs,
@@ -133,6 +140,19 @@ describe('gateway: deploy', () => {
     expect(weights(liveRoute(shop))).toEqual(ORIGINAL)
     expect(shop.stableSpecs()).toBe(before)
   }, 30_000)
+
+  it('refuses, writing nothing, on a cluster that does not serve HTTPRoute, saying what to install', async () => {
+    await shop.stop()
+    shop = await startShop()
+    putWebService(shop)
+    await shop.cluster.settle()
+    shop.cluster.resetRequests()
+    const result = await shop.run('deploy', STEPS)
+    expect(result.report.reason).toContain(
+      'the cluster does not serve HTTPRoute in gateway.networking.k8s.io/v1: the gateway strategy needs the Gateway API CRDs'
+    )
+    expect(writes()).toEqual([])
+  })
 
   it('refuses, writing nothing, when the route does not exist', async () => {
     shop.cluster.resetRequests()

@@ -46,6 +46,15 @@ describe('projectPlan with modify writes', () => {
     expect(change.note).toBe('shown as deploy leaves it; promote puts it back as it was')
   })
 
+  it('shows nothing of an object a modify would find missing (not in the base manifests)', async () => {
+    const refusing = modifyOf('route', REF, () => {
+      throw new Error('computed from nothing')
+    })
+    expect(
+      await projectPlan([{ command: 'deploy', writes: [refusing] }], offlineProjector([], 'shop'))
+    ).toEqual([])
+  })
+
   it('shows an object no write changes as unchanged, with no note', async () => {
     const [change] = await projectPlan(
       [{ command: 'promote', writes: [setCanary(null)] }],

@@ -70,9 +70,9 @@ export function clusterProjector(cluster: Cluster): Projector {
 
 const changeOf = (write: Write) => write.change ?? (() => undefined)
 
-/** What a modify makes of `state`, played locally. */
+/** What a modify makes of `state`, played locally; nothing of an object not there to change. */
 function modifiedLocally(state: KubernetesObject | undefined, write: Write) {
-  const patch = changeOf(write)(state)
+  const patch = state && changeOf(write)(state)
   return state && patch ? mergePatched(state, patch) : state
 }
 

@@ -9,6 +9,7 @@
  */
 import type { KubernetesObject, V1Deployment, V1Service } from '@kubernetes/client-node'
 import type { Cluster } from '../../k8s/client.js'
+import { KubeError } from '../../k8s/errors.js'
 import { canaryName } from '../../k8s/labels.js'
 import { refOf, type ObjectRef } from '../../k8s/objects.js'
 import { waitForObject, type ObjectVerdict } from '../../k8s/wait.js'
@@ -89,7 +90,14 @@ export const gatewayRouter: Router<GatewayView> = {
   async observe(reads: Reads, stables: V1Deployment[]): Promise<GatewayView> {
     const web = stables[0]
     const service = await findStableService(reads, web)
-    const route = await reads.read<HTTPRoute>(routeRef(reads.settings))
+    const ref = routeRef(reads.settings)
+    const route = await reads.read<HTTPRoute>(ref).catch((error: unknown) => {
+      // A read answers undefined for a missing route: a 404 here is the API group's discovery.
+      if (!(error instanceof KubeError) || error.status !== 404) throw error
+      throw new RouteError(
+        `the cluster does not serve ${ref.kind} in ${ref.apiVersion}: the gateway strategy needs the Gateway API CRDs (standard channel) and an implementation; install them, or choose another strategy`
+      )
+    })
     return { web, service, route }
   },
 
