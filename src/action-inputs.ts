@@ -182,7 +182,7 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
   },
   {
     "name": "strategy",
-    "description": "How the canary meets traffic: replicas | ingress-host | ingress-weight | rainbow.",
+    "description": "How the canary meets traffic: replicas | ingress-host | gateway | ingress-weight (legacy) | rainbow.",
     "default": "replicas",
     "required": false
   },
@@ -212,13 +212,13 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
   },
   {
     "name": "canary-weight",
-    "description": "Percentage of traffic sent to the canary (ingress-weight strategy), 0 to 100.",
+    "description": "Percentage of traffic sent to the canary (gateway and ingress-weight strategies), 0 to 100.",
     "default": "10",
     "required": false
   },
   {
     "name": "steps",
-    "description": "Canary weights to move through, ascending, e.g. `10,25,50` (ingress-weight strategy). Empty: canary-weight alone.",
+    "description": "Canary weights to move through, ascending, e.g. `10,25,50` (gateway and ingress-weight strategies). Empty: canary-weight alone.",
     "default": "",
     "required": false
   },

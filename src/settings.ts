@@ -23,7 +23,13 @@ import { loadManifests, ManifestError } from './k8s/manifests.js'
 import * as v from './validate.js'
 
 export const COMMANDS = ['deploy', 'promote', 'rollback', 'diff', 'cleanup'] as const
-export const STRATEGIES = ['replicas', 'ingress-host', 'ingress-weight', 'rainbow'] as const
+export const STRATEGIES = [
+  'replicas',
+  'ingress-host',
+  'gateway',
+  'ingress-weight',
+  'rainbow'
+] as const
 export const CACHE_MODES = ['auto', 'registry', 'none'] as const
 
 export type Command = (typeof COMMANDS)[number]
@@ -513,15 +519,13 @@ export function readSettings(
       expected: 'empty when drain-query is given (one way to measure a release)'
     })
   }
-  // Typed as a plain string: `gateway` joins STRATEGIES once its router is wired to the commands
-  // (issue 14); until then its inputs are refused rather than silently ignored.
-  const gatewayStrategy: string = 'gateway'
+  // Read by the gateway strategy only: refused rather than silently ignored with another.
   for (const [input, parsed] of Object.entries({ route, 'canary-header': canaryHeader })) {
-    if (parsed !== undefined && strategy && strategy !== gatewayStrategy) {
+    if (parsed !== undefined && strategy && strategy !== 'gateway') {
       problems.push({
         input,
         given: describeGiven(input, raw(input)),
-        expected: `no value with the ${strategy} strategy (it is read by the gateway strategy only, which this build does not offer yet)`
+        expected: `no value with the ${strategy} strategy (only the gateway strategy reads it)`
       })
     }
   }

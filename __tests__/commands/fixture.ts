@@ -7,7 +7,7 @@ import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-n
 import type { CommandResult } from '../../src/commands/types.js'
 import { MemoryLogger } from '../../src/logger.js'
 import { runCommand } from '../../src/run-command.js'
-import { startTestCluster, type TestCluster } from '../harness/cluster.js'
+import { startTestCluster, type TestCluster, type TestClusterOptions } from '../harness/cluster.js'
 
 export const NAMESPACE = 'shop'
 export const STABLE_IMAGE = `registry.example.com/shop@sha256:${'1'.repeat(64)}`
@@ -87,13 +87,15 @@ export interface Shop {
 
 /**
  * The shop on a test cluster: its stable Deployments as stableDeployment makes them, or, given
- * `objects` (a release's manifests, as `kubectl apply` left them), those objects.
+ * `objects` (a release's manifests, as `kubectl apply` left them), those objects. `options`: the
+ * test cluster's (`gatewayApi` for the gateway strategy).
  */
 export async function startShop(
   deployments = ['shop-web', 'shop-worker'],
-  objects?: KubernetesObject[]
+  objects?: KubernetesObject[],
+  options: Omit<TestClusterOptions, 'namespace'> = {}
 ): Promise<Shop> {
-  const cluster = await startTestCluster({ namespace: NAMESPACE })
+  const cluster = await startTestCluster({ ...options, namespace: NAMESPACE })
   if (objects) for (const object of objects) cluster.put(object)
   else
     for (const name of deployments)

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CommandResult } from '../../src/commands/types.js'
 import { NAMESPACE, NEW_DIGEST, NEW_IMAGE, startShop, type Shop } from './fixture.js'
+import { putGateway } from '../gateway/shop.js'
 import { CANARY_HOST, putWebIngress, putWebService } from './strategies-fixture.js'
 
 const V3_DIGEST = `sha256:${'3'.repeat(64)}`
@@ -17,7 +18,8 @@ const KINDS: Record<string, string> = {
   services: 'Service',
   ingresses: 'Ingress',
   jobs: 'Job',
-  configmaps: 'ConfigMap'
+  configmaps: 'ConfigMap',
+  httproutes: 'HTTPRoute'
 }
 
 interface Release {
@@ -42,6 +44,11 @@ const CANARY_ROUTE = ['Ingress shop/shop-canary', 'Service shop/shop-canary']
 
 /** Each strategy, and the objects its first release writes (the README's strategy tables). */
 const STRATEGIES: [string, Record<string, string>, string[]][] = [
+  [
+    'gateway',
+    { strategy: 'gateway', route: 'shop-web', steps: '10,50', 'step-interval': '1s' },
+    [...COMMON, ...IN_PLACE, 'HTTPRoute shop/shop-web', 'Service shop/shop-canary']
+  ],
   ['replicas', { strategy: 'replicas' }, [...COMMON, ...IN_PLACE]],
   [
     'ingress-host',
@@ -86,15 +93,16 @@ function written(shop: Shop): string[] {
   return [...new Set(objects)].sort()
 }
 
-describe.each(STRATEGIES)('the %s plan', (_name, strategy, firstRelease) => {
+describe.each(STRATEGIES)('the %s plan', (name, strategy, firstRelease) => {
   let shop: Shop
   let workspace: string
 
   beforeEach(async () => {
-    shop = await startShop()
+    shop = await startShop(undefined, undefined, { gatewayApi: name === 'gateway' })
     // Narrowed to the stable track: every strategy can take it (rainbow needs it).
     putWebService(shop)
     putWebIngress(shop)
+    if (name === 'gateway') await putGateway(shop)
     workspace = mkdtempSync(join(tmpdir(), 'plan-contract-'))
     writeFileSync(
       join(workspace, 'config.yaml'),

@@ -20,6 +20,13 @@ export const ANNOTATION_RELEASED_AT = `${PREFIX}/released-at`
 export const ANNOTATION_REPLACED_AT = `${PREFIX}/replaced-at`
 /** Rainbow: on the Service, the selector it had before the last promotion (JSON), for rollback. */
 export const ANNOTATION_PREVIOUS_SELECTOR = `${PREFIX}/previous-selector`
+/**
+ * Gateway: on the user's HTTPRoute while the canary is in it, the user's weights of the rules whose
+ * weights the split had to divide (JSON: rule index -> weights), so they come back exactly.
+ */
+export const ANNOTATION_ROUTE_WEIGHTS = `${PREFIX}/route-weights`
+/** Gateway: the rule name that marks a canary-header rule as ours, `canary-deploy-header-<n>`. */
+export const HEADER_RULE_PREFIX = 'canary-deploy-header-'
 export const FIELD_MANAGER = 'canary-deploy'
 
 export type Track = 'stable' | 'canary'

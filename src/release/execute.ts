@@ -5,7 +5,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node'
 import type { Cluster } from '../k8s/client.js'
-import { apply, isForbidden, mergePatch, read, remove, replace } from '../k8s/objects.js'
+import { apply, isForbidden, mergePatch, modify, read, remove, replace } from '../k8s/objects.js'
 import type { Logger } from '../logger.js'
 import type { Write } from './types.js'
 import { deleteOf, inverseMergePatch, objectName, patchOf } from './writes.js'
@@ -15,6 +15,8 @@ export interface Done {
   object?: KubernetesObject
   /** delete: false when it was already gone. */
   removed?: boolean
+  /** modify: false when there was nothing to change (nothing was written). */
+  changed?: boolean
 }
 
 /** The object `before` put back over whatever version is there now. */
@@ -37,6 +39,8 @@ export async function perform(cluster: Cluster, write: Write): Promise<Done> {
       }
     case 'merge-patch':
       return { object: await mergePatch(cluster, ref, write.body ?? {}) }
+    case 'modify':
+      return await modify(cluster, ref, write.change ?? (() => undefined))
     case 'replace':
       return {
         object: await replace(cluster, ref, restoring(write.body as KubernetesObject))
@@ -67,6 +71,9 @@ export class UndoLog {
   }
 
   private async inverseOf(write: Write): Promise<Undoable> {
+    // Computed from the object as it is when written; what takes it back is its router's withdrawal.
+    if (write.verb === 'modify')
+      return { write, why: 'a change computed at write time is not put back' }
     let before: KubernetesObject | undefined
     try {
       before = await read(this.cluster, write.ref)
@@ -100,6 +107,7 @@ export interface CarryOutOptions {
 const PAST: Record<Write['verb'], string> = {
   apply: 'applied',
   'merge-patch': 'patched',
+  modify: 'patched',
   replace: 'put back',
   delete: 'deleted'
 }
@@ -107,6 +115,7 @@ const PAST: Record<Write['verb'], string> = {
 /** What a write did, in words: `Deployment shop/web-canary: deleted (never live)`. */
 export function describeDone(write: Write, done: Done, namespace: string): string | undefined {
   if (write.verb === 'delete' && !done.removed) return undefined
+  if (write.verb === 'modify' && !done.changed) return undefined
   const says = write.says ? ` (${write.says})` : ''
   return `${objectName(write.ref, namespace)}: ${PAST[write.verb]}${says}`
 }

@@ -7,7 +7,8 @@ import type { V1Deployment, V1Job } from '@kubernetes/client-node'
 import { migrationJobName } from '../k8s/labels.js'
 import { migrationJobFromStable } from './render.js'
 import type { ExposeStep, PlanContext, Planner, PromoteContext, Write } from './types.js'
-import { applyOf } from './writes.js'
+import { refOf } from '../k8s/objects.js'
+import { applyOf, objectKey } from './writes.js'
 
 export interface DeployPlan {
   /** The migration Job of this version, first attempt (a retry is named -2, -3: migrationJob). */
@@ -59,10 +60,19 @@ export function planDeploy(planner: Planner, ctx: PlanContext): DeployPlan {
 }
 
 export function planPromote(planner: Planner, ctx: PromoteContext): PromotePlan {
+  const retire = planner.retire()
+  // An object the router changes in place (the user's HTTPRoute) stays its owner's to apply: an
+  // apply of the manifests' copy would take its rules from under the router and their owner.
+  const namespace = ctx.settings.cluster.namespace
+  const steered = new Set(
+    retire.filter(w => w.verb === 'modify').map(w => objectKey(w.ref, namespace))
+  )
   return {
-    manifests: ctx.manifests.others.map(object => applyOf('manifest', object)),
+    manifests: ctx.manifests.others
+      .filter(object => !steered.has(objectKey(refOf(object), namespace)))
+      .map(object => applyOf('manifest', object)),
     promote: planner.promote(ctx),
-    retire: planner.retire()
+    retire
   }
 }
 

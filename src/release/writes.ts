@@ -5,7 +5,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node'
 import { refOf, type ObjectRef } from '../k8s/objects.js'
-import type { Write, WriteRole } from './types.js'
+import type { Change, Write, WriteRole } from './types.js'
 
 type Json = Record<string, unknown>
 
@@ -22,6 +22,10 @@ export function applyOf(
 
 export function patchOf(role: WriteRole, ref: ObjectRef, patch: object, says?: string): Write {
   return { role, verb: 'merge-patch', ref, body: patch, ...(says ? { says } : {}) }
+}
+
+export function modifyOf(role: WriteRole, ref: ObjectRef, change: Change, says?: string): Write {
+  return { role, verb: 'modify', ref, change, ...(says ? { says } : {}) }
 }
 
 export function deleteOf(role: WriteRole, ref: ObjectRef, says?: string): Write {

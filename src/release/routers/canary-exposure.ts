@@ -50,7 +50,7 @@ export function requireService(settings: Settings, view: StableExposure, warn: W
   }
   if (selects(service.spec?.selector, canaryLabels)) {
     warn(
-      `Service ${service.metadata?.name} selects the canary's pods too (selector ${JSON.stringify(service.spec?.selector)}), so stable traffic reaches the canary by replica ratio as well; add ${LABEL_TRACK}: stable to its selector to keep the canary behind its own Ingress only`
+      `Service ${service.metadata?.name} selects the canary's pods too (selector ${JSON.stringify(service.spec?.selector)}), so stable traffic reaches the canary by replica ratio as well; add ${LABEL_TRACK}: stable to its selector so the canary gets only the traffic the ${settings.strategy} strategy sends it`
     )
   }
   return service
