@@ -1,4 +1,4 @@
 import { createRequire as __createRequire } from 'node:module'
 const require = __createRequire(import.meta.url)
-var a=globalThis.canaryDeployEntry??"main";a==="post"?await(await import("./chunk-MFF7KUUH.js")).runPost():a==="cli"?await(await import("./chunk-PLN4TT2O.js")).main():await(await import("./chunk-M7IJ5DQJ.js")).run();
+var a=globalThis.canaryDeployEntry??"main";a==="post"?await(await import("./chunk-KIDD5VQE.js")).runPost():a==="cli"?await(await import("./chunk-KMDAJZLV.js")).main():await(await import("./chunk-X6BC5D4L.js")).run();
 //# sourceMappingURL=index.js.map
