@@ -84,7 +84,7 @@ export const deploy: CommandHandler = (settings, context) =>
       const applied: string[] = []
       frame.onFailure(() => takeBack(frame, session, planner, applied))
       await stage('canary', async detail => {
-        for (const write of plan.release) {
+        for (const write of plan.releaseDeployments) {
           await carryOut(cluster, [write], { logger })
           applied.push(write.ref.name)
           context.checkpoint?.({ applied: [...applied] })

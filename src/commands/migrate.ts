@@ -4,7 +4,7 @@
 import type { V1Deployment, V1Job } from '@kubernetes/client-node'
 import type { Cluster } from '../k8s/client.js'
 import { jobStatus } from '../k8s/jobs.js'
-import { ANNOTATION_VERSION, LABEL_APP, migrationJobName } from '../k8s/labels.js'
+import { ANNOTATION_VERSION, LABEL_APP, LABEL_VERSION, migrationJobName } from '../k8s/labels.js'
 import { apply, list, read } from '../k8s/objects.js'
 import { waitForJob } from '../k8s/wait.js'
 import type { Logger } from '../logger.js'
@@ -76,7 +76,7 @@ async function completedMigration(
   const jobs = await list<V1Job>(
     cluster,
     { kind: 'Job' },
-    `${LABEL_APP}=${release.app},${ANNOTATION_VERSION}=${release.version}`
+    `${LABEL_APP}=${release.app},${LABEL_VERSION}=${release.version}`
   )
   const complete = jobs.find(job => jobStatus(job).done)
   return complete ? `already done by Job ${complete.metadata?.name}` : undefined

@@ -6,7 +6,7 @@
  * workflow job's `environment:` makes; this command adds none of its own.
  */
 import type { V1Deployment } from '@kubernetes/client-node'
-import { ANNOTATION_DIGEST, ANNOTATION_VERSION, LABEL_TRACK } from '../k8s/labels.js'
+import { ANNOTATION_DIGEST, ANNOTATION_VERSION, LABEL_TRACK, LABEL_VERSION } from '../k8s/labels.js'
 import { rolloutStatus } from '../k8s/deployments.js'
 import { waitForRollout } from '../k8s/wait.js'
 import { carryOut, UndoLog, type CarryOutOptions } from '../release/execute.js'
@@ -209,7 +209,7 @@ async function checkCanaries(reads: Reads, strategy: Strategy, settings: Setting
     if (!canary)
       throw new Refusal(`there is no canary ${name} to promote: deploy ${settings.version} first`)
     const annotations = canary.metadata?.annotations ?? {}
-    const version = canary.metadata?.labels?.[ANNOTATION_VERSION] ?? annotations[ANNOTATION_VERSION]
+    const version = canary.metadata?.labels?.[LABEL_VERSION] ?? annotations[ANNOTATION_VERSION]
     if (canary.metadata?.labels?.[LABEL_TRACK] !== 'canary')
       throw new Refusal(`${name} is not labelled as a canary`)
     if (version !== settings.version) {

@@ -13,7 +13,7 @@ export interface DeployPlan {
   /** The migration Job of this version, first attempt (a retry is named -2, -3: migrationJob). */
   migration?: Write
   /** The release Deployment beside each stable one, each waited for. */
-  release: Write[]
+  releaseDeployments: Write[]
   /** Traffic steps: the first exposes the release; deploy judges it after each later one. */
   steps: ExposeStep[]
 }
@@ -39,8 +39,8 @@ export function planDeploy(planner: Planner, ctx: PlanContext): DeployPlan {
   const job = migrationJob(ctx, 1)
   return {
     ...(job ? { migration: applyOf('migration', job) } : {}),
-    release: ctx.templates.map(template =>
-      applyOf('canary', planner.render(template, ctx.release), { rollout: true })
+    releaseDeployments: ctx.templates.map(template =>
+      applyOf('release', planner.render(template, ctx.release), { rollout: true })
     ),
     steps: planner.expose(ctx)
   }
@@ -58,7 +58,7 @@ export function planPromote(planner: Planner, ctx: PromoteContext): PromotePlan 
 export function deployWrites(plan: DeployPlan): Write[] {
   return [
     ...(plan.migration ? [plan.migration] : []),
-    ...plan.release,
+    ...plan.releaseDeployments,
     ...plan.steps.flatMap(step => step.writes)
   ]
 }

@@ -14,8 +14,13 @@ import type { ReleaseManifests } from './manifests.js'
 import type { Reads } from './reads.js'
 import type { Release } from './render.js'
 
-/** What a write is for: the report and diff group by it, promote undoes by it. */
-export type WriteRole = 'migration' | 'canary' | 'service' | 'route' | 'stable' | 'manifest'
+/**
+ * What a write is for, named for the object it writes: `release`, a release Deployment (a canary,
+ * a rainbow release: started, marked live or replaced, deleted); `stable`, a stable Deployment
+ * taking the release in place; `service` and `route`, what traffic goes through; `migration`, the
+ * migration Job; `manifest`, another object of the manifests.
+ */
+export type WriteRole = 'migration' | 'release' | 'stable' | 'service' | 'route' | 'manifest'
 
 /**
  * apply: server-side apply of the whole body under our field manager. merge-patch: a JSON merge

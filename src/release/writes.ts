@@ -6,11 +6,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node'
 import { refOf, type ObjectRef } from '../k8s/objects.js'
 import type { Write, WriteRole } from './types.js'
-
-type Json = Record<string, unknown>
-
-const isRecord = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
+import { isRecord, type JsonObject } from '../json.js'
 
 export function applyOf(
   role: WriteRole,
@@ -42,7 +38,7 @@ export function objectKey(ref: ObjectRef, namespace: string): string {
 export function mergePatched<T>(target: T, patch: object): T {
   const merge = (into: unknown, change: unknown): unknown => {
     if (!isRecord(change)) return structuredClone(change)
-    const result: Json = isRecord(into) ? { ...into } : {}
+    const result: JsonObject = isRecord(into) ? { ...into } : {}
     for (const [key, value] of Object.entries(change)) {
       if (value === null) delete result[key]
       else result[key] = merge(result[key], value)
@@ -57,7 +53,7 @@ export function mergePatched<T>(target: T, patch: object): T {
  * touched gets its earlier value, or null when it had none.
  */
 export function inverseMergePatch(before: unknown, patch: object): object {
-  const inverse: Json = {}
+  const inverse: JsonObject = {}
   for (const [key, value] of Object.entries(patch)) {
     const was = isRecord(before) ? before[key] : undefined
     if (isRecord(value) && isRecord(was)) inverse[key] = inverseMergePatch(was, value)
