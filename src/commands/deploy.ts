@@ -85,9 +85,11 @@ export const deploy: CommandHandler = (settings, context) =>
       frame.onFailure(() => takeBack(frame, session, planner, applied))
       await stage('canary', async detail => {
         for (const write of plan.releaseDeployments) {
-          await carryOut(cluster, [write], { logger })
+          // Recorded before the write: one that lands but whose answer is lost, or a kill right
+          // after it, must still be taken back (discarding a release never written is harmless).
           applied.push(write.ref.name)
           context.checkpoint?.({ applied: [...applied] })
+          await carryOut(cluster, [write], { logger })
         }
         await Promise.all(
           applied.map(name =>
