@@ -7,7 +7,7 @@
 import type { V1Deployment } from '@kubernetes/client-node'
 import type { RunState } from '../../src/commands/types.js'
 import type { RequestRecord } from '../harness/cluster.js'
-import { NAMESPACE, startShop, type Shop } from './fixture.js'
+import { NAMESPACE, NEW_DIGEST, NEW_IMAGE, STABLE_IMAGE, startShop, type Shop } from './fixture.js'
 
 let shop: Shop
 beforeEach(async () => {
@@ -69,5 +69,81 @@ describe('abandon after a killed deploy', () => {
       'delete shop-web-canary',
       'delete shop-worker-canary'
     ])
+  })
+})
+
+describe('abandon after a killed promotion', () => {
+  const PROMOTE = { approve: 'true', digest: NEW_DIGEST }
+  const imageOf = (name: string) => deployment(name)?.spec?.template.spec?.containers[0].image
+  const lease = () =>
+    shop.cluster.get<{ spec?: { holderIdentity?: string; leaseDurationSeconds?: number } }>(
+      'Lease',
+      NAMESPACE,
+      'shop-canary-deploy'
+    )
+  /** The killed run's Lease, as it was when it was killed. */
+  const leaseOf = (holder: string) =>
+    shop.cluster.put({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'shop-canary-deploy', namespace: NAMESPACE },
+      spec: {
+        holderIdentity: holder,
+        leaseDurationSeconds: 60,
+        renewTime: new Date().toISOString()
+      }
+    } as never)
+
+  let killed: RunState
+  beforeEach(async () => {
+    expect((await shop.run('deploy')).report.status).toBe('success')
+    // Killed once web has the release and the worker's write is on its way.
+    killed = await stateAtKill('promote', isWriteOf('shop-worker'), PROMOTE)
+    expect([imageOf('shop-web'), imageOf('shop-worker')]).toEqual([NEW_IMAGE, NEW_IMAGE])
+  })
+
+  it('puts back every stable Deployment the promotion wrote, and says which', async () => {
+    const result = await shop.run('abandon', {}, {}, { abandoned: killed })
+    expect(result.report.reason).toBeUndefined()
+    expect([imageOf('shop-web'), imageOf('shop-worker')]).toEqual([STABLE_IMAGE, STABLE_IMAGE])
+    const annotations = deployment('shop-web')?.metadata?.annotations ?? {}
+    expect(annotations['canary-deploy.dev/version']).toBeUndefined()
+    expect(annotations['canary-deploy.dev/approved-by']).toBeUndefined()
+    expect(result.report.facts).toContainEqual([
+      'put back',
+      'Deployment shop/shop-worker, Deployment shop/shop-web'
+    ])
+  })
+
+  it('fails naming each Deployment it could not put back, and holds the lock for a person', async () => {
+    leaseOf(killed.lockHolder ?? '')
+    // The post step's identity may read everything and renew the lock, but not patch Deployments.
+    shop.cluster.enforceRole({
+      rules: [
+        { apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['update', 'delete'] }
+      ]
+    })
+    const result = await shop.run('abandon', {}, {}, { abandoned: killed })
+    shop.cluster.enforceRole(undefined)
+    expect(result.report.status).toBe('failure')
+    expect(result.report.reason).toContain('NOT put back: Deployment shop/shop-worker')
+    expect(result.report.reason).toContain('Deployment shop/shop-web')
+    expect(lease()?.spec).toMatchObject({
+      holderIdentity: killed.lockHolder,
+      leaseDurationSeconds: 86_400
+    })
+  })
+
+  it('refuses to guess when the run did not record what it wrote, and holds the lock', async () => {
+    leaseOf(killed.lockHolder ?? '')
+    const { undo: _undo, ...unrecorded } = killed
+    const result = await shop.run('abandon', {}, {}, { abandoned: unrecorded })
+    expect(result.report.status).toBe('failure')
+    expect(result.report.reason).toContain(
+      'killed while promoting shop-web, shop-worker and did not record what it wrote'
+    )
+    expect(lease()?.spec?.holderIdentity).toBe(killed.lockHolder)
+    expect([imageOf('shop-web'), imageOf('shop-worker')]).toEqual([NEW_IMAGE, NEW_IMAGE])
   })
 })

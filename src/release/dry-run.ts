@@ -90,7 +90,6 @@ export function offlineProjector(base: KubernetesObject[], namespace: string): P
 const VERB: Record<Write['verb'], string> = {
   apply: 'applies',
   'merge-patch': 'patches',
-  replace: 'replaces',
   delete: 'deletes'
 }
 

@@ -24,10 +24,9 @@ export type WriteRole = 'migration' | 'release' | 'stable' | 'service' | 'route'
 
 /**
  * apply: server-side apply of the whole body under our field manager. merge-patch: a JSON merge
- * patch (only its keys change). delete: the object goes. replace: a PUT of the body on the object's
- * current version (only undoing a promotion puts an object back that way).
+ * patch (only its keys change). delete: the object goes.
  */
-export type WriteVerb = 'apply' | 'merge-patch' | 'delete' | 'replace'
+export type WriteVerb = 'apply' | 'merge-patch' | 'delete'
 
 /** One write of a plan. */
 export interface Write {
@@ -35,7 +34,7 @@ export interface Write {
   verb: WriteVerb
   /** The object written. */
   ref: ObjectRef
-  /** apply and replace: the object; merge-patch: the patch; delete: nothing. */
+  /** apply: the object; merge-patch: the patch; delete: nothing. */
   body?: KubernetesObject | object
   /** apply: take over fields other managers own (a promotion takes the image field). */
   force?: boolean

@@ -3,6 +3,7 @@
  * undoing a promotion and an offline diff need: a patch applied locally, and the patch that puts
  * back what another one changed.
  */
+import { isDeepStrictEqual } from 'node:util'
 import type { KubernetesObject } from '@kubernetes/client-node'
 import { refOf, type ObjectRef } from '../k8s/objects.js'
 import type { Write, WriteRole } from './types.js'
@@ -60,4 +61,24 @@ export function inverseMergePatch(before: unknown, patch: object): object {
     else inverse[key] = was === undefined ? null : structuredClone(was)
   }
   return inverse
+}
+
+/**
+ * The JSON merge patch that turns `from` into `to` (RFC 7386's generation): changed keys get their
+ * new value (lists whole), keys `to` lacks get null, equal ones are left out.
+ */
+export function mergePatchBetween(from: unknown, to: unknown): JsonObject {
+  const was = isRecord(from) ? from : {}
+  const now = isRecord(to) ? to : {}
+  const patch: JsonObject = {}
+  for (const key of Object.keys(was)) if (!(key in now)) patch[key] = null
+  for (const [key, value] of Object.entries(now)) {
+    if (isRecord(value) && isRecord(was[key])) {
+      const inner = mergePatchBetween(was[key], value)
+      if (Object.keys(inner).length > 0) patch[key] = inner
+    } else if (!isDeepStrictEqual(was[key], value)) {
+      patch[key] = structuredClone(value)
+    }
+  }
+  return patch
 }
