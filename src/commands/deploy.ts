@@ -38,27 +38,29 @@ export const deploy: CommandHandler = (settings, context) =>
     },
     async frame => {
       const { stage, report, logger } = frame
-      const tracked = await frame.track(
-        `${settings.github.environment}-canary`,
-        `canary ${settings.version}`
-      )
       const session = await frame.session()
       const { cluster } = session
-      const reads = clusterReads(cluster, settings)
-      // Read before anything is built or written: a wrong Deployment name fails here, cheaply.
+      const strategy = strategyFor(settings.strategy)
+      // Only reads until the lock: a wrong Deployment name or a strategy's refusal writes nothing
+      // anywhere, not a GitHub deployment record, not a Lease.
       const stables = await stage('read stable', async detail => {
-        const found = await readStables(reads, settings)
+        const found = await readStables(clusterReads(cluster, settings), settings)
         detail(found.map(d => `${d.metadata?.name}@${d.metadata?.resourceVersion}`).join(', '))
         return found
       })
       // With manifests, the release is derived from them; without, from the live stable Deployments.
       const templates = releaseTemplates(stables, releaseManifests(settings))
+      const checked = await strategy.observe(clusterReads(cluster, settings), stables)
+      checked.preflight(message => logger.warning(message))
 
-      // Checked and read-only so far; from here on this run writes, so it takes the app's lock.
+      const tracked = await frame.track(
+        `${settings.github.environment}-canary`,
+        `canary ${settings.version}`
+      )
       await session.lock()
-      const strategy = strategyFor(settings.strategy)
-      const planner = await strategy.observe(reads, stables)
-      planner.preflight(message => logger.warning(message))
+      // Planned from what is there once the lock is held: another run may have written meanwhile.
+      const planner = await strategy.observe(clusterReads(cluster, settings), stables)
+      planner.preflight(() => undefined)
 
       const image = await stage(settings.image.build ? 'build' : 'resolve image', async detail => {
         const built = await produceImage(settings, context)
