@@ -149,3 +149,43 @@ describe.each(STRATEGIES)('the %s plan', (_name, strategy, firstRelease) => {
     expect(seen[0]).toEqual([...firstRelease].sort())
   }, 90_000)
 })
+
+describe('the migration in the plan', () => {
+  const MIGRATE = { 'migrate-command': 'bin/migrate' }
+  let shop: Shop
+  beforeEach(async () => {
+    shop = await startShop()
+  })
+  afterEach(() => shop.stop())
+
+  /** The Jobs a diff shows, and then the Jobs the deploy after it writes. */
+  async function diffThenDeploy(): Promise<{ shown: string[]; written: string[] }> {
+    shop.cluster.resetRequests()
+    const diff = await shop.run('diff', { ...MIGRATE, comment: 'false' })
+    expect(diff.report.reason).toBeUndefined()
+    const deployed = await shop.run('deploy', MIGRATE)
+    expect(deployed.report.reason).toBeUndefined()
+    return {
+      shown: shownBy(diff).filter(object => object.startsWith('Job ')),
+      written: written(shop).filter(object => object.startsWith('Job '))
+    }
+  }
+
+  it('shows no Job, and deploy writes none, once stable runs the version and its Job is gone', async () => {
+    expect((await shop.run('deploy', MIGRATE)).report.status).toBe('success')
+    const promoted = await shop.run('promote', { approve: 'true', digest: NEW_DIGEST })
+    expect(promoted.report.status).toBe('success')
+    shop.cluster.remove('Job', NAMESPACE, 'shop-migrate-v2')
+    expect(await diffThenDeploy()).toEqual({ shown: [], written: [] })
+  })
+
+  it('shows the retry that deploy then creates, after the first attempt failed', async () => {
+    shop.cluster.kubelet.behave({ pod: /migrate-v2-/ }, { kind: 'fail', logs: ['boom'] })
+    expect((await shop.run('deploy', MIGRATE)).report.status).toBe('failure')
+    shop.cluster.kubelet.behave({ pod: /migrate-v2-2-/ }, { kind: 'succeed' })
+    expect(await diffThenDeploy()).toEqual({
+      shown: ['Job shop/shop-migrate-v2-2'],
+      written: ['Job shop/shop-migrate-v2-2']
+    })
+  })
+})

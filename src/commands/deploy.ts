@@ -9,6 +9,7 @@ import { waitForRollout } from '../k8s/wait.js'
 import { sleep } from '../k8s/retry.js'
 import { carryOut, type CarryOutOptions } from '../release/execute.js'
 import { releaseManifests, releaseTemplates } from '../release/manifests.js'
+import { observeMigration, preflightMigration } from '../release/migration.js'
 import { planDeploy } from '../release/plan.js'
 import { clusterReads } from '../release/reads.js'
 import { strategyFor } from '../release/strategies.js'
@@ -17,7 +18,7 @@ import { errorMessage } from './errors.js'
 import { placeFacts, runFrame, type Frame } from './frame.js'
 import { produceImage } from './image.js'
 import { judgeCanary } from './judge.js'
-import { migrateOnce } from './migrate.js'
+import { migrate } from './migrate.js'
 import { promoteInstructions, readStables, releaseOf } from './release.js'
 import type { Session } from './session.js'
 import type { CommandHandler } from './types.js'
@@ -52,6 +53,7 @@ export const deploy: CommandHandler = (settings, context) =>
       const templates = releaseTemplates(stables, releaseManifests(settings))
       const checked = await strategy.observe(clusterReads(cluster, settings), stables)
       checked.preflight(message => logger.warning(message))
+      preflightMigration(settings, await observeMigration(clusterReads(cluster, settings)))
 
       const tracked = await frame.track(
         `${settings.github.environment}-canary`,
@@ -59,8 +61,10 @@ export const deploy: CommandHandler = (settings, context) =>
       )
       await session.lock()
       // Planned from what is there once the lock is held: another run may have written meanwhile.
-      const planner = await strategy.observe(clusterReads(cluster, settings), stables)
+      const reads = clusterReads(cluster, settings)
+      const planner = await strategy.observe(reads, stables)
       planner.preflight(() => undefined)
+      const migrated = await observeMigration(reads)
 
       const image = await stage(settings.image.build ? 'build' : 'resolve image', async detail => {
         const built = await produceImage(settings, context)
@@ -69,12 +73,13 @@ export const deploy: CommandHandler = (settings, context) =>
       })
       report.facts.push(['image', image.imageRef], ['digest', image.digest])
       const ctx = { settings, release: releaseOf(settings, image), stables, templates }
-      const plan = planDeploy(planner, ctx)
+      const plan = planDeploy(planner, ctx, migrated)
 
-      if (settings.migration) {
-        const migration = settings.migration
+      const { migration } = settings
+      if (plan.migration && migration) {
+        const planned = plan.migration
         const outcome = await stage('migrate', async detail => {
-          const result = await migrateOnce(cluster, ctx, migration, logger, session.signal)
+          const result = await migrate(cluster, planned, migration, logger, session.signal)
           detail(result)
           return result
         })

@@ -127,14 +127,6 @@ async function projectObject(
   const base = { label, steps, roles, text: '' }
   const { object: before, unreadable } = await projector.current(first)
   if (unreadable) return { ...base, kind: 'unreadable', note: unreadable }
-  if (first.role === 'migration' && before) {
-    // A Job's template is immutable and deploy looks for this exact name: it will not migrate again.
-    return {
-      ...base,
-      kind: 'unchanged',
-      note: 'exists: this version has already been migrated (or is migrating); deploy will not run it again'
-    }
-  }
   let state = before
   let untouched = true
   let shown: KubernetesObject | undefined
