@@ -164,7 +164,7 @@ async function planAndProject(
     release,
     stables,
     templates,
-    releases: deployPlan.releaseDeployments.map(write => write.body as V1Deployment),
+    releases: deployPlan.rendered,
     approver: approverOf(stables, release),
     at: PROMOTED_AT_PLACEHOLDER,
     manifests: releaseManifests(settings, release.imageRef)

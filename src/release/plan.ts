@@ -3,6 +3,7 @@
  * writes. deploy applies the deploy plan; promote applies the promote plan and keeps the inverse of
  * each write to undo a failed promotion; diff dry-runs both, in this order, and shows every write.
  */
+import type { V1Deployment } from '@kubernetes/client-node'
 import { planMigration, type MigrationPlan, type MigrationView } from './migration.js'
 import type { ExposeStep, PlanContext, Planner, PromoteContext, Write } from './types.js'
 import { applyOf } from './writes.js'
@@ -14,6 +15,14 @@ export interface DeployPlan {
   releaseDeployments: Write[]
   /** Traffic steps: the first exposes the release; deploy judges it after each later one. */
   steps: ExposeStep[]
+  /** The release Deployment beside each stable one as rendered, in order, whether written or not. */
+  rendered: V1Deployment[]
+  /**
+   * Release Deployments already live as this very release (rainbow, promoted): nothing of the
+   * release is written again, its migration included (the workload refuses a release that is
+   * live beside one stable Deployment and not beside another).
+   */
+  live: string[]
 }
 
 export interface PromotePlan {
@@ -31,13 +40,19 @@ export function planDeploy(
   ctx: PlanContext,
   migration?: MigrationView
 ): DeployPlan {
+  // Rendered even when live: rendering refuses a live release's name for another image.
+  const rendered = ctx.templates.map(template => planner.render(template, ctx.release))
+  const live = ctx.templates.flatMap(template => planner.live(template.metadata?.name ?? '') ?? [])
+  if (live.length > 0) return { releaseDeployments: [], steps: [], rendered, live }
   const migrating = migration && planMigration(ctx, migration)
   return {
     ...(migrating ? { migration: migrating } : {}),
-    releaseDeployments: ctx.templates.map(template =>
-      applyOf('release', planner.render(template, ctx.release), { rollout: true })
+    releaseDeployments: rendered.map(deployment =>
+      applyOf('release', deployment, { rollout: true })
     ),
-    steps: planner.expose(ctx)
+    steps: planner.expose(ctx),
+    rendered,
+    live
   }
 }
 
