@@ -302,7 +302,7 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
   },
   {
     "name": "rollback-on-failure",
-    "description": "Remove the canary when a deploy fails, and undo a half-done promotion.",
+    "description": "Remove the canary when a deploy fails (or its run is killed). A failed promotion is always put back.",
     "default": "true",
     "required": false
   },

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node'
-import type { CommandResult } from '../../src/commands/types.js'
+import type { CommandContext, CommandResult } from '../../src/commands/types.js'
 import { MemoryLogger } from '../../src/logger.js'
 import { runCommand } from '../../src/run-command.js'
 import { startTestCluster, type TestCluster, type TestClusterOptions } from '../harness/cluster.js'
@@ -79,7 +79,9 @@ export interface Shop {
   run(
     command: string,
     inputs?: Record<string, string>,
-    env?: Record<string, string>
+    env?: Record<string, string>,
+    /** What the action's entries add: the post step's state (checkpoint, abandoned), a signal. */
+    extra?: Partial<Pick<CommandContext, 'checkpoint' | 'abandoned' | 'signal'>>
   ): Promise<CommandResult & { logs: string[] }>
   stableSpecs(): string
   stop(): Promise<void>
@@ -117,7 +119,7 @@ export async function startShop(
     cluster,
     canaryHealth,
     stableSpecs,
-    async run(command, inputs = {}, env = {}) {
+    async run(command, inputs = {}, env = {}, extra = {}) {
       const values: Record<string, string> = {
         command,
         app: 'shop',
@@ -135,7 +137,8 @@ export async function startShop(
       const result = await runCommand(name => values[name] ?? '', {
         logger,
         env: { GITHUB_WORKSPACE: process.cwd(), ...env },
-        signal: new AbortController().signal
+        signal: new AbortController().signal,
+        ...extra
       })
       // A command that returned must have closed every watch it opened: one left open keeps a real
       // runner's process alive until the server ends it (minutes of every job).

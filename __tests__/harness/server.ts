@@ -53,6 +53,8 @@ export interface RequestRecord {
   status: number
   contentType?: string
   fieldManager?: string
+  /** What a write sent, as sent (tests read what a patch changed). */
+  body?: string
 }
 
 export const MUTATING: Verb[] = ['create', 'update', 'patch', 'delete', 'deletecollection']
@@ -339,6 +341,7 @@ export class ApiServer {
     }
     if (route.subresource === 'proxy') return this.proxy(req, res, route, q)
     const body = await readBody(req, method)
+    if (MUTATING.includes(verb) && body) record.body = body
     await this.dispatch(res, route, route.resource, verb, q, body, ct ?? '')
   }
 

@@ -1,13 +1,5 @@
 import { deployment } from '../harness/objects.js'
-import {
-  apply,
-  mergePatch,
-  modify,
-  read,
-  remove,
-  removeAll,
-  replace
-} from '../../src/k8s/objects.js'
+import { apply, mergePatch, modify, read, remove, removeAll } from '../../src/k8s/objects.js'
 import { connect } from '../../src/k8s/client.js'
 import { KubeError } from '../../src/k8s/errors.js'
 import { requestJson } from '../../src/k8s/rest.js'
@@ -109,32 +101,6 @@ describe('the object verbs against the test cluster', () => {
       'application/merge-patch+json',
       'canary-deploy'
     ])
-  })
-
-  it('replaces on the version it read, reading again when someone wrote in between', async () => {
-    await apply(f.cluster, web())
-    // The Deployment controller's status writes would be other writers too: only ours here.
-    await f.tc.settle()
-    const ref = { kind: 'Deployment', name: 'web-canary' }
-    let calls = 0
-    const replaced = await replace<V1Deployment>(f.cluster, ref, current => {
-      calls++
-      // The first time, another writer changes the object after our read: our PUT conflicts.
-      if (calls === 1)
-        f.tc.put({
-          ...f.tc.get<V1Deployment>('Deployment', NS, 'web-canary')!,
-          metadata: {
-            ...f.tc.get<V1Deployment>('Deployment', NS, 'web-canary')!.metadata,
-            labels: { other: 'writer' }
-          }
-        })
-      current.spec!.replicas = 3
-      return current
-    })
-    expect(calls).toBe(2)
-    expect(replaced.spec?.replicas).toBe(3)
-    expect(replaced.metadata?.labels).toEqual({ other: 'writer' })
-    expect(f.tc.requests.filter(r => r.verb === 'update').map(r => r.status)).toEqual([409, 200])
   })
 
   describe('modify: a merge patch computed from the object as read', () => {

@@ -7,7 +7,10 @@ export const PREFIX = 'canary-deploy.dev'
 export const LABEL_APP = 'app'
 export const LABEL_TRACK = `${PREFIX}/track`
 export const LABEL_RELEASE = `${PREFIX}/release`
-export const ANNOTATION_VERSION = `${PREFIX}/version`
+/** The release version, as a label (selectable: pods, Deployments, Jobs). */
+export const LABEL_VERSION = `${PREFIX}/version`
+/** The release version, as an annotation: the same key as the label (DESIGN.md's contract). */
+export const ANNOTATION_VERSION = LABEL_VERSION
 export const ANNOTATION_DIGEST = `${PREFIX}/image-digest`
 export const ANNOTATION_SOURCE = `${PREFIX}/source`
 export const ANNOTATION_APPROVER = `${PREFIX}/approved-by`

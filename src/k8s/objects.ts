@@ -1,8 +1,8 @@
 /**
  * The object verbs: the only way anything outside k8s/ reads or writes the cluster. Reads return
  * undefined for a missing object; every write (server-side apply under our field manager, JSON
- * merge patch, a merge patch computed from the object as read (modify), replace, delete, delete by
- * selector) is retried the same way on 429, 5xx and a refused connection, within one bounded budget.
+ * merge patch, a merge patch computed from the object as read (modify), delete, delete by selector)
+ * is retried the same way on 429, 5xx and a refused connection, within one bounded budget.
  */
 import type { KubernetesObject } from '@kubernetes/client-node'
 import type { Cluster } from './client.js'
@@ -46,7 +46,7 @@ export interface RemoveOptions extends WriteOptions {
 type ClusterLike = Pick<Cluster, 'kubeConfig' | 'server' | 'namespace'>
 
 const DEFAULT_RETRY_MS = 60_000
-/** A read-modify-write (replace, modify) that keeps meeting newer versions gives up after this many reads. */
+/** A read-modify-write (modify) that keeps meeting newer versions gives up after this many reads. */
 const CONFLICT_ATTEMPTS = 5
 
 /** The ref of an object (its kind, apiVersion, name and namespace). */
@@ -213,39 +213,6 @@ export async function mergePatch<T extends KubernetesObject>(
     attempt,
     opts.retryForMs
   )
-}
-
-/**
- * Replaces ref with what `change` makes of the current object, guarded by its resourceVersion: when
- * someone (a controller) wrote in between, the object is read again and changed again.
- */
-export async function replace<T extends KubernetesObject>(
-  cluster: ClusterLike,
-  ref: ObjectRef,
-  change: (current: T) => T,
-  opts: WriteOptions = {}
-): Promise<T> {
-  const at = await locate(cluster, ref, 'replace')
-  const attempt = at.attempt('update', ref.name)
-  for (let tries = 1; ; tries++) {
-    const current = await read<T>(cluster, ref, opts)
-    if (!current) throw new Error(`${ref.kind} ${ref.name} vanished while being replaced`)
-    try {
-      return await retried<T>(
-        at,
-        {
-          method: 'PUT',
-          path: resourcePath(at.info, at.namespace, ref.name),
-          query: { fieldManager: FIELD_MANAGER, dryRun: opts.dryRun ? 'All' : undefined },
-          body: change(structuredClone(current))
-        },
-        attempt,
-        opts.retryForMs
-      )
-    } catch (err) {
-      if (tries >= CONFLICT_ATTEMPTS || !isStatus(err, 409)) throw err
-    }
-  }
 }
 
 /** What modify did: the object as written (or as read, when nothing was to change). */

@@ -105,7 +105,6 @@ const VERB: Record<Write['verb'], string> = {
   apply: 'applies',
   'merge-patch': 'patches',
   modify: 'patches',
-  replace: 'replaces',
   delete: 'deletes'
 }
 
@@ -143,14 +142,6 @@ async function projectObject(
   const base = { label, steps, roles, text: '' }
   const { object: before, unreadable } = await projector.current(first)
   if (unreadable) return { ...base, kind: 'unreadable', note: unreadable }
-  if (first.role === 'migration' && before) {
-    // A Job's template is immutable and deploy looks for this exact name: it will not migrate again.
-    return {
-      ...base,
-      kind: 'unchanged',
-      note: 'exists: this version has already been migrated (or is migrating); deploy will not run it again'
-    }
-  }
   let state = before
   let untouched = true
   /** Every state the writes leave it in, in order (not its deletion), and whose write it was. */

@@ -14,18 +14,22 @@ import type { ReleaseManifests } from './manifests.js'
 import type { Reads } from './reads.js'
 import type { Release } from './render.js'
 
-/** What a write is for: the report and diff group by it, promote undoes by it. */
-export type WriteRole = 'migration' | 'canary' | 'service' | 'route' | 'stable' | 'manifest'
+/**
+ * What a write is for, named for the object it writes: `release`, a release Deployment (a canary,
+ * a rainbow release: started, marked live or replaced, deleted); `stable`, a stable Deployment
+ * taking the release in place; `service` and `route`, what traffic goes through; `migration`, the
+ * migration Job; `manifest`, another object of the manifests.
+ */
+export type WriteRole = 'migration' | 'release' | 'stable' | 'service' | 'route' | 'manifest'
 
 /**
  * apply: server-side apply of the whole body under our field manager. merge-patch: a JSON merge
  * patch (only its keys change). modify: a JSON merge patch that `change` computes from the object
  * as it is when written, conditional on its resourceVersion (computed again if someone wrote it
  * meanwhile): for an object others own whose atomic lists we change, such as the user's HTTPRoute.
- * delete: the object goes. replace: a PUT of the body on the object's current version (only undoing
- * a promotion puts an object back that way).
+ * delete: the object goes.
  */
-export type WriteVerb = 'apply' | 'merge-patch' | 'modify' | 'delete' | 'replace'
+export type WriteVerb = 'apply' | 'merge-patch' | 'modify' | 'delete'
 
 /** modify: the merge patch to make of the object as it is; undefined when nothing is to change. */
 export type Change = (current: KubernetesObject | undefined) => object | undefined
@@ -36,7 +40,7 @@ export interface Write {
   verb: WriteVerb
   /** The object written. */
   ref: ObjectRef
-  /** apply and replace: the object; merge-patch: the patch; modify and delete: nothing. */
+  /** apply: the object; merge-patch: the patch; modify and delete: nothing. */
   body?: KubernetesObject | object
   /** modify: the patch, from the object as it is when the write is made (or dry-run). */
   change?: Change
