@@ -56,7 +56,13 @@ export const LAYER_RULES = [
     rules: restrict(ENTRIES, COMMANDS, RELEASE, GITHUB, SETTINGS, importOf('k8s/', K8S_IMAGE))
   },
   {
-    files: ['src/github/**/*.ts', 'src/smoke.ts', 'src/logger.ts', 'src/validate.ts'],
+    files: [
+      'src/github/**/*.ts',
+      'src/smoke.ts',
+      'src/http-response.ts',
+      'src/logger.ts',
+      'src/validate.ts'
+    ],
     rules: restrict(
       ENTRIES,
       COMMANDS,

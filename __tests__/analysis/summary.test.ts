@@ -1,5 +1,6 @@
 import type { AnalysisResult, CheckRound } from '../../src/analysis/types.js'
-import { analysisSection, newReport, renderMarkdown } from '../../src/github/report.js'
+import { analysisSection } from '../../src/analysis/summary.js'
+import { newReport, renderMarkdown } from '../../src/github/report.js'
 
 const LIMITS = { failure: 0, consecutiveError: 4, inconclusive: 0 }
 

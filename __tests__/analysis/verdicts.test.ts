@@ -12,7 +12,7 @@ import { PrometheusClient, urlTransport } from '../../src/analysis/prometheus.js
 import { podMatchers } from '../../src/analysis/promql.js'
 import { runAnalysis, type AnalysisPlan } from '../../src/analysis/run.js'
 import type { AnalysisResult } from '../../src/analysis/types.js'
-import { analysisSection } from '../../src/github/report.js'
+import { analysisSection } from '../../src/analysis/summary.js'
 import { startExampleApp, type ExampleApp, type ExampleAppOptions } from '../harness/example-app.js'
 import { startPrometheus, type TestPrometheus } from '../harness/prometheus.js'
 import { startTraffic, type Traffic } from '../harness/traffic.js'
