@@ -13,6 +13,7 @@ import type { BuildOptions } from './image/types.js'
 import { parseImageRef } from './image/image-ref.js'
 import type { Check } from './analysis/checks.js'
 import {
+  defaultWindow,
   parseAnalysisConfig,
   parsePrometheusService,
   queryTemplate,
@@ -407,7 +408,7 @@ export function readSettings(
             checks: analysis.checks,
             rounds: analysisRounds,
             intervalMs: analysisIntervalMs,
-            windowMs: analysis.windowMs ?? analysisIntervalMs,
+            windowMs: analysis.windowMs ?? defaultWindow(analysisIntervalMs),
             limits: analysis.limits,
             labels: analysis.labels
           }
