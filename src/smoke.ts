@@ -125,7 +125,7 @@ export function urlTarget(baseUrl: string): SmokeTarget {
 }
 
 /**
- * One pod reached through the API server's pod proxy (`proxyBase`, k8s/pods.ts podProxyUrl), with
+ * One pod reached through the API server's pod proxy (`proxyBase`, k8s/proxy.ts podProxyUrl), with
  * the kubeconfig's own authentication (token, client certificate, exec plugin, CA). Each canary pod
  * is asked on its own, so a stable pod behind the shared Service can never answer for the canary.
  */
