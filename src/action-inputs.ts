@@ -343,6 +343,12 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
     "required": false
   },
   {
+    "name": "accept-inconclusive",
+    "description": "promote: take a canary whose metric analysis was inconclusive (too few samples to judge), the approver's explicit decision, shown in the summary. A failed analysis is refused whatever this says.",
+    "default": "false",
+    "required": false
+  },
+  {
     "name": "analysis-rounds",
     "description": "Analysis rounds, 1 to 100: each evaluates every check for the canary and for stable.",
     "default": "5",

@@ -88,7 +88,13 @@ export interface Settings {
   /** Bound on each rollout wait. */
   timeoutMs: number
   lockTimeoutMs: number
-  approval: { approve: string; digest?: string; approvers: string[] }
+  approval: {
+    approve: string
+    digest?: string
+    approvers: string[]
+    /** promote takes a canary whose metric analysis was inconclusive. */
+    acceptInconclusive: boolean
+  }
   rollbackOnFailure: boolean
   rainbow: { keepReleases: number; drainMinAgeMs: number }
   /** Metric analysis of the canary; undefined: none. */
@@ -395,7 +401,8 @@ export function readSettings(
     approval: {
       approve: check('approve', value => boundedText(value, 16)),
       digest: check('digest', optional(v.digest)),
-      approvers: check('approvers', value => v.list(value).map(v.approver))
+      approvers: check('approvers', value => v.list(value).map(v.approver)),
+      acceptInconclusive: check('accept-inconclusive', v.boolean)
     },
     rollbackOnFailure: check('rollback-on-failure', v.boolean),
     rainbow: {

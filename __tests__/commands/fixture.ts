@@ -2,7 +2,7 @@
  * A shop with a web and a worker Deployment on the test cluster, and a way to run any command
  * against it exactly as the CLI does (input names -> runCommand).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node'
 import type { CommandResult } from '../../src/commands/types.js'
 import { MemoryLogger } from '../../src/logger.js'
@@ -87,11 +87,13 @@ export interface Shop {
 
 /**
  * The shop on a test cluster: its stable Deployments as stableDeployment makes them, or, given
- * `objects` (a release's manifests, as `kubectl apply` left them), those objects.
+ * `objects` (a release's manifests, as `kubectl apply` left them), those objects. shop-web pods
+ * answer as exampleApp does, or as `serve` makes each of them answer.
  */
 export async function startShop(
   deployments = ['shop-web', 'shop-worker'],
-  objects?: KubernetesObject[]
+  objects?: KubernetesObject[],
+  opts: { serve?: (pod: V1Pod) => RequestListener } = {}
 ): Promise<Shop> {
   const cluster = await startTestCluster({ namespace: NAMESPACE })
   if (objects) for (const object of objects) cluster.put(object)
@@ -102,7 +104,7 @@ export async function startShop(
   const isCanary = (pod: V1Pod) => pod.metadata?.labels?.['canary-deploy.dev/track'] === 'canary'
   cluster.kubelet.serve(
     { label: { app: 'shop-web' } },
-    exampleApp(releaseVersion, pod => (isCanary(pod) ? canaryHealth.status : 200))
+    opts.serve ?? exampleApp(releaseVersion, pod => (isCanary(pod) ? canaryHealth.status : 200))
   )
   // A migration container that runs to the end exits 0.
   cluster.kubelet.behave({ pod: /-migrate-/ }, { kind: 'succeed', logs: ['migrated'] })

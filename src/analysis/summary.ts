@@ -2,18 +2,20 @@
  * The analysis as a section of the command's summary: every round's checks with both sides'
  * values and samples, the rule with the bound it gave, the verdict with its reason, and each query
  * as sent. The field's complaint was values and thresholds nobody could see: here nothing is left out.
+ * Each round also has one log line, written as it ends.
  */
 import { markdownTable, type ReportSection } from '../github/report.js'
 import { formatSamples, formatValue } from './format.js'
 import type {
   AnalysisResult,
+  AnalysisRound,
   AnalysisVerdict,
   CheckRound,
   CheckVerdict,
   SideReading
 } from './types.js'
 
-export const ANALYSIS_VERDICT: Record<AnalysisVerdict, string> = {
+const ANALYSIS_VERDICT: Record<AnalysisVerdict, string> = {
   passed: '✅ passed',
   failed: '❌ failed',
   inconclusive: '❔ inconclusive'
@@ -83,4 +85,10 @@ export function analysisSection(result: AnalysisResult, title = 'Metric analysis
     markdownTable(['Check', 'Side', 'Value query', 'Samples query'], [...queries.values()])
   ]
   return { title, body: body.join('\n') }
+}
+
+/** `round 1/5: error-rate pass: canary 0.2% <= 0.6% (stable 0.1%); p95-latency ...`: for the log. */
+export function roundLine(round: AnalysisRound, planned: number): string {
+  const checks = round.checks.map(c => `${c.check} ${c.verdict}: ${c.reason}`)
+  return `round ${round.round}/${planned}: ${checks.join('; ')}`
 }

@@ -20,6 +20,13 @@ export const ANNOTATION_RELEASED_AT = `${PREFIX}/released-at`
 export const ANNOTATION_REPLACED_AT = `${PREFIX}/replaced-at`
 /** Rainbow: on the Service, the selector it had before the last promotion (JSON), for rollback. */
 export const ANNOTATION_PREVIOUS_SELECTOR = `${PREFIX}/previous-selector`
+/**
+ * On the canary Deployment deploy judged by metrics: the analysis verdict (running, passed, failed,
+ * inconclusive), the image digest it was measured on, and its reason. promote reads them back.
+ */
+export const ANNOTATION_ANALYSIS = `${PREFIX}/analysis`
+export const ANNOTATION_ANALYSIS_DIGEST = `${PREFIX}/analysis-digest`
+export const ANNOTATION_ANALYSIS_REASON = `${PREFIX}/analysis-reason`
 export const FIELD_MANAGER = 'canary-deploy'
 
 export type Track = 'stable' | 'canary'
