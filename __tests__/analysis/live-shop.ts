@@ -51,13 +51,26 @@ const nameOf = (pod: V1Pod): string => pod.metadata?.name ?? ''
 
 export async function startLiveShop(): Promise<LiveShop> {
   const prometheus = await startPrometheus()
+  let stopped = false
   const behaviours = new Map<string, Behaviour>()
   const runs = new Map<string, PodRun>()
   const targets = new Map<string, ScrapeTarget>()
-  let scrapeChange = Promise.resolve()
   // One target list at a time: setTargets replaces it whole and waits for every target to be up.
-  const retarget = (): Promise<void> =>
-    (scrapeChange = scrapeChange.then(() => prometheus.setTargets([...targets.values()])))
+  // Prometheus takes new targets from file discovery at most every 5 s, so changes are gathered:
+  // those made while one list is on its way, or within a moment of each other (pods starting
+  // together), go in the next one.
+  let scraping = Promise.resolve()
+  let queued: Promise<void> | undefined
+  const retarget = (): Promise<void> => {
+    queued ??= scraping = scraping
+      .catch(() => undefined)
+      .then(() => new Promise(resolve => setTimeout(resolve, 250)))
+      .then(() => {
+        queued = undefined
+        return prometheus.setTargets([...targets.values()])
+      })
+    return queued
+  }
 
   const behaviourOf = (pod: V1Pod): Behaviour =>
     behaviours.get(labelsOf(pod)[VERSION] ?? 'v1') ?? {}
@@ -91,6 +104,7 @@ export async function startLiveShop(): Promise<LiveShop> {
           )
           return
         }
+        if (stopped) return
         entry.traffic = startTraffic(started.url, { connections: 2, pauseMs: 50 })
         await prometheus.waitFor(
           `sum(increase(http_requests_total{pod="${name}"}[${WINDOW}]))`,
@@ -98,16 +112,22 @@ export async function startLiveShop(): Promise<LiveShop> {
         )
       })
     }
+    // Awaited by whoever needs the pod warm; a shop stopped meanwhile leaves it unfinished.
+    entry.ready.catch(() => undefined)
     runs.set(name, entry)
     return entry
+  }
+
+  const stopProcess = async (entry: PodRun | undefined): Promise<void> => {
+    await entry?.traffic?.stop()
+    await (await entry?.app.catch(() => undefined))?.stop()
   }
 
   const stopRun = async (name: string): Promise<void> => {
     const entry = runs.get(name)
     runs.delete(name)
     targets.delete(name)
-    await entry?.traffic?.stop()
-    await (await entry?.app.catch(() => undefined))?.stop()
+    await stopProcess(entry)
     await retarget()
   }
 
@@ -142,7 +162,6 @@ export async function startLiveShop(): Promise<LiveShop> {
 
   // The pods as the cluster has them: new ones get a process (held canaries are let out once it
   // is warm), gone ones lose theirs. Their series stay in Prometheus, as a real pod's do.
-  let stopped = false
   const reconcile = async (): Promise<void> => {
     const pods = cluster
       .list<V1Pod>('Pod', NAMESPACE, 'app=shop-web')
@@ -153,7 +172,10 @@ export async function startLiveShop(): Promise<LiveShop> {
       if (runs.has(nameOf(pod))) continue
       const entry = run(pod)
       if (labelsOf(pod)[TRACK] === 'canary') {
-        void entry.ready.then(() => cluster.kubelet.release({ pod: nameOf(pod) }))
+        void entry.ready.then(
+          () => cluster.kubelet.release({ pod: nameOf(pod) }),
+          () => undefined
+        )
       }
     }
   }
@@ -174,7 +196,9 @@ export async function startLiveShop(): Promise<LiveShop> {
     async stop() {
       stopped = true
       await loop
-      await Promise.all([...runs.keys()].map(stopRun))
+      const all = [...runs.values()]
+      runs.clear()
+      await Promise.all(all.map(stopProcess))
       await shop.stop()
       await prometheus.stop()
     }

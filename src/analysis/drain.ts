@@ -153,6 +153,7 @@ export function decideDrain(
   })
 }
 
-function formatLoad(value: number): string {
+/** A load as a person reads it: 3, 0.25, 1240. */
+export function formatLoad(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(3)))
 }
