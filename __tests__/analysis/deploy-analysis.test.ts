@@ -8,6 +8,7 @@ import type { V1Deployment } from '@kubernetes/client-node'
 import type { CommandResult } from '../../src/commands/types.js'
 import { renderMarkdown } from '../../src/github/report.js'
 import { NAMESPACE } from '../commands/fixture.js'
+import { putWebIngress, putWebService } from '../commands/strategies-fixture.js'
 import { startLiveShop, WINDOW, type LiveShop } from './live-shop.js'
 
 const CANARY = 'shop-web-canary'
@@ -111,6 +112,29 @@ describe('a healthy canary', () => {
       '| p95-latency | stable | `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{ app="shop-web",canary_deploy_dev_track="stable" }[10s])))` | `sum(increase(http_request_duration_seconds_count{ app="shop-web",canary_deploy_dev_track="stable" }[10s]))` |'
     )
     expect(renderMarkdown(run.report)).toContain(`### ${section?.title}`)
+  })
+})
+
+describe('a canary exposed in weight steps (ingress-weight)', () => {
+  let run: Run
+  beforeAll(async () => {
+    putWebService(shop)
+    putWebIngress(shop)
+    run = await deploy('v7', { strategy: 'ingress-weight', steps: '10,50', 'step-interval': '1s' })
+  }, 120_000)
+
+  it('is analysed after each step, at the weight it then has, not before the first', () => {
+    expect(run.report.reason).toBeUndefined()
+    expect(run.report.stages.map(s => s.name)).not.toContain('analysis')
+    expect(
+      run.report.sections.filter(s => s.title.startsWith('Metric analysis')).map(s => s.title)
+    ).toEqual([
+      expect.stringMatching(/^Metric analysis at 10% \(steps 10,50\): shop-web-canary \(/),
+      expect.stringMatching(/^Metric analysis at 50% \(steps 10,50\): shop-web-canary \(/)
+    ])
+    expect(fact(run, 'metric analysis')).toMatch(
+      /^passed: every check passed .*\(at 50% \(steps 10,50\)\)$/
+    )
   })
 })
 

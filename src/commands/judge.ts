@@ -145,7 +145,8 @@ export function deployAnalyses(
       await record({ verdict: 'running', reason: `since ${new Date().toISOString()}` })
       const result = await analyseCanary(frame, session, strategy, { ...target, where })
       const verdict = worse(worst?.verdict, result.verdict)
-      if (!worst || verdict !== worst.verdict) {
+      // The verdict stands with the latest analysis that gave it.
+      if (!worst || verdict === result.verdict) {
         worst = { verdict, reason: `${result.reason}${where ? ` (${where})` : ''}` }
       }
       await record(worst)
