@@ -30,7 +30,9 @@ describe('the layer rules of DESIGN.md', () => {
     ['src/commands/deploy.ts', "import { x } from '../main.js'", 'entries import the layers'],
     ['src/commands/deploy.ts', "import * as core from '@actions/core'", 'only the entries'],
     ['src/settings.ts', "import * as core from '@actions/core'", 'only the entries'],
-    ['src/k8s/client.ts', "import type { Settings } from '../settings.js'", 'given what they need']
+    ['src/k8s/client.ts', "import type { Settings } from '../settings.js'", 'given what they need'],
+    ['src/analysis/run.ts', "import { x } from '../k8s/proxy.js'", 'given its transport'],
+    ['src/analysis/run.ts', "import { x } from '../commands/judge.js'", 'commands use the layers']
   ])('refuses in %s: %s', async (path, code, message) => {
     const messages = await restricted(path, code)
     expect(messages).toEqual([expect.stringContaining(message)])
@@ -41,6 +43,7 @@ describe('the layer rules of DESIGN.md', () => {
     ['src/commands/deploy.ts', "import { x } from '../image/select.js'"],
     ['src/release/reads.ts', "import { x } from '../k8s/objects.js'"],
     ['src/release/manifests.ts', "import { x } from '../image/image-ref.js'"],
+    ['src/k8s/proxy.ts', "import { x } from '../analysis/prometheus.js'"],
     ['src/main.ts', "import * as core from '@actions/core'"],
     ['src/post.ts', "import { x } from './run-command.js'"]
   ])('allows in %s: %s', async (path, code) => {
