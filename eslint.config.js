@@ -95,6 +95,7 @@ export const LAYER_RULES = [
     files: [
       'src/github/**/*.ts',
       'src/smoke.ts',
+      'src/http-response.ts',
       'src/logger.ts',
       'src/validate.ts',
       'src/json.ts'

@@ -39,6 +39,7 @@ describe('the layer rules of DESIGN.md', () => {
     ['src/analysis/run.ts', "import { x } from '../commands/judge.js'", 'commands use the layers'],
     ['src/analysis/run.ts', "await import('../commands/judge.js')", 'commands use the layers'],
     ['src/analysis/run.ts', "import { x } from '../k8s/objects.js'", 'given the way to Prometheus'],
+    ['src/analysis/run.ts', "import { x } from '../k8s/proxy.js'", 'given the way to Prometheus'],
     ['src/analysis/run.ts', "import { x } from '../release/plan.js'", 'release/ is planned by'],
     ['src/analysis/run.ts', "import { x } from '../settings.js'", 'given what they need'],
     ['src/analysis/run.ts', "import { x } from '../github/client.js'", 'only commands talk']
@@ -52,6 +53,7 @@ describe('the layer rules of DESIGN.md', () => {
     ['src/commands/deploy.ts', "import { x } from '../image/select.js'"],
     ['src/release/reads.ts', "import { x } from '../k8s/objects.js'"],
     ['src/release/manifests.ts', "import { x } from '../image/image-ref.js'"],
+    ['src/k8s/proxy.ts', "import { x } from '../analysis/prometheus.js'"],
     ['src/main.ts', "import * as core from '@actions/core'"],
     ['src/post.ts', "import { x } from './run-command.js'"],
     ['src/commands/deploy.ts', "await import('../release/plan.js')"],

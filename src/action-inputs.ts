@@ -338,8 +338,14 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
   },
   {
     "name": "analysis-interval",
-    "description": "Wait before each analysis round, e.g. 1m. Also the default range of rate() in the checks ({{window}}).",
+    "description": "Wait before each analysis round, e.g. 1m. The range of rate() in the checks ({{window}}) is the larger of this and 5m unless the analysis sets `window:`.",
     "default": "1m",
+    "required": false
+  },
+  {
+    "name": "accept-inconclusive",
+    "description": "promote: take a canary whose metric analysis was inconclusive (too few samples to judge), the approver's explicit decision, shown in the summary. A failed analysis is refused whatever this says.",
+    "default": "false",
     "required": false
   },
   {

@@ -13,6 +13,7 @@ import type { BuildOptions } from './image/types.js'
 import { parseImageRef } from './image/image-ref.js'
 import type { Check } from './analysis/checks.js'
 import {
+  defaultWindow,
   parseAnalysisConfig,
   parsePrometheusService,
   queryTemplate,
@@ -93,7 +94,13 @@ export interface Settings {
   /** Bound on each rollout wait. */
   timeoutMs: number
   lockTimeoutMs: number
-  approval: { approve: string; digest?: string; approvers: string[] }
+  approval: {
+    approve: string
+    digest?: string
+    approvers: string[]
+    /** promote takes a canary whose metric analysis was inconclusive. */
+    acceptInconclusive: boolean
+  }
   rollbackOnFailure: boolean
   rainbow: { keepReleases: number; drainMinAgeMs: number }
   /** Metric analysis of the canary; undefined: none. */
@@ -411,7 +418,8 @@ export function readSettings(
     approval: {
       approve: check('approve', value => boundedText(value, 16)),
       digest: check('digest', optional(v.digest)),
-      approvers: check('approvers', value => v.list(value).map(v.approver))
+      approvers: check('approvers', value => v.list(value).map(v.approver)),
+      acceptInconclusive: check('accept-inconclusive', v.boolean)
     },
     rollbackOnFailure: check('rollback-on-failure', v.boolean),
     rainbow: {
@@ -424,7 +432,7 @@ export function readSettings(
             checks: analysis.checks,
             rounds: analysisRounds,
             intervalMs: analysisIntervalMs,
-            windowMs: analysis.windowMs ?? analysisIntervalMs,
+            windowMs: analysis.windowMs ?? defaultWindow(analysisIntervalMs),
             limits: analysis.limits,
             labels: analysis.labels
           }

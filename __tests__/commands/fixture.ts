@@ -2,7 +2,7 @@
  * A shop with a web and a worker Deployment on the test cluster, and a way to run any command
  * against it exactly as the CLI does (input names -> runCommand).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node'
 import type { CommandContext, CommandResult } from '../../src/commands/types.js'
 import { MemoryLogger } from '../../src/logger.js'
@@ -89,14 +89,16 @@ export interface Shop {
 
 /**
  * The shop on a test cluster: its stable Deployments as stableDeployment makes them, or, given
- * `objects` (a release's manifests, as `kubectl apply` left them), those objects. `options`: the
- * test cluster's (`gatewayApi` for the gateway strategy).
+ * `objects` (a release's manifests, as `kubectl apply` left them), those objects. `opts`: the
+ * test cluster's options (`gatewayApi` for the gateway strategy); shop-web pods answer as
+ * exampleApp does, or as `serve` makes each of them answer.
  */
 export async function startShop(
   deployments = ['shop-web', 'shop-worker'],
   objects?: KubernetesObject[],
-  options: Omit<TestClusterOptions, 'namespace'> = {}
+  opts: Omit<TestClusterOptions, 'namespace'> & { serve?: (pod: V1Pod) => RequestListener } = {}
 ): Promise<Shop> {
+  const { serve, ...options } = opts
   const cluster = await startTestCluster({ ...options, namespace: NAMESPACE })
   if (objects) for (const object of objects) cluster.put(object)
   else
@@ -106,7 +108,7 @@ export async function startShop(
   const isCanary = (pod: V1Pod) => pod.metadata?.labels?.['canary-deploy.dev/track'] === 'canary'
   cluster.kubelet.serve(
     { label: { app: 'shop-web' } },
-    exampleApp(releaseVersion, pod => (isCanary(pod) ? canaryHealth.status : 200))
+    serve ?? exampleApp(releaseVersion, pod => (isCanary(pod) ? canaryHealth.status : 200))
   )
   // A migration container that runs to the end exits 0.
   cluster.kubelet.behave({ pod: /-migrate-/ }, { kind: 'succeed', logs: ['migrated'] })

@@ -19,6 +19,8 @@ import {
   ROUTES,
   startGatewayShop
 } from '../gateway/shop.js'
+import { localBackend } from '../harness/objects.js'
+import { startPrometheus, type TestPrometheus } from '../harness/prometheus.js'
 
 const MIGRATE = '["bin/rails", "db:migrate"]'
 
@@ -689,3 +691,62 @@ describe.each([
     }, 60_000)
   }
 )
+
+describe('metric analysis through prometheus-service, under docs/rbac.yaml', () => {
+  let prometheus: TestPrometheus
+  beforeAll(async () => {
+    prometheus = await startPrometheus()
+  })
+  afterAll(() => prometheus?.stop())
+  beforeEach(() => {
+    const port = Number(new URL(prometheus.url).port)
+    for (const o of localBackend('prometheus', { namespace: NAMESPACE, port, servicePort: 9090 }))
+      shop.cluster.put(o as never)
+  })
+
+  // No app is scraped: every round is inconclusive, which is enough to see who may do what.
+  const analysed = (kubeconfig?: string) =>
+    deploy({
+      analysis: 'error-rate',
+      'analysis-interval': '1s',
+      'analysis-rounds': '1',
+      'prometheus-service': 'prometheus:9090',
+      ...(kubeconfig ? { kubeconfig } : {})
+    })
+  const analysisFact = (result: Awaited<ReturnType<typeof deploy>>) =>
+    result.report.facts.find(([key]) => key === 'metric analysis')?.[1]
+
+  it('the canary-deploy Role is enough to query Prometheus and record the verdict', async () => {
+    shop.cluster.enforceRole(DEPLOYER)
+    const result = await analysed()
+    expect(result.report.status).toBe('success')
+    expect(analysisFact(result)).toBe(
+      'inconclusive: error-rate was inconclusive in 1 of 1 round (inconclusive-limit 0): canary has 0 samples, fewer than min-samples 20'
+    )
+    expect(forbiddenAnswers()).toEqual([])
+  })
+
+  it('without get on services/proxy, the analysis says which permission it lacks', async () => {
+    shop.cluster.enforceRole(without(DEPLOYER, 'services/proxy', 'get'))
+    const result = await analysed()
+    expect(analysisFact(result)).toMatch(/^inconclusive: error-rate never passed a round: canary: /)
+    expect(analysisFact(result)).toContain(
+      'services "prometheus:9090" is forbidden: User "system:serviceaccount:shop:canary-deploy" cannot get resource "services/proxy" in API group "" in the namespace "shop"'
+    )
+  })
+
+  it('the deploy identity records the verdict on its canary, and the policy refuses nothing', async () => {
+    const user = `system:serviceaccount:${NAMESPACE}:canary-deploy`
+    shop.cluster.enforceRole(DEPLOYER, user)
+    const deployer = await startAdmissionProxy(shop.cluster, user)
+    try {
+      const result = await analysed(deployer.kubeconfig)
+      expect(result.report.status).toBe('success')
+      expect(deployer.denials).toEqual([])
+      const canary = shop.cluster.get<KubernetesObject>('Deployment', NAMESPACE, 'shop-web-canary')
+      expect(canary?.metadata?.annotations?.['canary-deploy.dev/analysis']).toBe('inconclusive')
+    } finally {
+      await deployer.stop()
+    }
+  })
+})

@@ -17,7 +17,7 @@ import type { Planner } from '../release/types.js'
 import { errorMessage } from './errors.js'
 import { placeFacts, runFrame, type Frame } from './frame.js'
 import { prepareImage, type PreparedImage } from './image.js'
-import { judgeCanary } from './judge.js'
+import { deployAnalyses, judgeCanary } from './judge.js'
 import { migrate } from './migrate.js'
 import { promoteInstructions, readStables, releaseOf } from './release.js'
 import type { Session } from './session.js'
@@ -135,13 +135,37 @@ export const deploy: CommandHandler = (settings, context) =>
       })
 
       await session.phase('smoke', applied)
-      // The hook between weight steps: today the smoke checks, tomorrow metric analysis too.
-      const judge = async (detail: (text: string) => void, where = ''): Promise<void> => {
+      // The metric analysis runs where the canary has traffic to judge: after each weight step
+      // when only those steps send it traffic, else once, after the smoke checks.
+      const weighted = plan.steps.some(step => step.weight !== undefined)
+      const analyses = settings.analysis
+        ? deployAnalyses(frame, session, strategy, {
+            release: applied[0],
+            stable: stables[0],
+            digest: image.digest
+          })
+        : undefined
+      const analyse = async (detail: (text: string) => void, where = ''): Promise<void> => {
+        if (!analyses) return
+        const result = await analyses.analyse(where.replace(/: $/, ''))
+        detail(`${result.verdict}: ${result.rounds.length} of ${result.plannedRounds} round(s)`)
+        if (result.verdict === 'failed') {
+          throw new Error(`${where}metric analysis failed: ${result.reason}`)
+        }
+      }
+      // The hook between weight steps: the smoke checks, then the metric analysis.
+      const judge = async (
+        detail: (text: string) => void,
+        where = '',
+        analysed = weighted
+      ): Promise<void> => {
         const judged = await judgeCanary(frame, session, strategy, applied[0])
         detail(judged.detail)
         if (!judged.ok) throw new Error(`${where}smoke check failed: ${judged.failure}`)
+        if (analysed) await analyse(detail, where)
       }
-      await stage('smoke', detail => judge(detail))
+      await stage('smoke', detail => judge(detail, '', false))
+      if (analyses && !weighted) await stage('analysis', detail => analyse(detail))
 
       const exposure = planner.exposure(ctx)
       if (plan.steps.length > 0 || exposure) {
@@ -156,7 +180,9 @@ export const deploy: CommandHandler = (settings, context) =>
           for (const [index, step] of plan.steps.entries()) {
             if (index > 0) await sleep(settings.canary.stepIntervalMs, session.signal)
             await carryOut(cluster, step.writes, writing)
-            if (index > 0) await judge(() => undefined, `at ${step.weight}% (steps ${weights}): `)
+            if (index > 0 || (analyses && weighted)) {
+              await judge(() => undefined, `at ${step.weight}% (steps ${weights}): `)
+            }
           }
           if (exposure) detail(exposure.detail)
           report.facts.push(...(exposure?.facts ?? []))
@@ -168,6 +194,13 @@ export const deploy: CommandHandler = (settings, context) =>
       report.next = {
         title: 'Promote or roll back',
         markdown: promoteInstructions(settings, image.digest)
+      }
+      const analysed = analyses?.recorded
+      if (analysed) {
+        report.facts.push(['metric analysis', `${analysed.verdict}: ${analysed.reason}`])
+        if (analysed.verdict === 'inconclusive') {
+          report.next.markdown = `**The metric analysis was inconclusive**: promote takes this canary only with \`accept-inconclusive: true\`, the approver's decision.\n\n${report.next.markdown}`
+        }
       }
       await tracked.finish('success', { description: `canary ${settings.version} is live` })
       return {

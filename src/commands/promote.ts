@@ -17,6 +17,7 @@ import { strategyFor } from '../release/strategies.js'
 import type { Strategy } from '../release/types.js'
 import { putBack, UndoLog } from '../release/undo.js'
 import type { Settings } from '../settings.js'
+import { judgePromotion, recordedVerdict } from './analysis-verdict.js'
 import { checkApproval } from './approval.js'
 import { Refusal } from './errors.js'
 import { placeFacts, runFrame, type Frame } from './frame.js'
@@ -57,6 +58,10 @@ export const promote: CommandHandler = (settings, context) =>
         return checked
       })
       report.facts.push(['digest', digest], ['image', imageRef])
+      const analysis = checkAnalysis(canaries[0], settings, approver)
+      if (analysis.recorded || settings.analysis)
+        report.facts.push(['metric analysis', analysis.fact])
+      if (analysis.acceptedInconclusive) logger.warning(`metric analysis: ${analysis.fact}`)
 
       const smoke = async (detail: (text: string) => void): Promise<void> => {
         const judged = await judgeCanary(frame, session, strategy, canaries[0].metadata?.name ?? '')
@@ -72,6 +77,8 @@ export const promote: CommandHandler = (settings, context) =>
         const again = await checkCanaries(reads, strategy, settings)
         if (again.digest !== digest)
           throw new Refusal(`the canary changed to ${again.digest} while this run checked it`)
+        // A deploy of the same image may have analysed it again meanwhile.
+        checkAnalysis(again.canaries[0], settings, approver)
         detail('unchanged')
       })
       // "Healthy right now" must still be true when the writes start, not as of before a lock wait.
@@ -218,4 +225,24 @@ async function checkCanaries(reads: Reads, strategy: Strategy, settings: Setting
     canaries.push(canary)
   }
   return { stables, canaries, digest, imageRef }
+}
+
+/**
+ * The metric analysis deploy recorded on the judged canary: a failed or unfinished one is refused,
+ * an inconclusive one unless the approver took it (accept-inconclusive). Returns the summary's fact.
+ */
+function checkAnalysis(
+  canary: V1Deployment,
+  settings: Settings,
+  approver: string
+): { fact: string; recorded: boolean; acceptedInconclusive?: boolean } {
+  const recorded = recordedVerdict(canary)
+  const decided = judgePromotion(
+    canary.metadata?.name ?? '',
+    recorded,
+    settings.approval.acceptInconclusive,
+    approver
+  )
+  if (!decided.ok) throw new Refusal(decided.refusal)
+  return { ...decided, recorded: recorded !== undefined }
 }

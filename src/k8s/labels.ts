@@ -30,6 +30,13 @@ export const ANNOTATION_PREVIOUS_SELECTOR = `${PREFIX}/previous-selector`
 export const ANNOTATION_ROUTE_WEIGHTS = `${PREFIX}/route-weights`
 /** Gateway: the rule name that marks a canary-header rule as ours, `canary-deploy-header-<n>`. */
 export const HEADER_RULE_PREFIX = 'canary-deploy-header-'
+/**
+ * On the canary Deployment deploy judged by metrics: the analysis verdict (running, passed, failed,
+ * inconclusive), the image digest it was measured on, and its reason. promote reads them back.
+ */
+export const ANNOTATION_ANALYSIS = `${PREFIX}/analysis`
+export const ANNOTATION_ANALYSIS_DIGEST = `${PREFIX}/analysis-digest`
+export const ANNOTATION_ANALYSIS_REASON = `${PREFIX}/analysis-reason`
 export const FIELD_MANAGER = 'canary-deploy'
 
 export type Track = 'stable' | 'canary'
