@@ -105,6 +105,21 @@ describe('test cluster: the Gateway API controller', () => {
     expect(conditions(accepted).Accepted).toEqual(['True', 'Accepted', 1])
   })
 
+  it('holds the status of the routes a test tells it to, at their older generation, until released', async () => {
+    await createRoute('web')
+    await parents('web')
+    cluster.gateway?.hold({ name: 'web' })
+    await call('PATCH', `${ROUTES}/web`, { spec: { hostnames: ['shop.example.com'] } }, MERGE)
+    const [held] = await parents('web')
+    expect(conditions(held).Accepted).toEqual(['True', 'Accepted', 1])
+    cluster.gateway?.release({ name: 'web' })
+    const [released] = await parents('web')
+    expect(conditions(released)).toEqual({
+      Accepted: ['True', 'Accepted', 2],
+      ResolvedRefs: ['True', 'ResolvedRefs', 2]
+    })
+  })
+
   it('writes nothing for a parent Gateway that does not exist', async () => {
     await createRoute('web', 'nosuch-gw')
     expect(await parents('web')).toEqual([])

@@ -6,7 +6,9 @@
  * parentRef and the conditions Accepted and ResolvedRefs for the route's generation:
  * ResolvedRefs False / BackendNotFound when a backendRef's Service is missing, RefNotPermitted for
  * another namespace's Service without a ReferenceGrant, InvalidKind for a backend that is not a
- * Service. A test can make it refuse routes (Accepted False with its reason and message).
+ * Service. A test can make it refuse routes (Accepted False with its reason and message), or hold
+ * them: a real controller writes status asynchronously, a backlogged one long after the write, and
+ * until it does, the status describes an older generation.
  * https://gateway-api.sigs.k8s.io/reference/spec/#httproute
  */
 import type { Api } from './api.js'
@@ -32,6 +34,10 @@ export interface GatewayController {
   refuse(match: RouteMatch, reason: string, message: string): void
   /** matching routes are accepted again */
   accept(match: RouteMatch): void
+  /** matching routes get no status from now on (their changes wait, unreconciled) */
+  hold(match: RouteMatch): void
+  /** matching routes are reconciled again, their waiting changes included */
+  release(match: RouteMatch): void
 }
 
 type Rec = Record<string, unknown>
@@ -60,6 +66,16 @@ function matches(m: RouteMatch, route: KObject): boolean {
   return typeof m.name === 'string' ? m.name === name : m.name.test(name)
 }
 
+/** Removes the entries given for `match` (the same match, as a test gave it). */
+function removeMatch<T extends RouteMatch | { match: RouteMatch }>(
+  entries: T[],
+  match: RouteMatch
+): void {
+  const key = (entry: T) => JSON.stringify('match' in entry ? entry.match : entry)
+  for (let i = entries.length - 1; i >= 0; i--)
+    if (key(entries[i]) === JSON.stringify(match)) entries.splice(i, 1)
+}
+
 /** Conditions with lastTransitionTime kept where status did not change. */
 function withTimes(next: Omit<Condition, 'lastTransitionTime'>[], prev: Rec[]): Condition[] {
   const at = now()
@@ -72,6 +88,7 @@ function withTimes(next: Omit<Condition, 'lastTransitionTime'>[], prev: Rec[]): 
 
 export class GatewayApiController implements GatewayController {
   private readonly refusals: { match: RouteMatch; reason: string; message: string }[] = []
+  private readonly holds: RouteMatch[] = []
   private scheduled = false
   private unsubscribe: () => void = () => {}
 
@@ -100,9 +117,16 @@ export class GatewayApiController implements GatewayController {
   }
 
   accept(match: RouteMatch): void {
-    for (let i = this.refusals.length - 1; i >= 0; i--)
-      if (JSON.stringify(this.refusals[i].match) === JSON.stringify(match))
-        this.refusals.splice(i, 1)
+    removeMatch(this.refusals, match)
+    this.schedule()
+  }
+
+  hold(match: RouteMatch): void {
+    this.holds.push(match)
+  }
+
+  release(match: RouteMatch): void {
+    removeMatch(this.holds, match)
     this.schedule()
   }
 
@@ -167,7 +191,10 @@ export class GatewayApiController implements GatewayController {
         }
       ])
     }
-    for (const r of this.api.store.list(routes)) this.reconcileRoute(routes, gateways, r, managed)
+    for (const r of this.api.store.list(routes)) {
+      if (!this.holds.some(match => matches(match, r)))
+        this.reconcileRoute(routes, gateways, r, managed)
+    }
   }
 
   private writeConditions(

@@ -9,7 +9,7 @@ import type { V1Deployment } from '@kubernetes/client-node'
 import { ANNOTATION_DIGEST, ANNOTATION_VERSION, LABEL_TRACK, LABEL_VERSION } from '../k8s/labels.js'
 import { rolloutStatus } from '../k8s/deployments.js'
 import { waitForRollout } from '../k8s/wait.js'
-import { carryOut, type CarryOutOptions } from '../release/execute.js'
+import { carryOut, untilWithdrawn, type CarryOutOptions } from '../release/execute.js'
 import { releaseManifests, releaseTemplates } from '../release/manifests.js'
 import { planPromote } from '../release/plan.js'
 import { clusterReads, type Reads } from '../release/reads.js'
@@ -19,7 +19,7 @@ import { putBack, UndoLog } from '../release/undo.js'
 import type { Settings } from '../settings.js'
 import { judgePromotion, recordedVerdict } from './analysis-verdict.js'
 import { checkApproval } from './approval.js'
-import { Refusal } from './errors.js'
+import { errorMessage, Refusal } from './errors.js'
 import { placeFacts, runFrame, type Frame } from './frame.js'
 import { judgeCanary } from './judge.js'
 import { imageOf, readStables, releaseOf } from './release.js'
@@ -136,7 +136,14 @@ export const promote: CommandHandler = (settings, context) =>
       context.checkpoint?.({ promoting: [], undo: [] })
 
       await stage('remove canary', async detail => {
-        const removed = await carryOut(cluster, plan.retire, { logger })
+        const removed = await carryOut(cluster, plan.retire, {
+          logger,
+          after: untilWithdrawn(planner, cluster, session.signal)
+        }).catch((error: unknown) => {
+          throw new Error(
+            `${settings.version} is promoted, but its canary was not removed: ${errorMessage(error)}`
+          )
+        })
         detail(removed.join('; ') || 'nothing to remove')
       })
       return { version: settings.version, image: imageRef, digest }

@@ -1,10 +1,11 @@
 /**
  * rollback (a maintainer's workflow_dispatch): takes the release out of traffic as its strategy
- * plans it (removes the canaries and their Service and Ingress; rainbow: deletes a release never
- * promoted, or moves the Service back). The stable Deployments are never touched. Rolling back
+ * plans it (takes the canaries out of the route, waiting until its Gateways accept that, then removes
+ * them and their Service and Ingress; rainbow: deletes a release never promoted, or moves the
+ * Service back). The stable Deployments are never touched. Rolling back
  * twice, or with nothing to roll back, succeeds and says there was nothing to remove.
  */
-import { carryOut } from '../release/execute.js'
+import { carryOut, untilWithdrawn } from '../release/execute.js'
 import { clusterReads } from '../release/reads.js'
 import { strategyFor } from '../release/strategies.js'
 import { placeFacts, runFrame } from './frame.js'
@@ -30,7 +31,10 @@ export const rollback: CommandHandler = (settings, context) =>
       const planner = await strategy.observe(reads, stables)
       const writes = planner.rollback({ settings, stables, releases, at: new Date().toISOString() })
       const done = await frame.stage('remove canary', async detail => {
-        const said = await carryOut(session.cluster, writes, { logger })
+        const said = await carryOut(session.cluster, writes, {
+          logger,
+          after: untilWithdrawn(planner, session.cluster, session.signal)
+        })
         detail(said.length > 0 ? said.join('; ') : 'nothing to remove')
         return said
       })

@@ -6,7 +6,7 @@ import type { KubernetesObject } from '@kubernetes/client-node'
 import type { Cluster } from '../k8s/client.js'
 import { apply, mergePatch, modify, remove } from '../k8s/objects.js'
 import type { Logger } from '../logger.js'
-import type { Write } from './types.js'
+import type { Planner, Write } from './types.js'
 import type { UndoLog } from './undo.js'
 import { objectName } from './writes.js'
 
@@ -76,4 +76,19 @@ export async function carryOut(
     await opts.after?.(write, done)
   }
   return said
+}
+
+/**
+ * carryOut's `after` for a withdrawal (promote's retire, rollback): after each route write, the
+ * router's wait until traffic has left the release, before what it routed to is deleted.
+ */
+export function untilWithdrawn(
+  planner: Pick<Planner, 'withdrawn'>,
+  cluster: Cluster,
+  signal: AbortSignal
+): CarryOutOptions['after'] {
+  return async (write, done) => {
+    if (write.role !== 'route' || !done.object) return
+    await planner.withdrawn?.(cluster, done.object, done.changed !== false, signal)
+  }
 }

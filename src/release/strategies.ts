@@ -48,6 +48,12 @@ export function compose<W, R>(name: string, workload: Workload<W>, router: Route
               verify: (cluster, written, signal) =>
                 router.verify?.(settings, cluster, written, signal) ?? Promise.resolve()
             }
+          : {}),
+        ...(router.withdrawn
+          ? {
+              withdrawn: (cluster, written, changed, signal) =>
+                router.withdrawn?.(settings, cluster, written, changed, signal) ?? Promise.resolve()
+            }
           : {})
       }
     }

@@ -148,6 +148,8 @@ export interface Workload<View> {
  *   the route's status.parents conditions for our generation) and throws to fail the step.
  * - `promote` moves traffic once the workload's writes are done (the rainbow Service selector);
  *   `withdraw` removes what `expose` added (after a promotion, on a failed deploy and on rollback);
+ *   `withdrawn`, if given, runs after each write of promote's and rollback's withdrawal (changed or
+ *   not) and returns once traffic has left the release, throwing to keep what would be deleted next;
  *   `revert` moves traffic back on rollback after a promotion that `promote` made.
  * Writes with server-side apply (our field manager) on objects others own, so their fields stay
  * theirs; merge patches only for fields our apply must not come to own; modify where an atomic list
@@ -167,6 +169,13 @@ export interface Router<View> {
   ): Promise<void>
   promote(ctx: PromoteContext, view: View): Write[]
   withdraw(settings: Settings, view: View): Write[]
+  withdrawn?(
+    settings: Settings,
+    cluster: Cluster,
+    written: KubernetesObject,
+    changed: boolean,
+    signal: AbortSignal
+  ): Promise<void>
   revert(ctx: RollbackContext, view: View): Write[]
 }
 
@@ -188,6 +197,13 @@ export interface Planner {
   /** rollback: the router's withdrawal and revert, then the workload's. */
   rollback(ctx: RollbackContext): Write[]
   verify?(cluster: Cluster, written: KubernetesObject, signal: AbortSignal): Promise<void>
+  /** After a write of the withdrawal (retire, rollback): the router's wait for traffic to leave. */
+  withdrawn?(
+    cluster: Cluster,
+    written: KubernetesObject,
+    changed: boolean,
+    signal: AbortSignal
+  ): Promise<void>
 }
 
 /** A strategy of DESIGN.md: a workload composed with a router. */

@@ -4,14 +4,14 @@
  * traffic, step by step (`steps`, else `canary-weight`), with an optional header rule
  * (`canary-header`). Each route write is a merge patch computed from the route as it is when written
  * (the modify verb: on 409 it is read and computed again), and deploy then waits until every parent
- * Gateway accepts that generation (verify). Withdrawing takes the canary out of the route first, then
- * deletes its Service. The route itself is never created or deleted; the rules' logic is in gateway/.
+ * Gateway accepts that generation (verify). Withdrawing takes the canary out of the route first and
+ * waits until the Gateways accept that too (withdrawn), then deletes its Service. The route itself is never created or deleted; the rules' logic is in gateway/.
  */
-import type { KubernetesObject, V1Deployment, V1Service } from '@kubernetes/client-node'
+import type { V1Deployment, V1Service } from '@kubernetes/client-node'
 import type { Cluster } from '../../k8s/client.js'
 import { KubeError } from '../../k8s/errors.js'
 import { canaryName } from '../../k8s/labels.js'
-import { refOf, type ObjectRef } from '../../k8s/objects.js'
+import { read, refOf, type ObjectRef } from '../../k8s/objects.js'
 import { waitForObject, type ObjectVerdict } from '../../k8s/wait.js'
 import { MemoryLogger } from '../../logger.js'
 import type { Settings } from '../../settings.js'
@@ -47,6 +47,10 @@ function routeRef(settings: Settings): ObjectRef {
   return { kind: HTTP_ROUTE_KIND, apiVersion: HTTP_ROUTE_API_VERSION, name: settings.gateway.route }
 }
 
+function canaryServiceRef(settings: Settings): ObjectRef {
+  return { kind: 'Service', apiVersion: 'v1', name: canaryName(settings.app) }
+}
+
 function splitServices(settings: Settings, view: GatewayView): SplitServices {
   return {
     namespace: settings.cluster.namespace,
@@ -78,12 +82,37 @@ function describeStep(settings: Settings, view: GatewayView, percent: number): s
   return `${percent}% of ${service}'s traffic${header ? `; ${header.name}: ${header.value} to the canary` : ''}`
 }
 
-/** The route's standing for `generation`, as a wait judges it. */
-function judgeRoute(route: HTTPRoute | undefined, generation: number | undefined): ObjectVerdict {
-  if (!route) return { state: 'failed', message: 'the HTTPRoute was deleted' }
+/**
+ * The route's standing for `generation`, as a wait judges it. `gone`: what a deleted route means
+ * (to a step, failure; to a withdrawal, nothing left that could send the canary traffic).
+ */
+function judgeRoute(
+  route: HTTPRoute | undefined,
+  generation: number | undefined,
+  gone: ObjectVerdict = { state: 'failed', message: 'the HTTPRoute was deleted' }
+): ObjectVerdict {
+  if (!route) return gone
   const verdict = routeVerdict(route, generation)
   if (verdict.state === 'accepted') return { state: 'done' }
   return { state: verdict.state === 'refused' ? 'failed' : 'pending', message: verdict.summary }
+}
+
+/** Until every parent Gateway accepts `route`'s generation as written, within `timeout`. */
+async function untilAccepted(
+  settings: Settings,
+  cluster: Cluster,
+  route: HTTPRoute,
+  signal: AbortSignal,
+  gone?: ObjectVerdict
+): Promise<void> {
+  const generation = route.metadata?.generation
+  await waitForObject<HTTPRoute>(
+    cluster,
+    refOf(route),
+    `${routeName(route)} generation ${generation ?? '?'} to be accepted`,
+    current => judgeRoute(current, generation, gone),
+    { timeoutMs: settings.timeoutMs, logger: new MemoryLogger(), signal }
+  )
 }
 
 export const gatewayRouter: Router<GatewayView> = {
@@ -151,22 +180,29 @@ export const gatewayRouter: Router<GatewayView> = {
   },
 
   /** After a route write: every parent Gateway accepts its generation, within `timeout`. */
-  async verify(
-    settings: Settings,
-    cluster: Cluster,
-    written: KubernetesObject,
-    signal: AbortSignal
-  ): Promise<void> {
+  async verify(settings, cluster, written, signal): Promise<void> {
+    if (written.kind !== HTTP_ROUTE_KIND) return
+    await untilAccepted(settings, cluster, written as HTTPRoute, signal)
+  },
+
+  /**
+   * After the withdrawal: until the Gateway accepts the route without the canary, it still sends
+   * the canary its share, so the canary Service (deleted next) must stay. Unchanged, an earlier
+   * run withdrew it; while that run's Service is still there, its withdrawal may not be taken yet.
+   */
+  async withdrawn(settings, cluster, written, changed, signal): Promise<void> {
     if (written.kind !== HTTP_ROUTE_KIND) return
     const route = written as HTTPRoute
-    const generation = route.metadata?.generation
-    await waitForObject<HTTPRoute>(
-      cluster,
-      refOf(route),
-      `${routeName(route)} generation ${generation ?? '?'} to be accepted`,
-      current => judgeRoute(current, generation),
-      { timeoutMs: settings.timeoutMs, logger: new MemoryLogger(), signal }
-    )
+    const service = canaryServiceRef(settings)
+    if (!changed && !(await read(cluster, service))) return
+    try {
+      await untilAccepted(settings, cluster, route, signal, { state: 'done' })
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error)
+      throw new RouteError(
+        `${why}; until the Gateway accepts the route without the canary, it may still send the canary traffic, so Service ${settings.cluster.namespace}/${service.name} and the canary Deployments are kept: fix what the Gateway reports (or let it catch up), then run rollback to remove them`
+      )
+    }
   },
 
   promote: () => [],
@@ -177,7 +213,7 @@ export const gatewayRouter: Router<GatewayView> = {
     const removed = `canary backendRef${settings.gateway.header ? ' and header rule' : ''} removed`
     return [
       modifyOf('route', routeRef(settings), revert, removed),
-      deleteOf('service', { kind: 'Service', name: canaryName(settings.app), apiVersion: 'v1' })
+      deleteOf('service', canaryServiceRef(settings))
     ]
   },
 
