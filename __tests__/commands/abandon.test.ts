@@ -7,6 +7,7 @@
 import type { V1Deployment } from '@kubernetes/client-node'
 import type { RunState } from '../../src/commands/types.js'
 import type { RequestRecord } from '../harness/cluster.js'
+import { startGitHubApi } from '../harness/github.js'
 import { NAMESPACE, NEW_DIGEST, NEW_IMAGE, STABLE_IMAGE, startShop, type Shop } from './fixture.js'
 
 let shop: Shop
@@ -145,5 +146,33 @@ describe('abandon after a killed promotion', () => {
     )
     expect(lease()?.spec?.holderIdentity).toBe(killed.lockHolder)
     expect([imageOf('shop-web'), imageOf('shop-worker')]).toEqual([NEW_IMAGE, NEW_IMAGE])
+  })
+})
+
+describe('abandon and the GitHub deployment', () => {
+  it("marks the killed run's deployment failed even when it is cancelled itself", async () => {
+    const github = await startGitHubApi()
+    try {
+      const created = (await (
+        await fetch(`${github.url}/repos/acme/shop/deployments`, {
+          method: 'POST',
+          headers: { authorization: `token ${github.token}` },
+          body: JSON.stringify({ ref: 'abcdef1234567', environment: 'production-canary' })
+        })
+      ).json()) as { id: number }
+      const deployment = { owner: 'acme', repo: 'shop', id: created.id }
+      const result = await shop.run(
+        'abandon',
+        { 'github-token': github.token },
+        { GITHUB_REPOSITORY: 'acme/shop', GITHUB_API_URL: github.url },
+        { abandoned: { applied: [], promoting: [], deployment }, signal: AbortSignal.abort() }
+      )
+      expect(result.report.status).toBe('no-op')
+      expect(github.state.statuses.map(s => [s.deployment_id, s.state])).toEqual([
+        [created.id, 'failure']
+      ])
+    } finally {
+      await github.stop()
+    }
   })
 })

@@ -217,6 +217,39 @@ describe('deploy', () => {
     }
   })
 
+  it('stops a GitHub call when the run is cancelled, and still marks its deployment failed', async () => {
+    const github = await startGitHubApi()
+    const run = new AbortController()
+    // The API takes the in_progress status and never answers; the run is cancelled meanwhile.
+    github.state.faults.push({
+      method: 'POST',
+      path: /\/statuses$/,
+      hang: () => {
+        github.state.faults.length = 0
+        run.abort(new Error('the run was cancelled (SIGTERM)'))
+      }
+    })
+    try {
+      const result = await shop.run(
+        'deploy',
+        { 'github-token': github.token },
+        { GITHUB_REPOSITORY: 'acme/shop', GITHUB_SHA: 'abcdef1234567', GITHUB_API_URL: github.url },
+        { signal: run.signal }
+      )
+      expect(result.report.status).toBe('failure')
+      expect(result.report.reason).toMatch(/^cancelled: /)
+      const [deployment] = github.state.deployments
+      expect(result.logs).toContainEqual(
+        `warning: Could not set GitHub deployment ${deployment.id} to in_progress: ` +
+          `GitHub API request to ${new URL(github.url).host} was cancelled`
+      )
+      expect(github.state.statuses.map(s => s.state)).toEqual(['failure'])
+      expectStableUntouchedAndNoCanary()
+    } finally {
+      await github.stop()
+    }
+  })
+
   it('refuses a stable Deployment that does not exist before building anything', async () => {
     const result = await shop.run('deploy', { deployments: 'shop-web,shop-admin' })
     expect(result.report.status).toBe('failure')

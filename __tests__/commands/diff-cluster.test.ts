@@ -46,7 +46,8 @@ interface Run extends CommandResult {
 async function diff(
   manifests: KubernetesObject[] = [],
   inputs: Record<string, string> = {},
-  env: Record<string, string> = {}
+  env: Record<string, string> = {},
+  signal = new AbortController().signal
 ): Promise<Run> {
   manifests.forEach((object, i) =>
     writeFileSync(join(workspace, `${i}.json`), JSON.stringify(object))
@@ -67,7 +68,7 @@ async function diff(
   const result = await runCommand(name => values[name] ?? '', {
     logger,
     env: { GITHUB_WORKSPACE: workspace, HOME: workspace, ...env },
-    signal: new AbortController().signal
+    signal
   })
   return { ...result, logs: logger.lines, markdown: renderMarkdown(result.report) }
 }
@@ -271,6 +272,23 @@ describe('diff against a cluster', () => {
       expect(comments[0].body).toContain('<!-- canary-deploy:diff:web:shop -->')
       expect(comments[0].body).toContain('ConfigMap shop/web-config: created')
       expect(github.state.requests.filter(r => r.method === 'PATCH')).toHaveLength(1)
+    } finally {
+      await github.stop()
+    }
+  })
+
+  it('stops commenting on the pull request when the run is cancelled', async () => {
+    const github = await startGitHubApi()
+    const run = new AbortController()
+    github.state.faults.push({ method: 'GET', path: /\/comments$/, hang: () => run.abort() })
+    try {
+      const inputs = { comment: 'true', 'github-token': github.token }
+      const result = await diff([], inputs, prEnv(github), run.signal)
+      expect(result.report.facts).toContainEqual([
+        'PR comment',
+        `failed: GitHub API request to ${new URL(github.url).host} was cancelled`
+      ])
+      expect(github.state.comments.get(7)).toBeUndefined()
     } finally {
       await github.stop()
     }

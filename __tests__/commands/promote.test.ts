@@ -25,7 +25,7 @@ afterEach(async () => {
   await github.stop()
 })
 
-function promote(inputs: Record<string, string> = {}, actor = 'maintainer') {
+function promote(inputs: Record<string, string> = {}, actor = 'maintainer', signal?: AbortSignal) {
   return shop.run(
     'promote',
     { approve: 'true', version: 'v2', digest: NEW_DIGEST, 'github-token': github.token, ...inputs },
@@ -37,7 +37,8 @@ function promote(inputs: Record<string, string> = {}, actor = 'maintainer') {
       GITHUB_ACTOR: actor,
       GITHUB_API_URL: github.url,
       GITHUB_SERVER_URL: 'https://github.example.com'
-    }
+    },
+    signal ? { signal } : {}
   )
 }
 
@@ -126,6 +127,16 @@ describe('promote', () => {
     const result = await promote({ approvers: 'acme/release' }, 'teamie')
     expect(result.report.status).toBe('success')
     expect(imageOf('shop-web')).toBe(NEW_IMAGE)
+  })
+
+  it('stops checking who approved when the run is cancelled, and writes nothing', async () => {
+    const run = new AbortController()
+    github.state.faults.push({ path: /\/permission$/, hang: () => run.abort() })
+    const result = await promote({}, 'maintainer', run.signal)
+    await expectRefusedWithoutWrites(result, /^cancelled: could not check maintainer's permission/)
+    expect(result.report.reason).toContain(
+      `GitHub API request to ${new URL(github.url).host} was cancelled`
+    )
   })
 
   it('refuses an actor missing from approvers even with write permission', async () => {

@@ -1,7 +1,12 @@
 import { jest } from '@jest/globals'
 import { createServer, type Server } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
-import { describeApiError, githubClient, httpStatus } from '../../src/github/client.js'
+import {
+  describeApiError,
+  githubClient,
+  httpStatus,
+  type GitHubClientOptions
+} from '../../src/github/client.js'
 import { MemoryLogger } from '../../src/logger.js'
 import { startGitHubApi, type GitHubApi } from '../harness/github.js'
 
@@ -28,13 +33,31 @@ async function startProxy(
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, asked, server }
 }
 
+/** Short bounds, so a test never waits for the defaults (30 s silence, 60 s a request). */
+const QUICK = { bounds: { idleMs: 100, deadlineMs: 10_000 } }
+
 describe('githubClient', () => {
   let api: GitHubApi
   const direct = (url: string) => ({ apiUrl: url, viaProxy: false })
+  const issue = { owner: 'a', repo: 'b', issue_number: 1 }
   beforeAll(async () => {
     api = await startGitHubApi({ token: 'ghs_secret123' })
   })
   afterAll(() => api.stop())
+  afterEach(() => (api.state.faults.length = 0))
+
+  /** The API takes the comments requests and never answers them; `then` runs once one is taken. */
+  const neverAnswer = (then: () => void = () => undefined) =>
+    api.state.faults.push({ path: /\/comments$/, hang: then })
+
+  /** What a call rejected with. */
+  const rejection = (call: Promise<unknown>): Promise<unknown> =>
+    call.then(
+      () => {
+        throw new Error('the call succeeded')
+      },
+      (error: unknown) => error
+    )
 
   it('talks to the given API URL with the token', async () => {
     const octokit = githubClient('ghs_secret123', direct(`${api.url}/`), new MemoryLogger())
@@ -63,6 +86,47 @@ describe('githubClient', () => {
     expect(describeApiError(error)).not.toContain('ghs_wrong')
   })
 
+  it('fails a call the API never answers with the timeout, naming the API host, not the token', async () => {
+    neverAnswer()
+    const octokit = githubClient('ghs_secret123', direct(api.url), new MemoryLogger(), QUICK)
+    const error = await rejection(octokit.rest.issues.listComments(issue))
+    const host = new URL(api.url).host
+    expect(describeApiError(error)).toMatch(
+      new RegExp(`^GitHub API request to ${host} timed out after 0.1 s without a byte`)
+    )
+    expect(describeApiError(error)).not.toContain('ghs_secret123')
+  })
+
+  it('does not call a request that got no answer an HTTP 500', async () => {
+    neverAnswer()
+    const octokit = githubClient('ghs_secret123', direct(api.url), new MemoryLogger(), QUICK)
+    const error = await rejection(octokit.rest.issues.listComments(issue))
+    expect(describeApiError(error)).not.toMatch(/HTTP \d|500/)
+  })
+
+  it('stops a call under way when its signal aborts, as an AbortError', async () => {
+    const controller = new AbortController()
+    neverAnswer(() => controller.abort(new Error('the run was cancelled (SIGTERM)')))
+    const octokit = githubClient('ghs_secret123', direct(api.url), new MemoryLogger(), {
+      signal: controller.signal
+    })
+    const error = await rejection(octokit.rest.issues.listComments(issue))
+    expect(error).toMatchObject({ name: 'AbortError' })
+    expect(describeApiError(error)).toBe(
+      `GitHub API request to ${new URL(api.url).host} was cancelled`
+    )
+  })
+
+  it('stops every page of a paginated call when its signal aborts', async () => {
+    const controller = new AbortController()
+    neverAnswer(() => controller.abort())
+    const octokit = githubClient('ghs_secret123', direct(api.url), new MemoryLogger(), {
+      signal: controller.signal
+    })
+    const error = await rejection(octokit.paginate(octokit.rest.issues.listComments, issue))
+    expect(error).toMatchObject({ name: 'AbortError' })
+  })
+
   it('refuses an empty token with a message naming the input', () => {
     expect(() => githubClient('', direct(api.url), new MemoryLogger())).toThrow(/github-token/)
   })
@@ -76,21 +140,25 @@ describe('githubClient', () => {
      * @actions/github makes its proxy-aware fetch when it is loaded, from the proxy variables and
      * GITHUB_API_URL of that moment (as on a runner, where both are set before the action starts).
      */
-    async function listComments(viaProxy: boolean): Promise<number> {
+    async function listComments(
+      viaProxy: boolean,
+      options: GitHubClientOptions = {}
+    ): Promise<number> {
       let client: typeof githubClient | undefined
       await jest.isolateModulesAsync(async () => {
+        // Jest's ESM loader, reloading, races when two modules import a third at once ("Module
+        // cache already has entry"): the modules both of client.js's fetches import load first.
+        await import('../../src/github/request-bounds.js')
+        await import('../../src/github/fetch-answer.js')
         client = (await import('../../src/github/client.js')).githubClient
       })
       const octokit = client!(
         'ghs_secret123',
         { apiUrl: unresolvable(), viaProxy },
-        new MemoryLogger()
+        new MemoryLogger(),
+        options
       )
-      const answer = await octokit.rest.issues.listComments({
-        owner: 'a',
-        repo: 'b',
-        issue_number: 1
-      })
+      const answer = await octokit.rest.issues.listComments(issue)
       return answer.status
     }
     beforeEach(async () => {
@@ -113,6 +181,23 @@ describe('githubClient', () => {
     it("goes direct when the run context says there is none, whatever this process's environment holds", async () => {
       await expect(listComments(false)).rejects.toThrow(/fetch failed/)
       expect(proxy.asked).toEqual([])
+    })
+
+    it('gives up through the proxy too on an API that never answers, naming its host', async () => {
+      neverAnswer()
+      const error = await rejection(listComments(true, QUICK))
+      expect(describeApiError(error)).toMatch(
+        /^GitHub API request to api\.github\.invalid:\d+ timed out after 0\.1 s/
+      )
+      expect(proxy.asked).toHaveLength(1)
+    })
+
+    it('stops a call through the proxy when its signal aborts, as an AbortError', async () => {
+      const controller = new AbortController()
+      neverAnswer(() => controller.abort())
+      const error = await rejection(listComments(true, { signal: controller.signal }))
+      expect(error).toMatchObject({ name: 'AbortError' })
+      expect(proxy.asked).toHaveLength(1)
     })
   })
 })

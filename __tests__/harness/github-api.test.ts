@@ -118,4 +118,24 @@ describe('test GitHub API', () => {
       { method: 'POST', path: '/repos/acme/web/deployments', query: {}, body: { ref: 'main' } }
     ])
   })
+
+  it('takes a request a hang fault matches and never answers it', async () => {
+    const controller = new AbortController()
+    const hung: string[] = []
+    api.state.faults.push({
+      path: /\/deployments$/,
+      hang: request => {
+        hung.push(`${request.method} ${request.path}`)
+        controller.abort()
+      }
+    })
+    const pending = call('/repos/acme/web/deployments', {
+      method: 'POST',
+      body: JSON.stringify({ ref: 'main' }),
+      signal: controller.signal
+    })
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' })
+    expect(hung).toEqual(['POST /repos/acme/web/deployments'])
+    expect(api.state.deployments).toEqual([])
+  })
 })

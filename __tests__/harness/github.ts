@@ -77,13 +77,14 @@ export interface RecordedRequest {
   body: unknown
 }
 
-/** Makes matching requests fail, e.g. to show that a failing API only warns. */
-export interface Fault {
-  method?: string
-  path: RegExp
-  status: number
-  message?: string
-}
+/**
+ * Makes matching requests fail, e.g. to show that a failing API only warns; or, with `hang`, makes
+ * the server take them and never answer (as an API or a proxy that is stuck), calling `hang` with
+ * each such request once it has been read.
+ */
+export type Fault = { method?: string; path: RegExp } & (
+  { status: number; message?: string } | { hang: (request: RecordedRequest) => void }
+)
 
 export interface GitHubApiState {
   /** Comments by issue (pull request) number, oldest first. */
@@ -379,7 +380,8 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<GitHu
       state.requests.push({ method, path: parsed.pathname, query, body: raw })
       throw new HttpError(400, 'Problems parsing JSON')
     }
-    state.requests.push({ method, path: parsed.pathname, query, body })
+    const recorded: RecordedRequest = { method, path: parsed.pathname, query, body }
+    state.requests.push(recorded)
 
     const auth = req.headers.authorization ?? ''
     if (auth !== `token ${token}` && auth !== `Bearer ${token}`) {
@@ -388,6 +390,10 @@ export async function startGitHubApi(opts: GitHubApiOptions = {}): Promise<GitHu
     const fault = state.faults.find(
       f => (!f.method || f.method === method) && f.path.test(parsed.pathname)
     )
+    if (fault && 'hang' in fault) {
+      fault.hang(recorded)
+      return
+    }
     if (fault) throw new HttpError(fault.status, fault.message ?? 'Server Error')
 
     const route = routes.find(r => r.method === method && r.pattern.test(parsed.pathname))

@@ -11,7 +11,8 @@ import { Refusal } from './errors.js'
 
 export async function checkApproval(
   settings: Settings,
-  logger: Logger
+  logger: Logger,
+  signal: AbortSignal
 ): Promise<{ actor: string; reason: string }> {
   const { approve, approvers } = settings.approval
   if (approve !== 'true') {
@@ -30,7 +31,7 @@ export async function checkApproval(
   if (!settings.github.token) throw new Refusal('github-token is needed to check who may promote')
   if (!run.owner || !run.repo)
     throw new Refusal('GITHUB_REPOSITORY is needed to check who may promote')
-  const octokit = githubClient(settings.github.token, run, logger)
+  const octokit = githubClient(settings.github.token, run, logger, { signal })
   const decision = await checkApprover(
     octokit,
     { owner: run.owner, repo: run.repo, actor, approvers },

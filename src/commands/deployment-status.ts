@@ -28,7 +28,11 @@ export async function trackDeployment(
 ): Promise<TrackedDeployment> {
   const { run } = settings
   if (!settings.github.token || !run.owner || !run.repo || !run.sha) return NOT_TRACKED
-  const octokit = githubClient(settings.github.token, run, context.logger)
+  const octokit = githubClient(settings.github.token, run, context.logger, {
+    signal: context.signal
+  })
+  // A cancelled run still says how it ended: finishing is bounded by the request bounds alone.
+  const finishing = githubClient(settings.github.token, run, context.logger)
   const handle = { owner: run.owner, repo: run.repo }
   const id = await startDeployment(
     octokit,
@@ -60,7 +64,7 @@ export async function trackDeployment(
   return {
     finish: async (state, details = {}) => {
       await setDeploymentStatus(
-        octokit,
+        finishing,
         { ...handle, id },
         state,
         { logUrl, ...details },
@@ -71,7 +75,10 @@ export async function trackDeployment(
   }
 }
 
-/** The post step: a killed main step's deployment did not finish, so it failed. */
+/**
+ * The post step: a killed main step's deployment did not finish, so it failed. Not tied to any
+ * signal (the main step's was cancelled): the request bounds alone end it.
+ */
 export async function failAbandonedDeployment(
   settings: Settings,
   context: CommandContext,

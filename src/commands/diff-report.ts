@@ -150,7 +150,8 @@ export function truncateOutput(text: string): string {
 export async function commentOnPullRequest(
   report: Report,
   settings: Settings,
-  logger: Logger
+  logger: Logger,
+  signal: AbortSignal
 ): Promise<void> {
   const { run } = settings
   const token = settings.github.token
@@ -159,7 +160,7 @@ export async function commentOnPullRequest(
     return
   }
   try {
-    const octokit = githubClient(token, run, logger)
+    const octokit = githubClient(token, run, logger, { signal })
     const result = await upsertPullRequestComment(octokit, {
       owner: run.owner,
       repo: run.repo,

@@ -103,7 +103,8 @@ export const diff: CommandHandler = (settings, context) => {
       for (const change of outcome.changes) logger.info(`${change.label}: ${change.kind}`)
       if (text) await logger.group('diff', async () => logger.info(text))
 
-      if (settings.diff.comment) await commentOnPullRequest(report, settings, logger)
+      if (settings.diff.comment)
+        await commentOnPullRequest(report, settings, logger, context.signal)
       return {
         version: settings.version,
         image: release.imageRef,

@@ -42,7 +42,7 @@ export const promote: CommandHandler = (settings, context) =>
       const { stage, report, logger } = frame
       // Checks, cheapest first. Nothing below writes until every one of them has passed.
       const approver = await stage('approval', async detail => {
-        const approval = await checkApproval(settings, logger)
+        const approval = await checkApproval(settings, logger, context.signal)
         detail(approval.reason)
         return approval.actor
       })
