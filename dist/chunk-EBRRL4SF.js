@@ -8,8 +8,8 @@ import{o as d,p as f}from"./chunk-647475XM.js";import"./chunk-CWDM67MZ.js";impor
 == ${e}
 `),s()),mask:e=>{e&&n.push(e)}}}async function C(r){try{let{getExecOutput:n}=await import("./chunk-T5MV6SC7.js"),t=await n("git",["rev-parse","HEAD"],{cwd:r,silent:!0,ignoreReturnCode:!0}),e=t.stdout.trim();return t.exitCode===0&&/^[0-9a-f]{40,64}$/.test(e)?e:void 0}catch{return}}async function v(r,n,t){let e;try{e=y(r)}catch(a){if(!(a instanceof i))throw a;return n.stderr(`canary-deploy: ${a.message}
 `),1}if(e==="help")return n.stdout(`${w()}
-`),0;let{renderMarkdown:s}=await import("./chunk-NO5OOOPN.js"),{failureLine:o,runCommand:c}=await import("./chunk-UFBABX4N.js"),u={...n.env};u.GITHUB_SHA??=await C();let m=e,l=$(n),p=await c(a=>m.get(a)??n.env[x(a)]??"",{logger:l,env:u,signal:t});n.stdout(`${l.redact(s(p.report))}
+`),0;let{renderMarkdown:s}=await import("./chunk-NO5OOOPN.js"),{failureLine:o,runCommand:c}=await import("./chunk-UREE7F7S.js"),u={...n.env};u.GITHUB_SHA??=await C();let m=e,l=$(n),p=await c(a=>m.get(a)??n.env[x(a)]??"",{logger:l,env:u,signal:t});n.stdout(`${l.redact(s(p.report))}
 `);let g=o(p);return g&&n.stderr(`canary-deploy: ${l.redact(g)}
 `),g?1:0}async function S(){let r=new AbortController,n=e=>r.abort(new Error(`the run was cancelled (${e})`));process.once("SIGINT",n),process.once("SIGTERM",n);let t={stdout:e=>process.stdout.write(e),stderr:e=>process.stderr.write(e),env:process.env};try{process.exitCode=await v(process.argv.slice(2),t,r.signal)}catch(e){t.stderr(`canary-deploy: ${e instanceof Error?e.message:String(e)}
 `),process.exitCode=1}}export{i as UsageError,v as cli,x as envName,w as helpText,C as localGitSha,S as main,y as parseArgs};
-//# sourceMappingURL=chunk-B4IP7MFE.js.map
+//# sourceMappingURL=chunk-EBRRL4SF.js.map
