@@ -14,7 +14,7 @@ import { GarbageCollector } from './gc.js'
 import type { Faults } from './faults.js'
 import { GatewayApiController, type GatewayController } from './gateway.js'
 import { FakeKubelet, type Kubelet } from './kubelet.js'
-import { serviceAccountUser, type RbacRole } from './rbac.js'
+import { serviceAccountUser, type Authorization, type RbacRole } from './rbac.js'
 import { MUTATING, ApiServer, type RequestRecord } from './server.js'
 import { Store } from './store.js'
 import type { KObject } from './types.js'
@@ -23,7 +23,7 @@ export type { Faults } from './faults.js'
 export type { Kubelet, PodBehaviour, PodMatch } from './kubelet.js'
 export type { GatewayController, RouteMatch } from './gateway.js'
 export type { RequestRecord } from './server.js'
-export type { PolicyRule, RbacRole } from './rbac.js'
+export type { Authorization, PolicyRule, RbacRole } from './rbac.js'
 
 export interface TestClusterOptions {
   /** run the Deployment/ReplicaSet/Job/Endpoints controllers; default true */
@@ -98,6 +98,12 @@ export interface TestCluster {
    * lifts it (everything allowed again).
    */
   enforceRole(role: RbacRole | undefined, user?: string): void
+  /**
+   * Every request the enforced Role allowed since the cluster started, in order: the user, and the
+   * apiGroup, resource (`pods/log` for a subresource) and verb a rule granted it. A server-side
+   * apply that created its object appears twice, as patch and as create.
+   */
+  authorized: Authorization[]
   /** Watch streams still open (after letting closes in flight land, up to waitMs). */
   openWatches(waitMs?: number): Promise<number>
   /** resolves when controllers, garbage collection and the kubelet have nothing pending */
@@ -197,6 +203,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     enforceRole: (role, user) => {
       server.rbac = role ? { role, user: user ?? serviceAccountUser(role) } : undefined
     },
+    authorized: server.authorized,
     openWatches: waitMs => server.openWatches(waitMs),
     settle: async () => {
       // Two idle observations in a row, a macrotask apart: work queued by the last step has run.

@@ -35,6 +35,21 @@ export interface RequestAttributes {
   name?: string
 }
 
+/** One request RBAC allowed: who, and the (apiGroup, resource[/subresource], verb) a rule granted. */
+export interface Authorization {
+  user: string
+  group: string
+  /** `pods` or, for a subresource, `pods/log` (as a rule names it) */
+  resource: string
+  verb: string
+}
+
+/** What `a` was allowed, as a Role rule names it. */
+export function authorizationOf(a: RequestAttributes): Authorization {
+  const resource = a.subresource ? `${a.resource.resource}/${a.subresource}` : a.resource.resource
+  return { user: a.user, group: a.group, resource, verb: a.verb }
+}
+
 function matches(list: string[] | undefined, value: string): boolean {
   return (list ?? []).some(item => item === '*' || item === value)
 }

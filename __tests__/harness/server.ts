@@ -14,7 +14,14 @@ import { listPage } from './listing.js'
 import { toTable, wantsTable } from './table.js'
 import { fieldSelector, labelSelector } from './selectors.js'
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js'
-import { authorize, authorizeCreateOnPatch, type RbacRole, type RequestAttributes } from './rbac.js'
+import {
+  authorizationOf,
+  authorize,
+  authorizeCreateOnPatch,
+  type Authorization,
+  type RbacRole,
+  type RequestAttributes
+} from './rbac.js'
 import {
   badRequest,
   failure,
@@ -96,6 +103,8 @@ export class ApiServer {
   runtime: PodRuntime | undefined
   /** When set, every resource request is authorized against this Role for this user (rbac.ts). */
   rbac: { role: RbacRole; user: string } | undefined
+  /** Every request the Role allowed (an apply that creates: its patch and its create), in order. */
+  readonly authorized: Authorization[] = []
   /** Called for every request as soon as it is recorded, before latency, auth and faults. */
   readonly listeners = new Set<(record: RequestRecord) => void>()
 
@@ -328,16 +337,26 @@ export class ApiServer {
         name: route.name
       }
       let denied = authorize(this.rbac.role, attributes)
+      const allowed = denied ? [] : [authorizationOf(attributes)]
       // An apply that would create the object also needs create (handlers/patch.go withAuthorization).
       const applying = method === 'PATCH' && (ct ?? '').startsWith('application/apply-patch+yaml')
       const t = route.resource
       const ns = t.namespaced ? route.namespace : undefined
-      if (!denied && applying && !route.subresource && !this.api.store.get(t, ns, route.name ?? ''))
-        denied = authorizeCreateOnPatch(this.rbac.role, { ...attributes, verb: 'create' })
+      if (
+        !denied &&
+        applying &&
+        !route.subresource &&
+        !this.api.store.get(t, ns, route.name ?? '')
+      ) {
+        const create = { ...attributes, verb: 'create' }
+        denied = authorizeCreateOnPatch(this.rbac.role, create)
+        allowed.push(authorizationOf(create))
+      }
       if (denied) {
         await drain(req)
         throw denied
       }
+      this.authorized.push(...allowed)
     }
     if (route.subresource === 'proxy') return this.proxy(req, res, route, q)
     const body = await readBody(req, method)
