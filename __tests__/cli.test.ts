@@ -98,4 +98,15 @@ describe('canary-deploy argument parsing', () => {
     expect(stdout).toContain('`namespace`: expected a DNS-1123 label')
     expect(stderr).toContain('namespace: expected')
   })
+  it('refuses a KUBECONFIG naming a missing file before it connects, saying what to do', async () => {
+    const { code, stdout, stderr } = await runCli(
+      ['deploy', '--app', 'shop', '--build', 'false', '--image', 'registry.example.com/shop:v2'],
+      { KUBECONFIG: '/nonexistent' }
+    )
+    expect(code).toBe(1)
+    expect(stderr).toContain(
+      "kubeconfig: expected the kubeconfig (YAML or base64), or KUBECONFIG naming kubeconfig files that exist: set KUBECONFIG to your kubeconfig file, unset it to use ~/.kube/config, or give the kubeconfig input the file's content, got (empty), so KUBECONFIG is read, and it names /nonexistent, which does not exist"
+    )
+    expect(stdout + stderr).not.toMatch(/ENOENT|== connect/)
+  })
 })

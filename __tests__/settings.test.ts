@@ -1,6 +1,6 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { readSettings, SettingsError, type Settings } from '../src/settings.js'
 
 const workspace = mkdtempSync(join(tmpdir(), 'settings-ws-'))
@@ -305,4 +305,69 @@ describe('readSettings errors', () => {
     const error = problemsWith({ 'migrate-command': 'migrate', version: 'v'.repeat(50) })
     expect(error.problems.map(p => p.input)).toEqual(['version'])
   })
+})
+
+describe('where the kubeconfig comes from', () => {
+  const kubeconfigFile = join(workspace, 'kubeconfig.yaml')
+  writeFileSync(
+    kubeconfigFile,
+    'apiVersion: v1\nkind: Config\nclusters: [{ name: c, cluster: { server: "https://k8s.example.com" } }]\n'
+  )
+  const refusal = (inputs: Record<string, string>, extraEnv: Record<string, string>) => {
+    try {
+      settingsWith(inputs, extraEnv)
+    } catch (error) {
+      if (error instanceof SettingsError) return error
+      throw error
+    }
+    throw new Error('expected a SettingsError')
+  }
+
+  it('refuses a KUBECONFIG naming a file that does not exist, saying where the path came from and what to do', () => {
+    const error = refusal({}, { KUBECONFIG: `${kubeconfigFile}${delimiter}/nonexistent` })
+    expect(error.problems).toEqual([
+      {
+        input: 'kubeconfig',
+        given: '(empty), so KUBECONFIG is read, and it names /nonexistent, which does not exist',
+        expected: expect.stringContaining(
+          'set KUBECONFIG to your kubeconfig file, unset it to use ~/.kube/config, or give the kubeconfig input'
+        )
+      }
+    ])
+  })
+
+  it('refuses a KUBECONFIG naming a folder', () => {
+    expect(refusal({}, { KUBECONFIG: workspace }).problems[0].given).toBe(
+      `(empty), so KUBECONFIG is read, and it names ${workspace}, which is not a file`
+    )
+  })
+
+  it('takes a KUBECONFIG whose every file exists', () => {
+    const settings = settingsWith(
+      {},
+      { KUBECONFIG: `${kubeconfigFile}${delimiter}${kubeconfigFile}` }
+    )
+    expect(settings.cluster.env.KUBECONFIG).toBe(`${kubeconfigFile}${delimiter}${kubeconfigFile}`)
+  })
+
+  it('ignores KUBECONFIG when the kubeconfig input is given', () => {
+    const given = readFileSync(kubeconfigFile, 'utf8')
+    const settings = settingsWith({ kubeconfig: given }, { KUBECONFIG: '/nonexistent' })
+    expect(settings.cluster.kubeconfig).toBe(given.trim())
+  })
+
+  it.each(['/home/me/.kube/config', '~/.kube/config', './kubeconfig'])(
+    'refuses the path %s given as the kubeconfig input, saying to give its content or KUBECONFIG',
+    path => {
+      const error = refusal({ kubeconfig: path }, {})
+      expect(error.problems).toEqual([
+        {
+          input: 'kubeconfig',
+          given: '(value hidden)',
+          expected: expect.stringContaining('not a path')
+        }
+      ])
+      expect(error.message).toContain('set KUBECONFIG=FILE')
+    }
+  )
 })

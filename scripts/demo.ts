@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { createInterface } from 'node:readline'
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node'
@@ -16,6 +16,7 @@ import { buildahSandbox } from '../__tests__/harness/buildah.js'
 import { startRegistry } from '../__tests__/harness/registry.js'
 import { cli } from '../src/cli.js'
 import { loadManifests } from '../src/k8s/manifests.js'
+import { flagValue, realClusterDeployArgs, VERSION_BUILD_ARG } from './demo-real-cluster.js'
 
 const say = (text: string): void => {
   process.stderr.write(`demo: ${text}\n`)
@@ -44,6 +45,9 @@ async function startExampleApp(version: string): Promise<{ port: number; child: 
   throw new Error('examples/app/server.js did not start')
 }
 
+/** A fresh version each run, so a demo never meets an earlier run's release of the same name. */
+const demoVersion = (): string => `demo-${Date.now().toString(36).slice(-5)}`
+
 const runCli = (argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> =>
   cli(
     argv,
@@ -62,7 +66,7 @@ async function main(): Promise<number> {
   if (at >= 0) {
     const path = args[at + 1]
     const rest = args.filter((_, i) => i !== at && i !== at + 1)
-    if (!path || !rest.includes('--image')) {
+    if (!path || flagValue(rest, 'image') === undefined) {
       say(
         'a real cluster needs the image to deploy: npm run demo -- --kubeconfig FILE --image REGISTRY/REPO ' +
           '(built from examples/app and pushed; add --registry-username and CANARY_DEPLOY_REGISTRY_PASSWORD), ' +
@@ -70,16 +74,14 @@ async function main(): Promise<number> {
       )
       return 2
     }
+    if (!existsSync(path)) {
+      say(`--kubeconfig ${path}: no such file; give the path of your kubeconfig file`)
+      return 2
+    }
     say(`deploying examples/ to the REAL cluster in ${path}`)
     // The kubeconfig goes through the environment, never argv, where other users could read it.
     const env = { ...process.env, CANARY_DEPLOY_KUBECONFIG: readFileSync(path, 'utf8') }
-    const example = [
-      '--build-context',
-      'examples/app',
-      '--migrate-command',
-      '["node", "migrate.js"]'
-    ]
-    return runCli(['deploy', ...common, ...example, ...rest], env)
+    return runCli(realClusterDeployArgs(common, rest, demoVersion()), env)
   }
 
   say(
@@ -102,7 +104,7 @@ async function main(): Promise<number> {
     say('loaded examples/k8s as the live stable release (shop-web, shop-worker)')
 
     // Pods are simulated, but what they answer is real: each version is examples/app/server.js.
-    const version = `demo-${Date.now().toString(36).slice(-5)}`
+    const version = demoVersion()
     const stable = await startExampleApp('initial')
     const canary = await startExampleApp(version)
     apps.push(stable.child, canary.child)
@@ -136,7 +138,7 @@ async function main(): Promise<number> {
           '--dockerfile',
           'examples/app/Dockerfile.offline',
           '--build-args',
-          `APP_VERSION=${version}`,
+          `${VERSION_BUILD_ARG}=${version}`,
           '--cache',
           'none'
         ]

@@ -38,7 +38,7 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
   },
   {
     "name": "app",
-    "description": "App name (DNS-1123 label): the plain `app` label, and the prefix of every name the action writes.",
+    "description": "App name (DNS-1123 label), e.g. `shop`: the prefix of the names the action writes (Service and Ingress `shop-canary`, Job `shop-migrate-<version>`, Lease `shop-canary-deploy`) and their `app` label. Pods keep their own `app` label (e.g. `shop-web`).",
     "default": "",
     "required": true
   },

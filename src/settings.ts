@@ -3,8 +3,8 @@
  * the action's inputs, cli.ts its flags. Every bad input is reported at once, by name, before
  * anything touches a cluster, a registry or GitHub.
  */
-import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { readFileSync, statSync } from 'node:fs'
+import { delimiter, resolve } from 'node:path'
 import { parse } from 'yaml'
 import { ACTION_INPUTS } from './action-inputs.js'
 import type { KubeconfigEnv } from './k8s/client.js'
@@ -317,6 +317,10 @@ export function readSettings(
     optional(value => (/^\d+$/.test(value) ? v.integer(value, 1, 65535) : v.dnsLabel(value)))
   )
   const kubeconfig = check('kubeconfig', optional(kubeconfigText))
+  if (raw('kubeconfig') === '') {
+    const missing = missingKubeconfigFile(env.KUBECONFIG)
+    if (missing) problems.push(missing)
+  }
   const manifests = check('manifests', value => {
     const paths = v.lines(value).map(path => v.existingWorkspacePath(path, workspace))
     // Read now, so an oversized file or an alias bomb is refused before any cluster call.
@@ -619,8 +623,40 @@ function gitRef(value: string): string {
   return value
 }
 
+/**
+ * With the kubeconfig input empty, the files KUBECONFIG names are the cluster's: one that is not
+ * there is refused here, naming where its path came from, rather than failing the connect stage
+ * later as a bare ENOENT.
+ */
+function missingKubeconfigFile(list: string | undefined): InputError | undefined {
+  for (const file of (list ?? '').split(delimiter).filter(file => file.trim() !== '')) {
+    let why: string | undefined
+    try {
+      if (!statSync(file).isFile()) why = 'which is not a file'
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      why = code === 'ENOENT' ? 'which does not exist' : `which cannot be read (${code})`
+    }
+    if (why) {
+      return {
+        input: 'kubeconfig',
+        given: `(empty), so KUBECONFIG is read, and it names ${file}, ${why}`,
+        expected:
+          "the kubeconfig (YAML or base64), or KUBECONFIG naming kubeconfig files that exist: set KUBECONFIG to your kubeconfig file, unset it to use ~/.kube/config, or give the kubeconfig input the file's content"
+      }
+    }
+  }
+  return undefined
+}
+
 /** Raw YAML or base64 of it; checked here so a wrong secret fails before any connection. */
 function kubeconfigText(value: string): string {
+  if (/^(~|\.{0,2}\/)[^\n:]*$/.test(value.trim())) {
+    // A path where the content belongs: the commonest mistake from a shell.
+    throw new v.InputProblem(
+      'the kubeconfig itself (YAML or base64), not a path: give the file\'s content (CANARY_DEPLOY_KUBECONFIG="$(cat FILE)" from a shell), or leave the input empty and set KUBECONFIG=FILE'
+    )
+  }
   const text =
     /^[A-Za-z0-9+/=\s]+$/.test(value) && !value.includes(':')
       ? Buffer.from(value, 'base64').toString('utf8')

@@ -128,6 +128,44 @@ describe('connect', () => {
     expect(cluster.server).toBe('https://from-env.example.com')
   })
 
+  it('reads the KUBECONFIG it is given, merging the files it names, not the process environment', async () => {
+    const first = path.join(tempDir, 'first')
+    const second = path.join(tempDir, 'second')
+    fs.writeFileSync(first, kubeconfig('https://first.example.com'), { mode: 0o600 })
+    const other = `apiVersion: v1
+kind: Config
+clusters: [{ name: other, cluster: { server: 'https://second.example.com' } }]
+contexts: [{ name: other, context: { cluster: other, user: other } }]
+users: [{ name: other, user: { token: other-token } }]
+`
+    fs.writeFileSync(second, other, { mode: 0o600 })
+    delete process.env.KUBECONFIG
+    const cluster = await connect({
+      namespace: 'prod',
+      logger: new MemoryLogger(),
+      env: { KUBECONFIG: `${first}${path.delimiter}${second}` }
+    })
+    expect(cluster.server).toBe('https://first.example.com')
+    expect(cluster.kubeConfig.getContexts().map(c => c.name)).toEqual([
+      'ci',
+      'admin',
+      'oidc',
+      'other'
+    ])
+  })
+
+  it('names KUBECONFIG and what to do when a file it names is missing', async () => {
+    await expect(
+      connect({
+        namespace: 'prod',
+        logger: new MemoryLogger(),
+        env: { KUBECONFIG: '/nonexistent' }
+      })
+    ).rejects.toThrow(
+      "the kubeconfig file /nonexistent, named by KUBECONFIG, does not exist: set KUBECONFIG to your kubeconfig file, unset it to use ~/.kube/config, or give the kubeconfig input the file's content"
+    )
+  })
+
   it('falls back to ~/.kube/config when KUBECONFIG is unset', async () => {
     fs.mkdirSync(path.join(tempDir, '.kube'))
     fs.writeFileSync(

@@ -134,6 +134,35 @@ export function maskKubeconfigCredentials(input: string, logger: Logger): void {
   maskCredentials(kc, logger)
 }
 
+/**
+ * The files KUBECONFIG names, merged as client-node's loadFromDefault does, but from the KUBECONFIG
+ * settings.ts read (loadFromDefault reads the process's own), and failing by name: a bare ENOENT says
+ * neither where the path came from nor what to do, and a parser's message may quote a credential.
+ */
+function loadKubeconfigFiles(kc: KubeConfig, list: string): void {
+  list
+    .split(path.delimiter)
+    .filter(file => file.trim() !== '')
+    .forEach((file, index) => {
+      const into = index === 0 ? kc : new KubeConfig()
+      try {
+        into.loadFromFile(file)
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code
+        const why =
+          code === 'ENOENT'
+            ? 'does not exist'
+            : code
+              ? `cannot be read (${code})`
+              : 'is not kubeconfig YAML'
+        throw new Error(
+          `the kubeconfig file ${file}, named by KUBECONFIG, ${why}: set KUBECONFIG to your kubeconfig file, unset it to use ~/.kube/config, or give the kubeconfig input the file's content`
+        )
+      }
+      if (into !== kc) kc.mergeConfig(into)
+    })
+}
+
 function loadKubeConfig(opts: ConnectOptions): { kc: KubeConfig; source: string } {
   const kc = new GuardedKubeConfig(opts.logger)
   if (opts.kubeconfig && opts.kubeconfig.trim() !== '') {
@@ -148,7 +177,7 @@ function loadKubeConfig(opts: ConnectOptions): { kc: KubeConfig; source: string 
   const env = opts.env ?? {}
   const fromEnv = env.KUBECONFIG
   if (fromEnv && fromEnv.trim() !== '') {
-    kc.loadFromDefault()
+    loadKubeconfigFiles(kc, fromEnv)
     return { kc, source: `KUBECONFIG (${fromEnv})` }
   }
   const home = path.join(env.HOME || os.homedir(), '.kube', 'config')

@@ -142,8 +142,9 @@ export interface Workload<View> {
  *   refuses, by throwing before deploy builds or writes anything, what it cannot route through (a
  *   route that does not exist) and warns about what it can but should not.
  * - `expose` returns deploy's traffic steps: the first exposes the canary (its Service, the route
- *   at the first weight, a header rule); deploy judges the canary after each later one (smoke
- *   checks today, metric analysis next), `step-interval` apart. Weights are the router's to compute.
+ *   at the first weight, a header rule); deploy judges the canary after each later one, and
+ *   with `analysis` after the first too (smoke checks, then the metric analysis), `step-interval`
+ *   apart. Weights are the router's to compute.
  * - `verify`, if given, runs after each write of deploy's steps lands (the gateway router waits for
  *   the route's status.parents conditions for our generation) and throws to fail the step.
  * - `promote` moves traffic once the workload's writes are done (the rainbow Service selector);
