@@ -73,6 +73,16 @@ function options(overrides: Partial<SmokeOptions> = {}): SmokeOptions {
   }
 }
 
+/**
+ * One attempt with a whole budget: a failure is then the answer itself, never a timeout a loaded
+ * machine made of a squeezed budget.
+ */
+const ONE_ATTEMPT: Partial<SmokeOptions> = {
+  timeoutMs: 2000,
+  attemptTimeoutMs: 2000,
+  intervalMs: 2000
+}
+
 afterEach(async () => {
   await Promise.all(servers.splice(0).map(s => s.close()))
 })
@@ -124,7 +134,7 @@ describe('smokeCheck over a URL', () => {
   it('fails a version that is another one, naming both versions', async () => {
     const server = await startServer(app('v1'))
 
-    const [result] = await smokeCheck([urlTarget(server.url)], options({ timeoutMs: 200 }))
+    const [result] = await smokeCheck([urlTarget(server.url)], options(ONE_ATTEMPT))
 
     expect(result.ok).toBe(false)
     expect(result.version).toEqual({ status: 200, ok: false, body: 'v1' })
@@ -136,7 +146,7 @@ describe('smokeCheck over a URL', () => {
   it('cuts a long body to 1 KiB in the message and says it was cut', async () => {
     const server = await startServer(app('v2', () => [503, 'x'.repeat(5000)]))
 
-    const [result] = await smokeCheck([urlTarget(server.url)], options({ timeoutMs: 100 }))
+    const [result] = await smokeCheck([urlTarget(server.url)], options(ONE_ATTEMPT))
 
     expect(result.message).toContain(`"${'x'.repeat(1024)}"…(cut)`)
     expect(result.message).not.toContain('x'.repeat(1025))
@@ -201,7 +211,7 @@ describe('smokeCheck over a URL', () => {
     const server = await startServer(app('v2'))
     await server.close()
 
-    const [result] = await smokeCheck([urlTarget(server.url)], options({ timeoutMs: 100 }))
+    const [result] = await smokeCheck([urlTarget(server.url)], options(ONE_ATTEMPT))
 
     expect(result.ok).toBe(false)
     expect(result.message).toContain('ECONNREFUSED')
@@ -213,7 +223,7 @@ describe('smokeCheck over a URL', () => {
 
     const results = await smokeCheck(
       [urlTarget(good.url), urlTarget(bad.url)],
-      options({ timeoutMs: 300 })
+      options(ONE_ATTEMPT)
     )
 
     expect(results.map(r => [r.target, r.ok])).toEqual([
@@ -274,7 +284,7 @@ describe('summarizeSmoke', () => {
     const bad = await startServer(app('v1'))
     const results = await smokeCheck(
       [urlTarget(good.url), urlTarget(bad.url)],
-      options({ timeoutMs: 100 })
+      options(ONE_ATTEMPT)
     )
 
     const lines = summarizeSmoke(results).split('\n')
@@ -318,7 +328,7 @@ describe('podProxyTarget', () => {
       ['shop-web-canary-a', 'shop-web-canary-b'].map(pod =>
         podProxyTarget(kc, podProxyUrl(kc.getCurrentCluster()!.server, 'shop', pod, 8080), pod)
       ),
-      options({ timeoutMs: 100 })
+      options(ONE_ATTEMPT)
     )
 
     expect(results.map(r => [r.target, r.ok])).toEqual([
