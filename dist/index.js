@@ -1,4 +1,4 @@
 import { createRequire as __createRequire } from 'node:module'
 const require = __createRequire(import.meta.url)
-var a=globalThis.canaryDeployEntry??"main";a==="post"?await(await import("./chunk-64B5PWYL.js")).runPost():a==="cli"?await(await import("./chunk-EBRRL4SF.js")).main():await(await import("./chunk-3XF5TUB3.js")).run();
+var a=globalThis.canaryDeployEntry??"main";a==="post"?await(await import("./chunk-Q2GQQAY3.js")).runPost():a==="cli"?await(await import("./chunk-VLRZPXXL.js")).main():await(await import("./chunk-AMWGY7OQ.js")).run();
 //# sourceMappingURL=index.js.map
