@@ -10,6 +10,7 @@ import type { V1Deployment } from '@kubernetes/client-node'
 import { cli } from '../../src/cli.js'
 import { NAMESPACE, NEW_DIGEST, NEW_IMAGE, startShop, type Shop } from './fixture.js'
 import { putWebService } from './strategies-fixture.js'
+import { GATEWAY, liveRoute, startGatewayShop, weights } from '../gateway/shop.js'
 
 let shop: Shop
 let dir: string
@@ -60,12 +61,17 @@ it('names the CLI a clone has, not a command on PATH', () => {
 
 describe.each([
   ['replicas', {}, 'shop-web'],
-  ['rainbow', { strategy: 'rainbow' }, 'shop-web-abcdef']
-] as const)('with the %s strategy, the summary of a deploy', (_name, strategy, live) => {
+  ['rainbow', { strategy: 'rainbow' }, 'shop-web-abcdef'],
+  // A route not named after the app (`shop`): its line must name it.
+  ['gateway', GATEWAY, 'shop-web']
+] as const)('with the %s strategy, the summary of a deploy', (name, strategy, live) => {
   const env = { GITHUB_SHA: 'abcdef1234567890', GITHUB_REPOSITORY: 'acme/shop' }
   let markdown = ''
   beforeEach(async () => {
-    putWebService(shop)
+    if (name === 'gateway') {
+      await shop.stop()
+      shop = await startGatewayShop()
+    } else putWebService(shop)
     await shop.cluster.settle()
     const deployed = await shop.run('deploy', strategy, env)
     expect(deployed.report.reason).toBeUndefined()
@@ -93,5 +99,7 @@ describe.each([
   it('rolls the release back with its rollback line, as written', async () => {
     const { code, out } = await runLine(shellLines(markdown)[1])
     expect({ code, out }).toEqual({ code: 0, out: expect.stringContaining('succeeded') })
+    // Traffic is back on stable alone: nothing left sending to the deleted canary Service.
+    if (name === 'gateway') expect(weights(liveRoute(shop))).toEqual(['shop-web=1'])
   })
 })

@@ -220,3 +220,24 @@ describe('gateway: rollback withdraws the canary, then waits for the Gateway', (
     expect(canary()).toEqual(KEPT_BOTH)
   }, 30_000)
 })
+
+describe.each([
+  ['promote', PROMOTING],
+  ['rollback', INPUTS]
+])('gateway: %s without the route deploy put the canary in', (command, inputs) => {
+  it('is refused before any write, naming the route that still sends the canary traffic', async () => {
+    shop.cluster.resetRequests()
+    // The route input left out: it defaults to the app's name, `shop`, which no route has.
+    const { route: _route, ...withoutRoute } = inputs as Record<string, string>
+    const result = await shop.run(command, withoutRoute)
+    expect(result.report.status).not.toBe('success')
+    expect(result.report.reason).toContain(
+      'Service shop/shop-canary is a backend of HTTPRoute shop/shop-web, which `route` (shop) does not name'
+    )
+    expect(result.report.reason).toContain('run again with route: shop-web')
+    expect(shop.cluster.writes().filter(w => w.resource !== 'leases')).toEqual([])
+    expect(weights(liveRoute(shop))).toEqual(['shop-web=4 shop-canary=1'])
+    expect(canary()).toEqual(KEPT_BOTH)
+    expect(shop.stableSpecs()).toBe(before)
+  }, 30_000)
+})

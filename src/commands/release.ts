@@ -71,6 +71,8 @@ export function promoteInstructions(settings: Settings, digest: string): string 
     ['deployments', settings.deployments.join(',')],
     ['container', settings.container],
     ['strategy', settings.strategy === 'replicas' ? undefined : settings.strategy],
+    // The route deploy put the canary in: promote and rollback take it out of that one.
+    ['route', settings.strategy === 'gateway' ? settings.gateway.route : undefined],
     ['version', settings.version]
   ])
   return [

@@ -5,7 +5,9 @@
  * (`canary-header`). Each route write is a merge patch computed from the route as it is when written
  * (the modify verb: on 409 it is read and computed again), and deploy then waits until every parent
  * Gateway accepts that generation (verify). Withdrawing takes the canary out of the route first and
- * waits until the Gateways accept that too (withdrawn), then deletes its Service. The route itself is never created or deleted; the rules' logic is in gateway/.
+ * waits until the Gateways accept that too (withdrawn), then deletes its Service; refused before any
+ * write while another route sends the canary traffic. The route itself is never created or
+ * deleted; the rules' logic is in gateway/.
  */
 import type { V1Deployment, V1Service } from '@kubernetes/client-node'
 import type { Cluster } from '../../k8s/client.js'
@@ -38,6 +40,8 @@ export interface GatewayView {
   service?: V1Service
   /** The user's HTTPRoute as read; undefined when it does not exist. */
   route?: HTTPRoute
+  /** Every HTTPRoute of the namespace with the canary Service among its backendRefs, by name. */
+  canaryRoutes: string[]
 }
 
 const weightsOf = (settings: Settings): number[] =>
@@ -127,7 +131,15 @@ export const gatewayRouter: Router<GatewayView> = {
         `the cluster does not serve ${ref.kind} in ${ref.apiVersion}: the gateway strategy needs the Gateway API CRDs (standard channel) and an implementation; install them, or choose another strategy`
       )
     })
-    return { web, service, route }
+    const routes = await reads.list<HTTPRoute>({
+      kind: HTTP_ROUTE_KIND,
+      apiVersion: HTTP_ROUTE_API_VERSION
+    })
+    const canary = canaryName(reads.settings.app)
+    const canaryRoutes = routes
+      .filter(r => sendsTo(r, canary, reads.settings.cluster.namespace))
+      .map(r => r.metadata?.name ?? '')
+    return { web, service, route, canaryRoutes }
   },
 
   preflight(settings: Settings, view: GatewayView, warn: Warn) {
@@ -208,6 +220,16 @@ export const gatewayRouter: Router<GatewayView> = {
   promote: () => [],
 
   withdraw(settings, view) {
+    // The canary Service goes next: no route may be left sending it traffic. One `route` does not
+    // name (a promote or rollback run without the input deploy had) is refused before any write.
+    const elsewhere = view.canaryRoutes.filter(name => name !== settings.gateway.route)
+    if (elsewhere.length > 0) {
+      const ns = settings.cluster.namespace
+      const names = elsewhere.map(name => `HTTPRoute ${ns}/${name}`).join(', ')
+      throw new RouteError(
+        `Service ${ns}/${canaryName(settings.app)} is a backend of ${names}, which \`route\` (${settings.gateway.route}) does not name: taking the canary out of ${settings.gateway.route} alone would leave ${elsewhere.length > 1 ? 'them' : 'it'} sending traffic to a deleted Service; run again with route: ${elsewhere[0]} (the route deploy put the canary in)`
+      )
+    }
     const services = splitServices(settings, view)
     const revert: Change = current => current && revertPatch(current as HTTPRoute, services)
     const removed = `canary backendRef${settings.gateway.header ? ' and header rule' : ''} removed`
@@ -218,4 +240,17 @@ export const gatewayRouter: Router<GatewayView> = {
   },
 
   revert: () => []
+}
+
+/** Whether a rule of `route` sends traffic to Service `service` (in the route's namespace). */
+function sendsTo(route: HTTPRoute, service: string, namespace: string): boolean {
+  return (route.spec?.rules ?? []).some(rule =>
+    (rule.backendRefs ?? []).some(
+      ref =>
+        (ref.group ?? '') === '' &&
+        (ref.kind ?? 'Service') === 'Service' &&
+        ref.name === service &&
+        (ref.namespace ?? route.metadata?.namespace ?? namespace) === namespace
+    )
+  )
 }
