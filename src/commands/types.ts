@@ -35,7 +35,7 @@ export interface CommandContext {
   abandoned?: RunState
 }
 
-/** What a run has under way, as the post step needs to know it (action-state.ts keeps it). */
+/** What a run has under way, as the post step needs to know it (action-state.ts keeps it, post-state.ts reads it). */
 export interface RunState {
   /** Release Deployments this run applied and has not yet removed or promoted. */
   applied: string[]
