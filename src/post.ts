@@ -4,6 +4,7 @@
  * imported only then: the post step of a run that finished (nearly every run) reads one variable
  * and exits, at the cost of a bare node start (npm run bench measures it).
  */
+import { ABANDON } from './command-names.js'
 import { abandonedRun, mainStepFinished } from './post-state.js'
 
 export async function runPost(): Promise<void> {
@@ -23,7 +24,6 @@ export async function runPost(): Promise<void> {
   }
   try {
     const { failureLine, runCommand } = await import('./run-command.js')
-    const { ABANDON } = await import('./settings.js')
     const result = await runCommand(name => (name === 'command' ? ABANDON : core.getInput(name)), {
       logger: actionsLogger,
       env: process.env,

@@ -22,8 +22,9 @@ import {
 } from './analysis/config.js'
 import { loadManifests, ManifestError } from './k8s/manifests.js'
 import * as v from './validate.js'
+import { ABANDON, COMMANDS, type CommandName } from './command-names.js'
 
-export const COMMANDS = ['deploy', 'promote', 'rollback', 'diff', 'cleanup'] as const
+export { ABANDON, COMMANDS, type Command, type CommandName } from './command-names.js'
 export const STRATEGIES = [
   'replicas',
   'ingress-host',
@@ -33,13 +34,6 @@ export const STRATEGIES = [
 ] as const
 export const CACHE_MODES = ['auto', 'registry', 'none'] as const
 
-export type Command = (typeof COMMANDS)[number]
-/**
- * The post step's command (post.ts): cleans up after a main step that was killed outright, from
- * what that step recorded as action state. Not an input value people choose.
- */
-export const ABANDON = 'abandon'
-export type CommandName = Command | typeof ABANDON
 export type Strategy = (typeof STRATEGIES)[number]
 export type CacheMode = (typeof CACHE_MODES)[number]
 
