@@ -16,11 +16,12 @@ const ENTRY_FILES = [
   'src/cli.ts',
   'src/cli-entry.ts',
   'src/action-state.ts',
+  'src/post-state.ts',
   'src/actions-logger.ts'
 ]
 const importOf = (what, message) => ({ regex: `(^|/)${what}`, message })
 const ENTRIES = importOf(
-  '(main|post|cli|cli-entry|run-command|action-state|actions-logger)\\.js$',
+  '(main|post|cli|cli-entry|run-command|action-state|post-state|actions-logger)\\.js$',
   'entries import the layers below them, never the other way'
 )
 const COMMANDS = importOf('commands/', 'commands use the layers below them, never the other way')

@@ -130,7 +130,7 @@ describe('the post step', () => {
   it('marks the GitHub deployment of a killed main step failed', async () => {
     const github = await startGitHubApi()
     try {
-      const octokit = githubClient(
+      const octokit = await githubClient(
         github.token,
         { apiUrl: github.url, viaProxy: false },
         new MemoryLogger()

@@ -5,7 +5,7 @@
  */
 import { ACTION_INPUTS } from './action-inputs.js'
 import type { Logger } from './logger.js'
-import { COMMANDS } from './settings.js'
+import { COMMANDS } from './command-names.js'
 
 export interface CliIo {
   stdout: (text: string) => void

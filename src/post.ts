@@ -1,16 +1,18 @@
 /**
  * The action's post step (action.yml `post:`, always run): when the main step was killed outright,
- * runs the `abandon` command over what it had recorded (action-state.ts).
+ * runs the `abandon` command over what it had recorded (action-state.ts). Everything else is
+ * imported only then: the post step of a run that finished (nearly every run) reads one variable
+ * and exits, at the cost of a bare node start (npm run bench measures it).
  */
-import * as core from '@actions/core'
-import { abandonedRun, mainStepFinished } from './action-state.js'
-import { actionsLogger } from './actions-logger.js'
-import { failureLine, runCommand } from './run-command.js'
-import { ABANDON } from './settings.js'
+import { ABANDON } from './command-names.js'
+import { abandonedRun, mainStepFinished } from './post-state.js'
 
 export async function runPost(): Promise<void> {
-  if (mainStepFinished()) return
-  const abandoned = abandonedRun()
+  if (mainStepFinished(process.env)) return
+  const abandoned = abandonedRun(process.env)
+  // One after the other: Jest's VM modules cannot link one module for two imports at once.
+  const core = await import('@actions/core')
+  const { actionsLogger } = await import('./actions-logger.js')
   if (
     !abandoned.deployment &&
     !abandoned.lockHolder &&
@@ -21,6 +23,7 @@ export async function runPost(): Promise<void> {
     return
   }
   try {
+    const { failureLine, runCommand } = await import('./run-command.js')
     const result = await runCommand(name => (name === 'command' ? ABANDON : core.getInput(name)), {
       logger: actionsLogger,
       env: process.env,

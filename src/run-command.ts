@@ -2,7 +2,8 @@
  * The part of a run that does not care where it runs: settings -> command -> result. main.ts and
  * cli.ts wrap it with their own inputs, logging and summary sinks.
  */
-import { COMMAND_HANDLERS } from './commands/index.js'
+import { connectsFirst, LOAD_COMMAND } from './commands/index.js'
+import { connectEarly } from './commands/connection.js'
 import type { CommandContext, CommandResult } from './commands/types.js'
 import { newReport } from './github/report.js'
 import { maskKubeconfigCredentials } from './k8s/client.js'
@@ -36,9 +37,22 @@ export async function runCommand(
     })
     return { report, outputs: { status: 'failure' } }
   }
-  const result = await COMMAND_HANDLERS[settings.command](settings, context)
-  result.outputs.status ??= result.report.status
-  return result
+  // The first request goes out before the command's code is imported, which then loads while the
+  // request travels: on a real cluster's round trips rather than before them.
+  const connection = connectsFirst(settings) ? connectEarly(settings, context) : undefined
+  try {
+    await connection?.written
+    const handler = await LOAD_COMMAND[settings.command]()
+    const result = await handler(settings, connection ? { ...context, connection } : context)
+    result.outputs.status ??= result.report.status
+    return result
+  } finally {
+    // A command that failed before its connect stage leaves the connection unused (dispose is idempotent).
+    connection?.reached.then(
+      reached => reached.cluster.dispose(),
+      () => undefined
+    )
+  }
 }
 
 /** One line for setFailed/exit: the reason, never a stack trace. */

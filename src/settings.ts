@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs'
 import { delimiter, resolve } from 'node:path'
-import { parse } from 'yaml'
+import { load } from 'js-yaml'
 import { ACTION_INPUTS } from './action-inputs.js'
 import type { KubeconfigEnv } from './k8s/client.js'
 import * as build from './image/build-inputs.js'
@@ -22,8 +22,9 @@ import {
 } from './analysis/config.js'
 import { loadManifests, ManifestError } from './k8s/manifests.js'
 import * as v from './validate.js'
+import { ABANDON, COMMANDS, type CommandName } from './command-names.js'
 
-export const COMMANDS = ['deploy', 'promote', 'rollback', 'diff', 'cleanup'] as const
+export { ABANDON, COMMANDS, type Command, type CommandName } from './command-names.js'
 export const STRATEGIES = [
   'replicas',
   'ingress-host',
@@ -33,13 +34,6 @@ export const STRATEGIES = [
 ] as const
 export const CACHE_MODES = ['auto', 'registry', 'none'] as const
 
-export type Command = (typeof COMMANDS)[number]
-/**
- * The post step's command (post.ts): cleans up after a main step that was killed outright, from
- * what that step recorded as action state. Not an input value people choose.
- */
-export const ABANDON = 'abandon'
-export type CommandName = Command | typeof ABANDON
 export type Strategy = (typeof STRATEGIES)[number]
 export type CacheMode = (typeof CACHE_MODES)[number]
 
@@ -649,7 +643,11 @@ function missingKubeconfigFile(list: string | undefined): InputError | undefined
   return undefined
 }
 
-/** Raw YAML or base64 of it; checked here so a wrong secret fails before any connection. */
+/**
+ * Raw YAML or base64 of it; checked here so a wrong secret fails before any connection. Parsed by
+ * js-yaml, the parser client-node loads it with (so what passes here loads there), not the yaml
+ * package: that one costs every run 10-15 ms more before its first request, mostly its cold start.
+ */
 function kubeconfigText(value: string): string {
   if (/^(~|\.{0,2}\/)[^\n:]*$/.test(value.trim())) {
     // A path where the content belongs: the commonest mistake from a shell.
@@ -663,7 +661,7 @@ function kubeconfigText(value: string): string {
       : value
   let doc: unknown
   try {
-    doc = parse(text, { maxAliasCount: 50 })
+    doc = load(text, { maxAliases: 50 })
   } catch {
     throw new v.InputProblem('a kubeconfig: YAML, or base64 of YAML')
   }

@@ -5,6 +5,7 @@ import {
   describeApiError,
   githubClient,
   httpStatus,
+  type GitHubClient,
   type GitHubClientOptions
 } from '../../src/github/client.js'
 import { MemoryLogger } from '../../src/logger.js'
@@ -60,7 +61,7 @@ describe('githubClient', () => {
     )
 
   it('talks to the given API URL with the token', async () => {
-    const octokit = githubClient('ghs_secret123', direct(`${api.url}/`), new MemoryLogger())
+    const octokit = await githubClient('ghs_secret123', direct(`${api.url}/`), new MemoryLogger())
     const { status } = await octokit.rest.issues.listComments({
       owner: 'a',
       repo: 'b',
@@ -69,15 +70,15 @@ describe('githubClient', () => {
     expect(status).toBe(200)
   })
 
-  it('masks the token in everything logged afterwards', () => {
+  it('masks the token in everything logged afterwards', async () => {
     const logger = new MemoryLogger()
-    githubClient('ghs_secret123', direct(api.url), logger)
+    await githubClient('ghs_secret123', direct(api.url), logger)
     logger.info('token is ghs_secret123')
     expect(logger.lines).toEqual(['token is ***'])
   })
 
   it('surfaces a rejected token as an HTTP 401 without the token in the message', async () => {
-    const octokit = githubClient('ghs_wrong', direct(api.url), new MemoryLogger())
+    const octokit = await githubClient('ghs_wrong', direct(api.url), new MemoryLogger())
     const error: unknown = await octokit.rest.issues
       .listComments({ owner: 'a', repo: 'b', issue_number: 1 })
       .catch((e: unknown) => e)
@@ -88,7 +89,7 @@ describe('githubClient', () => {
 
   it('fails a call the API never answers with the timeout, naming the API host, not the token', async () => {
     neverAnswer()
-    const octokit = githubClient('ghs_secret123', direct(api.url), new MemoryLogger(), QUICK)
+    const octokit = await githubClient('ghs_secret123', direct(api.url), new MemoryLogger(), QUICK)
     const error = await rejection(octokit.rest.issues.listComments(issue))
     const host = new URL(api.url).host
     expect(describeApiError(error)).toMatch(
@@ -99,7 +100,7 @@ describe('githubClient', () => {
 
   it('does not call a request that got no answer an HTTP 500', async () => {
     neverAnswer()
-    const octokit = githubClient('ghs_secret123', direct(api.url), new MemoryLogger(), QUICK)
+    const octokit = await githubClient('ghs_secret123', direct(api.url), new MemoryLogger(), QUICK)
     const error = await rejection(octokit.rest.issues.listComments(issue))
     expect(describeApiError(error)).not.toMatch(/HTTP \d|500/)
   })
@@ -107,7 +108,7 @@ describe('githubClient', () => {
   it('stops a call under way when its signal aborts, as an AbortError', async () => {
     const controller = new AbortController()
     neverAnswer(() => controller.abort(new Error('the run was cancelled (SIGTERM)')))
-    const octokit = githubClient('ghs_secret123', direct(api.url), new MemoryLogger(), {
+    const octokit = await githubClient('ghs_secret123', direct(api.url), new MemoryLogger(), {
       signal: controller.signal
     })
     const error = await rejection(octokit.rest.issues.listComments(issue))
@@ -120,15 +121,17 @@ describe('githubClient', () => {
   it('stops every page of a paginated call when its signal aborts', async () => {
     const controller = new AbortController()
     neverAnswer(() => controller.abort())
-    const octokit = githubClient('ghs_secret123', direct(api.url), new MemoryLogger(), {
+    const octokit = await githubClient('ghs_secret123', direct(api.url), new MemoryLogger(), {
       signal: controller.signal
     })
     const error = await rejection(octokit.paginate(octokit.rest.issues.listComments, issue))
     expect(error).toMatchObject({ name: 'AbortError' })
   })
 
-  it('refuses an empty token with a message naming the input', () => {
-    expect(() => githubClient('', direct(api.url), new MemoryLogger())).toThrow(/github-token/)
+  it('refuses an empty token with a message naming the input', async () => {
+    await expect(githubClient('', direct(api.url), new MemoryLogger())).rejects.toThrow(
+      /github-token/
+    )
   })
 
   describe('and a proxy', () => {
@@ -144,21 +147,22 @@ describe('githubClient', () => {
       viaProxy: boolean,
       options: GitHubClientOptions = {}
     ): Promise<number> {
-      let client: typeof githubClient | undefined
+      let octokit: GitHubClient | undefined
       await jest.isolateModulesAsync(async () => {
         // Jest's ESM loader, reloading, races when two modules import a third at once ("Module
         // cache already has entry"): the modules both of client.js's fetches import load first.
         await import('../../src/github/request-bounds.js')
         await import('../../src/github/fetch-answer.js')
-        client = (await import('../../src/github/client.js')).githubClient
+        const { githubClient: client } = await import('../../src/github/client.js')
+        // Made inside: making the client is what imports @actions/github.
+        octokit = await client(
+          'ghs_secret123',
+          { apiUrl: unresolvable(), viaProxy },
+          new MemoryLogger(),
+          options
+        )
       })
-      const octokit = client!(
-        'ghs_secret123',
-        { apiUrl: unresolvable(), viaProxy },
-        new MemoryLogger(),
-        options
-      )
-      const answer = await octokit.rest.issues.listComments(issue)
+      const answer = await octokit!.rest.issues.listComments(issue)
       return answer.status
     }
     beforeEach(async () => {

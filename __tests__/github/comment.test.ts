@@ -15,7 +15,11 @@ describe('upsertPullRequestComment', () => {
 
   beforeEach(async () => {
     api = await startGitHubApi()
-    octokit = githubClient(api.token, { apiUrl: api.url, viaProxy: false }, new MemoryLogger())
+    octokit = await githubClient(
+      api.token,
+      { apiUrl: api.url, viaProxy: false },
+      new MemoryLogger()
+    )
   })
   afterEach(() => api.stop())
 

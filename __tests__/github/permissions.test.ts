@@ -23,9 +23,9 @@ describe('checkApprover', () => {
     })
   })
   afterAll(() => api.stop())
-  beforeEach(() => {
+  beforeEach(async () => {
     logger = new MemoryLogger()
-    octokit = githubClient(api.token, { apiUrl: api.url, viaProxy: false }, logger)
+    octokit = await githubClient(api.token, { apiUrl: api.url, viaProxy: false }, logger)
     api.state.faults.length = 0
   })
 

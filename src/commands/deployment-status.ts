@@ -28,11 +28,11 @@ export async function trackDeployment(
 ): Promise<TrackedDeployment> {
   const { run } = settings
   if (!settings.github.token || !run.owner || !run.repo || !run.sha) return NOT_TRACKED
-  const octokit = githubClient(settings.github.token, run, context.logger, {
+  const octokit = await githubClient(settings.github.token, run, context.logger, {
     signal: context.signal
   })
   // A cancelled run still says how it ended: finishing is bounded by the request bounds alone.
-  const finishing = githubClient(settings.github.token, run, context.logger)
+  const finishing = await githubClient(settings.github.token, run, context.logger)
   const handle = { owner: run.owner, repo: run.repo }
   const id = await startDeployment(
     octokit,
@@ -86,7 +86,7 @@ export async function failAbandonedDeployment(
 ): Promise<void> {
   if (!settings.github.token) return
   await setDeploymentStatus(
-    githubClient(settings.github.token, settings.run, context.logger),
+    await githubClient(settings.github.token, settings.run, context.logger),
     deployment,
     'failure',
     {

@@ -160,7 +160,7 @@ export async function commentOnPullRequest(
     return
   }
   try {
-    const octokit = githubClient(token, run, logger, { signal })
+    const octokit = await githubClient(token, run, logger, { signal })
     const result = await upsertPullRequestComment(octokit, {
       owner: run.owner,
       repo: run.repo,

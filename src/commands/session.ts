@@ -5,12 +5,12 @@
  */
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-import { connect, type Cluster } from '../k8s/client.js'
+import type { Cluster } from '../k8s/client.js'
 import { ANNOTATION_PHASE } from '../k8s/labels.js'
 import { acquireLock, type Lock } from '../k8s/lock.js'
 import { mergePatch } from '../k8s/objects.js'
-import { reachServer } from '../k8s/reach.js'
 import type { Settings } from '../settings.js'
+import { connectAndReach } from './connection.js'
 import { errorMessage } from './errors.js'
 import type { Stage } from './stage.js'
 import type { CommandContext } from './types.js'
@@ -48,13 +48,10 @@ export async function openSession(
   stage: Stage
 ): Promise<Session> {
   const { logger } = context
+  const early = context.connection
   const cluster = await stage('connect', async detail => {
-    const connected = await connect({ ...settings.cluster, logger })
-    // Say "connected" only once the server has answered, and fail fast when it cannot.
-    const version = await reachServer(connected, context.signal).catch((err: unknown) => {
-      connected.dispose()
-      throw err
-    })
+    const reached = early ? early.reached : connectAndReach(settings, context, logger)
+    const { cluster: connected, version } = await reached.finally(() => early?.logger.release())
     detail(`${connected.server} (Kubernetes ${version})`)
     return connected
   })

@@ -2,6 +2,7 @@ import type { Report } from '../github/report.js'
 import type { Logger } from '../logger.js'
 import type { Undoable } from '../release/undo.js'
 import type { Settings } from '../settings.js'
+import type { EarlyConnection } from './connection.js'
 
 export type OutputName =
   | 'version'
@@ -33,9 +34,11 @@ export interface CommandContext {
   checkpoint?: (state: Partial<RunState>) => void
   /** abandon: what the killed main step had recorded (post.ts reads it from the action state). */
   abandoned?: RunState
+  /** The connection run-command.ts began before loading the command; its connect stage reports it. */
+  connection?: EarlyConnection
 }
 
-/** What a run has under way, as the post step needs to know it (action-state.ts keeps it). */
+/** What a run has under way, as the post step needs to know it (action-state.ts keeps it, post-state.ts reads it). */
 export interface RunState {
   /** Release Deployments this run applied and has not yet removed or promoted. */
   applied: string[]

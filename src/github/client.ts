@@ -2,9 +2,12 @@
  * The one place an Octokit is made: @actions/github's getOctokit, pointed at the API URL of the
  * run (GITHUB_API_URL, or a local test server), with its logging routed to our Logger, and every
  * request bounded (request-bounds.ts) and stopped by the signal it is given.
+ * @actions/github is imported when the first client is made, not when the action starts: it is
+ * the largest part of the bundle's start-up (Octokit's endpoint tables, its user agent reading
+ * navigator), and a run without a token, or before its first GitHub call, has no use for it.
  */
 // getOctokit is `new GitHub(getOctokitOptions(...))`; lib/utils also holds the proxy-aware fetch.
-import { defaults, getOctokitOptions, GitHub } from '@actions/github/lib/utils'
+import type { GitHub } from '@actions/github/lib/utils'
 import type { Logger } from '../logger.js'
 import { boundedFetch, type Fetch } from './bounded-fetch.js'
 import { httpsFetch } from './https-fetch.js'
@@ -28,14 +31,15 @@ export interface GitHubClientOptions {
   bounds?: RequestBounds
 }
 
-export function githubClient(
+export async function githubClient(
   token: string,
   api: GitHubApiAccess,
   logger: Logger,
   options: GitHubClientOptions = {}
-): GitHubClient {
+): Promise<GitHubClient> {
   if (!token) throw new Error('A GitHub token is required (input github-token or GITHUB_TOKEN)')
   logger.mask(token)
+  const { defaults, getOctokitOptions, GitHub } = await import('@actions/github/lib/utils')
   const bounds = options.bounds ?? GITHUB_REQUEST_BOUNDS
   // Through a proxy, @actions/github's own fetch (undici with http-client's ProxyAgent) is kept.
   const proxied: Fetch = defaults.request?.fetch

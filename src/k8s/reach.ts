@@ -31,14 +31,21 @@ export function unreachableCause(code: string | number): string {
 
 const RETRIED = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'])
 
-/** GET /version within REACH_BUDGET_MS; resolves with the server's gitVersion, throws in words. */
-export async function reachServer(conn: Connection, signal?: AbortSignal): Promise<string> {
+/**
+ * GET /version within REACH_BUDGET_MS; resolves with the server's gitVersion, throws in words.
+ * onWritten is called when a try's request has been written.
+ */
+export async function reachServer(
+  conn: Connection,
+  signal?: AbortSignal,
+  onWritten?: () => void
+): Promise<string> {
   let last: unknown
   for (let attempt = 1; attempt <= REACH_ATTEMPTS; attempt++) {
     try {
       const answer = await send(
         conn,
-        { method: 'GET', path: '/version', timeoutMs: REACH_ATTEMPT_MS, signal },
+        { method: 'GET', path: '/version', timeoutMs: REACH_ATTEMPT_MS, signal, onWritten },
         { verb: 'get', resource: 'version' }
       )
       // /version is open to everyone on a default cluster; an answer of any kind means it was reached.

@@ -29,6 +29,8 @@ export interface RestRequest {
   timeoutMs?: number
   /** Read at most this many bytes of the body (a proxied answer can be anything); default all. */
   maxBytes?: number
+  /** Called once the request is written to the socket: the server has it, or soon will. */
+  onWritten?: () => void
 }
 
 export interface RestResponse {
@@ -95,6 +97,7 @@ async function open(
       resolve({ request, response })
     })
     request.on('error', err => reject(toKubeError(err, attempt, conn.server)))
+    if (req.onWritten) request.on('finish', req.onWritten)
     if (req.timeoutMs !== 0) {
       request.setTimeout(req.timeoutMs ?? 30_000, () => {
         const timeout = Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })
