@@ -1,4 +1,4 @@
 import { createRequire as __createRequire } from 'node:module'
 const require = __createRequire(import.meta.url)
-var a=globalThis.canaryDeployEntry??"main";a==="post"?await(await import("./chunk-Q2GQQAY3.js")).runPost():a==="cli"?await(await import("./chunk-VLRZPXXL.js")).main():await(await import("./chunk-AMWGY7OQ.js")).run();
+var a=globalThis.canaryDeployEntry??"main";a==="post"?await(await import("./chunk-TPKCU2SE.js")).runPost():a==="cli"?await(await import("./chunk-6X7CJP6B.js")).main():await(await import("./chunk-INFPCQIN.js")).run();
 //# sourceMappingURL=index.js.map

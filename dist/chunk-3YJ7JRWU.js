@@ -1,0 +1,4 @@
+import { createRequire as __createRequire } from 'node:module'
+const require = __createRequire(import.meta.url)
+import{A,B,a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z}from"./chunk-N7GAEWYF.js";import"./chunk-RKVHTRRI.js";import"./chunk-7CQHXEP7.js";import"./chunk-CDGC7QOB.js";import"./chunk-Q5YTH4VN.js";import"./chunk-KH2X5DQG.js";import"./chunk-K26KXKZC.js";import"./chunk-PUUT4BN2.js";import"./chunk-QEK5IVH2.js";import"./chunk-YTEOXTLI.js";export{g as ExitCode,j as addPath,r as debug,x as endGroup,s as error,h as exportVariable,m as getBooleanInput,B as getIDToken,k as getInput,l as getMultilineInput,A as getState,y as group,v as info,q as isDebug,a as markdownSummary,u as notice,f as platform,z as saveState,o as setCommandEcho,p as setFailed,n as setOutput,i as setSecret,w as startGroup,b as summary,e as toPlatformPath,c as toPosixPath,d as toWin32Path,t as warning};
+//# sourceMappingURL=chunk-3YJ7JRWU.js.map

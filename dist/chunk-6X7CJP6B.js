@@ -1,0 +1,15 @@
+import { createRequire as __createRequire } from 'node:module'
+const require = __createRequire(import.meta.url)
+import{a as d}from"./chunk-3KDHZZWU.js";import{a as f}from"./chunk-XEHCQICX.js";import"./chunk-YTEOXTLI.js";var h=new Set(d.map(r=>r.name));function w(){let r=Math.max(...d.map(t=>t.name.length))+2,n=d.map(t=>{let e=t.default.includes("${{")?"":t.default,s=t.required?" (required)":e?` (default: ${e})`:"";return`  --${t.name.padEnd(r)}${t.description}${s}`});return["Usage: canary-deploy <command> [--input-name value ...]","",`Commands: ${f.join(", ")}`,"","Flags (the action inputs of action.yml):",...n,"","Every input can also come from the environment, as CANARY_DEPLOY_<INPUT> (e.g.","CANARY_DEPLOY_KUBECONFIG, CANARY_DEPLOY_REGISTRY_PASSWORD): pass secrets that way, not as flags.","The report is printed to stdout as Markdown; logs go to stderr. Exit code 0 on success, 1 otherwise."].join(`
+`)}var i=class extends Error{};function x(r){return`CANARY_DEPLOY_${r.toUpperCase().replace(/-/g,"_")}`}function y(r){let n=new Map;for(let t=0;t<r.length;t++){let e=r[t];if(e==="--help"||e==="-h"||e==="help")return"help";if(!e.startsWith("--")){if(n.has("command"))throw new i(`unexpected argument ${JSON.stringify(e)}`);n.set("command",e);continue}let s=e.indexOf("="),o=e.slice(2,s>0?s:void 0);if(!h.has(o))throw new i(`unknown flag --${o} (canary-deploy --help lists the flags)`);let c;if(s>0)c=e.slice(s+1);else if(t+1<r.length)c=r[++t];else throw new i(`--${o} needs a value`);n.set(o,c)}return n}function $(r){let n=[],t=e=>n.reduce((s,o)=>s.split(o).join("***"),e);return{redact:t,info:e=>r.stderr(`${t(e)}
+`),warning:e=>r.stderr(`warning: ${t(e)}
+`),debug:e=>{r.env.CANARY_DEPLOY_DEBUG&&r.stderr(`debug: ${t(e)}
+`)},group:async(e,s)=>(r.stderr(`
+== ${e}
+`),s()),mask:e=>{e&&n.push(e)}}}async function C(r){try{let{getExecOutput:n}=await import("./chunk-GVPRU4K2.js"),t=await n("git",["rev-parse","HEAD"],{cwd:r,silent:!0,ignoreReturnCode:!0}),e=t.stdout.trim();return t.exitCode===0&&/^[0-9a-f]{40,64}$/.test(e)?e:void 0}catch{return}}async function v(r,n,t){let e;try{e=y(r)}catch(a){if(!(a instanceof i))throw a;return n.stderr(`canary-deploy: ${a.message}
+`),1}if(e==="help")return n.stdout(`${w()}
+`),0;let{renderMarkdown:s}=await import("./chunk-5UC32UZ5.js"),{failureLine:o,runCommand:c}=await import("./chunk-DCEP7ERX.js"),u={...n.env};u.GITHUB_SHA??=await C();let m=e,l=$(n),p=await c(a=>m.get(a)??n.env[x(a)]??"",{logger:l,env:u,signal:t});n.stdout(`${l.redact(s(p.report))}
+`);let g=o(p);return g&&n.stderr(`canary-deploy: ${l.redact(g)}
+`),g?1:0}async function S(){let r=new AbortController,n=e=>r.abort(new Error(`the run was cancelled (${e})`));process.once("SIGINT",n),process.once("SIGTERM",n);let t={stdout:e=>process.stdout.write(e),stderr:e=>process.stderr.write(e),env:process.env};try{process.exitCode=await v(process.argv.slice(2),t,r.signal)}catch(e){t.stderr(`canary-deploy: ${e instanceof Error?e.message:String(e)}
+`),process.exitCode=1}}export{i as UsageError,v as cli,x as envName,w as helpText,C as localGitSha,S as main,y as parseArgs};
+//# sourceMappingURL=chunk-6X7CJP6B.js.map
