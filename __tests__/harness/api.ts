@@ -13,6 +13,13 @@ import { Registry, validateObject } from './registry/index.js'
 import { groupVersion, type ResourceType } from './resources.js'
 import { converterMismatch, decodeAs, goPrint, typedModel } from './schema.js'
 import { typedPatchError } from './typed.js'
+import {
+  bodyStrictErrors,
+  jsonPatchStrictErrors,
+  patchStrictErrors,
+  yamlDuplicateKeys,
+  yamlStrictMessage
+} from './strict.js'
 import { fieldSelector, labelSelector } from './selectors.js'
 import {
   alreadyExists,
@@ -44,6 +51,8 @@ export interface WriteOptions {
   fieldValidation?: string
   /** collects the Warning headers the write earns (unknown fields dropped) */
   warnings?: string[]
+  /** the request body as sent: where duplicate fields and their order are read from */
+  body?: string
 }
 
 export interface DeleteOptions {
@@ -197,7 +206,13 @@ export class Api {
     const cannot = `${kind} in version "${version}" cannot be handled as a ${t.kind}`
     const decoded = decodeKind(t, body)
     if (decoded.error) throw badRequest(`${cannot}: ${decoded.error}`)
-    this.unknownFields(decoded.unknown, opts, cannot)
+    if (opts.fieldValidation !== 'Ignore') {
+      const errs =
+        opts.body !== undefined
+          ? bodyStrictErrors(opts.body, decoded.unknown, Boolean(t.decode))
+          : decoded.unknown.map(p => `unknown field ${JSON.stringify(p)}`)
+      strictDecoding(errs, opts, all => badRequest(`${cannot}: strict decoding error: ${all}`))
+    }
     const obj = decoded.value as KObject
     if (obj.apiVersion !== undefined && obj.apiVersion !== gv) {
       throw badRequest(
@@ -213,15 +228,6 @@ export class Api {
     obj.kind = t.kind
     obj.metadata = isRecord(obj.metadata) ? obj.metadata : {}
     return obj
-  }
-
-  /** fieldValidation: Warn (default) sends `unknown field "x"` warnings, Strict refuses, Ignore says nothing. */
-  private unknownFields(paths: string[], opts: WriteOptions, cannot: string): void {
-    if (paths.length === 0 || opts.fieldValidation === 'Ignore') return
-    const words = paths.map(p => `unknown field ${JSON.stringify(p)}`)
-    if (opts.fieldValidation === 'Strict')
-      throw badRequest(`${cannot}: strict decoding error: ${words.join(', ')}`)
-    opts.warnings?.push(...words)
   }
 
   /** Stored objects hold what Go would have decoded: empties omitted, unset plain times null. */
@@ -436,7 +442,25 @@ export class Api {
         }
       ])
     }
-    const obj = this.decode(t, patched, opts)
+    if (opts.fieldValidation !== 'Ignore') {
+      const text = opts.body ?? JSON.stringify(body)
+      const errs =
+        type === 'application/json-patch+json'
+          ? jsonPatchStrictErrors(text, decoded.unknown)
+          : patchStrictErrors(text, decoded.unknown)
+      // The patch handler refuses with the patched object (or, strategic, the patch) quoted.
+      const quoted = strategic ? goQuote(goPrint(body)) : goQuote(JSON.stringify(patched))
+      strictDecoding(errs, opts, all =>
+        invalidAs('', '', '', [
+          {
+            field: 'patch',
+            reason: 'FieldValueInvalid',
+            detail: `Invalid value: ${quoted}: strict decoding error: ${all}`
+          }
+        ])
+      )
+    }
+    const obj = this.decode(t, patched, { ...opts, fieldValidation: 'Ignore' })
     this.checkIdentity(t, ns, name, obj)
     return { object: this.replace(t, old, obj, opts, true), created: false }
   }
@@ -477,7 +501,7 @@ export class Api {
       name
     )
     if (typed) throw typed
-    const applied = this.decode(t, body, opts)
+    const applied = this.decode(t, body, { ...opts, fieldValidation: 'Ignore' })
     if (!isRecord(body) || body.apiVersion === undefined || body.kind === undefined) {
       throw badRequest('apiVersion and kind must be set in an apply patch')
     }
@@ -494,6 +518,13 @@ export class Api {
       resource: t,
       subresource: opts.subresource
     })
+    // After the merge (conflicts come first), the body is read again strictly for repeated keys.
+    if (opts.fieldValidation !== 'Ignore' && opts.body !== undefined) {
+      const lines = yamlDuplicateKeys(opts.body)
+      if (opts.fieldValidation === 'Strict' && lines.length > 0)
+        throw badRequest(yamlStrictMessage(lines))
+      opts.warnings?.push(...lines)
+    }
     if (!live) {
       const managedFields = merged.metadata.managedFields
       this.prepareForCreate(t, merged)
@@ -682,6 +713,20 @@ export class Api {
     this.podIPCounter++
     return `10.244.${Math.floor(this.podIPCounter / 250)}.${(this.podIPCounter % 250) + 1}`
   }
+}
+
+/**
+ * fieldValidation: Warn (the default) sends each strict decoding error as a warning, Strict
+ * refuses with all of them (joined by `, `), Ignore says nothing.
+ */
+function strictDecoding(
+  errs: string[],
+  opts: WriteOptions,
+  refusal: (all: string) => StatusError
+): void {
+  if (errs.length === 0 || opts.fieldValidation === 'Ignore') return
+  if (opts.fieldValidation === 'Strict') throw refusal(errs.join(', '))
+  opts.warnings?.push(...errs)
 }
 
 /** A body as the kind's Go struct, or by its CRD's schema for a custom resource. */

@@ -465,7 +465,7 @@ export class ApiServer {
     // Deprecated kinds say so on every request (v1 Endpoints, recording 33).
     warnings.push(...(t.warnings ?? []))
     const fieldValidation = q.get('fieldValidation') ?? undefined
-    const write = { dryRun, fieldValidation, warnings }
+    const write = { dryRun, fieldValidation, warnings, body }
     const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse
     res.writeHead = ((...args: unknown[]) => {
       if (warnings.length > 0 && !res.headersSent)
@@ -864,7 +864,8 @@ function listOf(t: ResourceType, items: KObject[], metadata: Record<string, unkn
 
 function parseApplyBody(body: string): unknown {
   try {
-    return parseYaml(body)
+    // Repeated keys are not an error here: field validation reports them (strict.ts).
+    return parseYaml(body, { uniqueKeys: false })
   } catch (e) {
     throw badRequest(`error decoding YAML: ${e instanceof Error ? e.message : String(e)}`)
   }
