@@ -161,11 +161,17 @@ export class Api {
       obj.metadata.namespace = obj.metadata.namespace || ns
     } else delete obj.metadata.namespace
     this.admitNamespace(t, obj.metadata.namespace, obj.metadata.name ?? '')
+    // The create handler records the creator's fields on the decoded (defaulted) object, before
+    // the registry's PrepareForCreate and mutating admission add theirs (handlers/create.go).
+    t.defaults?.(obj)
+    trackUpdate(undefined, obj, opts.fieldManager ?? 'unknown', t)
+    const managedFields = obj.metadata.managedFields
     if (!obj.metadata.name && obj.metadata.generateName) {
       obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`
     }
     const requestedRV = obj.metadata.resourceVersion
     this.prepareForCreate(t, obj)
+    if (managedFields) obj.metadata.managedFields = managedFields
     this.check(t, obj)
     // Storage refuses this before it looks for the name; the dry-run storage does not check it.
     if (requestedRV && !opts.dryRun) {
@@ -182,7 +188,6 @@ export class Api {
     }
     if (this.store.get(t, obj.metadata.namespace, obj.metadata.name ?? ''))
       throw alreadyExists(t, obj.metadata.name ?? '')
-    trackUpdate(undefined, obj, opts.fieldManager ?? 'unknown', t)
     if (opts.dryRun) return obj
     return this.store.create(t, obj)
   }

@@ -10,6 +10,7 @@
  */
 import { deepEqual } from './patch.js'
 import type { ResourceType } from './resources.js'
+import { zeroValueHas } from './schema.js'
 import { StatusError, failure } from './status.js'
 import { isRecord, now, type FieldsV1, type KObject, type ManagedFieldsEntry } from './types.js'
 
@@ -90,32 +91,56 @@ function atomicMap(t: ResourceType | undefined, path: Path, field: string): bool
   return t?.atomicMap ? t.atomicMap(namesOf(path)) : ATOMIC_MAPS.has(field)
 }
 
-function walk(v: Record<string, unknown>, path: Path, out: FieldSet, t?: ResourceType): void {
+/** List items that are one field whole (`+structType=atomic`): an owner reference. */
+const ATOMIC_ITEMS = new Set(['ownerReferences'])
+
+/**
+ * Collects the fields an object sets into `out` (leaves, list items) and, when `nodes` is given,
+ * the maps and associative lists that hold them (what an Update owns with `.` once it adds them).
+ */
+function walk(
+  v: Record<string, unknown>,
+  path: Path,
+  out: FieldSet,
+  t?: ResourceType,
+  nodes?: FieldSet
+): void {
   const entries = Object.entries(v).filter(([, x]) => x !== undefined)
   if (entries.length === 0) {
     if (path.length > 0) out.add(join(path))
     return
   }
+  if (path.length > 0 && !isItem(join(path))) nodes?.add(join(path))
   for (const [k, x] of entries) {
     const p = [...path, `f:${k}`]
-    if (Array.isArray(x)) walkList(k, x, p, out, t)
-    else if (isRecord(x) && !atomicMap(t, p, k)) walk(x, p, out, t)
+    if (Array.isArray(x)) walkList(k, x, p, out, t, nodes)
+    else if (isRecord(x) && !atomicMap(t, p, k)) walk(x, p, out, t, nodes)
     else out.add(join(p))
   }
 }
 
-function walkList(field: string, items: unknown[], p: Path, out: FieldSet, t?: ResourceType): void {
+function walkList(
+  field: string,
+  items: unknown[],
+  p: Path,
+  out: FieldSet,
+  t?: ResourceType,
+  nodes?: FieldSet
+): void {
   const keys = keysOf(t, p, field, items)
   if (items.length === 0 || keys === undefined) {
     out.add(join(p))
-  } else if (keys === 'set') {
+    return
+  }
+  nodes?.add(join(p))
+  if (keys === 'set') {
     for (const i of items) out.add(join([...p, `v:${JSON.stringify(i)}`]))
   } else {
     for (const i of items) {
       if (!isRecord(i)) continue
       const ip = [...p, keyElement(i, keys)]
       out.add(join(ip))
-      walk(i, ip, out, t)
+      if (!ATOMIC_ITEMS.has(field)) walk(i, ip, out, t, nodes)
     }
   }
 }
@@ -134,19 +159,49 @@ const STRIPPED = [
   ['f:metadata', 'f:selfLink']
 ].map(p => join(typeof p === 'string' ? [p] : p))
 
+/**
+ * Whether a manager of the main resource (or of /status) can own this path: what the strategy's
+ * GetResetFields does not reset, status for the main resource; spec and the metadata the status
+ * strategy keeps (a Deployment's labels, a Pod's ownerReferences) for /status.
+ */
+function ownable(p: string, t: ResourceType, subresource?: string): boolean {
+  if (STRIPPED.some(s => p === s || p.startsWith(s + SEP))) return false
+  if (p === 'f:metadata') return false
+  if (!t.statusSubresource) return true
+  const [top, field] = split(p)
+  if (subresource !== 'status') return top !== 'f:status'
+  if (top === 'f:metadata') return !(t.statusKeeps ?? []).some(k => field === `f:${k}`)
+  return top !== 'f:spec'
+}
+
 /** The fields an object sets, less those no manager can own, for the main resource or /status. */
 export function fieldSet(obj: unknown, t: ResourceType, subresource?: string): FieldSet {
   const all: FieldSet = new Set()
   if (isRecord(obj)) walk(obj, [], all, t)
-  const out: FieldSet = new Set()
-  for (const p of all) {
-    if (STRIPPED.some(s => p === s || p.startsWith(s + SEP))) continue
-    if (p === 'f:metadata') continue
-    const isStatus = p === 'f:status' || p.startsWith('f:status' + SEP)
-    if (t.statusSubresource && (subresource === 'status') !== isStatus) continue
-    out.add(p)
-  }
-  return out
+  return new Set([...all].filter(p => ownable(p, t, subresource)))
+}
+
+/** The maps and associative lists holding an object's fields (ownable ones, as fieldSet). */
+function nodeSet(obj: unknown, t: ResourceType, subresource?: string): FieldSet {
+  const nodes: FieldSet = new Set()
+  if (isRecord(obj)) walk(obj, [], new Set(), t, nodes)
+  return new Set([...nodes].filter(p => ownable(p, t, subresource)))
+}
+
+/**
+ * Whether a map or list is there before a write: set in the stored object, or part of the Go
+ * zero value every object starts from (its non-pointer structs, schema.ts), which an Update
+ * therefore never adds (`f:spec`, `f:template` get no `.`; `f:labels` of a new object does).
+ */
+function existedBefore(old: KObject | undefined, path: string, t: ResourceType): boolean {
+  const v = valueAt(old, split(path))
+  if (v !== undefined && v !== null) return true
+  const names = split(path)
+  if (!names.every(pe => pe.startsWith('f:'))) return false
+  const fields = names.map(pe => pe.slice(2))
+  // A custom resource has no Go struct: only its top-level objects are assumed there.
+  if (t.decode) return fields.length === 1
+  return zeroValueHas(t.model, fields)
 }
 
 function valueAt(obj: unknown, path: Path): unknown {
@@ -417,7 +472,14 @@ export function trackUpdate(
     if (before === undefined || (!isItem(p) && !deepEqual(before, valueAt(next, split(p)))))
       changed.add(p)
   }
-  const allNext = new Set([...fieldSet(next, t), ...fieldSet(next, t, 'status')])
+  // A map or list the write brings into being is owned itself too (SMD's comparison: added).
+  for (const p of nodeSet(next, t, subresource)) if (!existedBefore(old, p, t)) changed.add(p)
+  const allNext = new Set([
+    ...fieldSet(next, t),
+    ...fieldSet(next, t, 'status'),
+    ...nodeSet(next, t),
+    ...nodeSet(next, t, 'status')
+  ])
   const entries: ManagedFieldsEntry[] = []
   let mine: ManagedFieldsEntry | undefined
   for (const e of old?.metadata.managedFields ?? []) {

@@ -15,10 +15,12 @@ import { toTable, wantsTable } from './table.js'
 import { fieldSelector, labelSelector } from './selectors.js'
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js'
 import { authorize, authorizeCreateOnPatch, type RbacRole, type RequestAttributes } from './rbac.js'
+import { decodeAs } from './schema.js'
 import {
   badRequest,
   failure,
   invalidAs,
+  invalidValue,
   methodNotAllowed,
   pathNotFound,
   StatusError,
@@ -541,7 +543,7 @@ export class ApiServer {
               name ?? '',
               parseBody(body, t, contentType),
               dryRun,
-              fieldManager
+              fieldManager ?? defaultManager(res)
             )
           )
         const updated = this.api.update(t, ns, name ?? '', parseBody(body, t, contentType), {
@@ -566,7 +568,14 @@ export class ApiServer {
           return this.send(
             res,
             200,
-            this.updateScale(t, ns, name ?? '', patched, dryRun, fieldManager)
+            this.updateScale(
+              t,
+              ns,
+              name ?? '',
+              patched,
+              dryRun,
+              fieldManager ?? defaultManager(res)
+            )
           )
         }
         const out = this.api.patch(t, ns, name ?? '', contentType, parsed, {
@@ -646,13 +655,22 @@ export class ApiServer {
     name: string,
     body: unknown,
     dryRun: boolean,
-    fieldManager?: string
+    fieldManager: string
   ): unknown {
     const obj = this.api.get(t, ns, name)
-    if (!isRecord(body) || !isRecord(body.spec) || typeof body.spec.replicas !== 'number') {
-      throw badRequest('spec.replicas is required in a Scale')
-    }
-    const meta = isRecord(body.metadata) ? body.metadata : {}
+    const decoded = decodeAs('V1Scale', body)
+    if (decoded.error)
+      throw badRequest(`Scale in version "v1" cannot be handled as a Scale: ${decoded.error}`)
+    const scale = isRecord(decoded.value) ? decoded.value : {}
+    // Scale's spec.replicas is omitempty: absent is 0.
+    const replicas =
+      isRecord(scale.spec) && typeof scale.spec.replicas === 'number' ? scale.spec.replicas : 0
+    if (replicas < 0)
+      // ScaleREST validates the Scale itself (autoscaling validation.ValidateScale).
+      throw invalidAs('autoscaling', 'Scale', name, [
+        invalidValue('spec.replicas', replicas, 'must be greater than or equal to 0')
+      ])
+    const meta = isRecord(scale.metadata) ? scale.metadata : {}
     const rv =
       typeof meta.resourceVersion === 'string' && meta.resourceVersion
         ? meta.resourceVersion
@@ -661,10 +679,10 @@ export class ApiServer {
     const next = {
       ...obj,
       metadata: { ...obj.metadata, resourceVersion: rv },
-      spec: { ...spec, replicas: body.spec.replicas }
+      spec: { ...spec, replicas }
     }
     return toScale(
-      this.api.update(t, ns, name, next, { dryRun, fieldManager: fieldManager ?? 'unknown' })
+      this.api.update(t, ns, name, next, { dryRun, fieldManager, subresource: 'scale' })
     )
   }
 
@@ -931,7 +949,8 @@ function toScale(obj: KObject): Record<string, unknown> {
       resourceVersion: obj.metadata.resourceVersion,
       creationTimestamp: obj.metadata.creationTimestamp
     },
-    spec: { replicas: spec.replicas ?? 0 },
+    // omitempty: a Scale of 0 replicas has an empty spec.
+    spec: spec.replicas ? { replicas: spec.replicas } : {},
     status: {
       replicas: status.replicas ?? 0,
       selector: Object.entries(sel)
