@@ -167,7 +167,8 @@ export class Api {
     trackUpdate(undefined, obj, opts.fieldManager ?? 'unknown', t)
     const managedFields = obj.metadata.managedFields
     if (!obj.metadata.name && obj.metadata.generateName) {
-      obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`
+      // names.SimpleNameGenerator: the base is cut to 58 characters before the 5 random ones.
+      obj.metadata.name = `${obj.metadata.generateName.slice(0, 58)}${randomSuffix()}`
     }
     const requestedRV = obj.metadata.resourceVersion
     this.prepareForCreate(t, obj)

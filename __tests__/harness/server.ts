@@ -10,7 +10,8 @@ import { PATCH_TYPES, type Api, type DeleteOptions } from './api.js'
 import { FaultState } from './faults.js'
 import { apiGroupList, apiResourceList, groupVersion, type ResourceType } from './resources.js'
 import { parseGoJson } from './gojson.js'
-import { listPage } from './listing.js'
+import { listPage, validateListOptions } from './listing.js'
+import { negotiateOutput } from './negotiation.js'
 import { toTable, wantsTable } from './table.js'
 import { fieldSelector, labelSelector } from './selectors.js'
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js'
@@ -24,7 +25,8 @@ import {
   methodNotAllowed,
   pathNotFound,
   StatusError,
-  unsupportedMediaType
+  unsupportedMediaType,
+  type FieldError
 } from './status.js'
 import { isRecord, type KObject, type Pod } from './types.js'
 import { WatchStream } from './watch.js'
@@ -340,6 +342,14 @@ export class ApiServer {
       }
     }
     if (route.subresource === 'proxy') return this.proxy(req, res, route, q)
+    if (route.subresource !== 'log') {
+      try {
+        negotiateOutput(req.headers.accept, verb === 'watch')
+      } catch (e) {
+        await drain(req)
+        throw e
+      }
+    }
     const body = await readBody(req, method)
     await this.dispatch(res, route, route.resource, verb, q, body, ct ?? '')
   }
@@ -484,6 +494,7 @@ export class ApiServer {
       case 'watch':
         return this.watch(res, t, ns, q)
       case 'list': {
+        validateListOptions(q, false)
         const byLabel = labelSelector(q.get('labelSelector') ?? undefined)
         const byField = fieldSelector(t, q.get('fieldSelector') ?? undefined)
         const page = listPage(
@@ -694,25 +705,8 @@ export class ApiServer {
   ): void {
     const byLabel = labelSelector(q.get('labelSelector') ?? undefined)
     const byField = fieldSelector(t, q.get('fieldSelector') ?? undefined)
+    validateListOptions(q, true)
     const sendInitialEvents = q.get('sendInitialEvents') === 'true'
-    if (sendInitialEvents) {
-      // ValidateListOptions for a watch-list request.
-      const errs = []
-      if (q.get('resourceVersionMatch') !== 'NotOlderThan')
-        errs.push({
-          field: 'resourceVersionMatch',
-          reason: 'FieldValueForbidden',
-          detail:
-            'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'
-        })
-      if (q.get('allowWatchBookmarks') !== 'true')
-        errs.push({
-          field: 'allowWatchBookmarks',
-          reason: 'FieldValueForbidden',
-          detail: 'Forbidden: sendInitialEvents requires allowWatchBookmarks=true'
-        })
-      if (errs.length > 0) throw invalidAs('meta.k8s.io', 'ListOptions', '', errs)
-    }
     const gone = this.faults.takeGone()
     if (gone) {
       const status = failure(
@@ -889,25 +883,61 @@ function parseApplyBody(body: string): unknown {
   }
 }
 
+/** A scalar query parameter or body field, as the parameter codec or the JSON decoder reads it. */
+type OptionSource = (name: string) => unknown
+
+/**
+ * DeleteOptions as handlers/delete.go reads them: from the body when there is one (the query is
+ * then not read), else from the query; validated as ValidateDeleteOptions does (422
+ * `DeleteOptions.meta.k8s.io "" is invalid`, every error at once).
+ */
 function deleteOptions(q: URLSearchParams, body: string): DeleteOptions {
-  const opts: DeleteOptions = { dryRun: q.get('dryRun') === 'All' }
-  let parsed: unknown
-  try {
-    parsed = body.trim() ? JSON.parse(body) : undefined
-  } catch {
-    throw badRequest('error decoding DeleteOptions')
+  let get: OptionSource
+  let dryRun: unknown[]
+  if (body.trim()) {
+    const parsed = parseGoJson(body)
+    if ('error' in parsed)
+      // Not a Status error: the handler passes the decoder's error on, a 500 of reason Unknown.
+      throw new StatusError(
+        failure(500, 'Unknown', `couldn't get version/kind; json parse error: ${parsed.error}`)
+      )
+    const b = isRecord(parsed.value) ? parsed.value : {}
+    get = name => b[name]
+    dryRun = Array.isArray(b.dryRun) ? b.dryRun : []
+  } else {
+    get = name => q.get(name) ?? undefined
+    dryRun = q.getAll('dryRun')
   }
-  const policy =
-    q.get('propagationPolicy') ?? (isRecord(parsed) ? parsed.propagationPolicy : undefined)
-  if (policy === 'Foreground' || policy === 'Background' || policy === 'Orphan')
-    opts.propagationPolicy = policy
-  else if (policy !== undefined && policy !== null)
-    throw badRequest(`propagationPolicy: Unsupported value: "${String(policy)}"`)
-  const grace =
-    q.get('gracePeriodSeconds') ?? (isRecord(parsed) ? parsed.gracePeriodSeconds : undefined)
+  const opts: DeleteOptions = { dryRun: dryRun.includes('All') }
+  const errs: FieldError[] = []
+  const policy = get('propagationPolicy')
+  const orphan = get('orphanDependents')
+  if (policy !== undefined && policy !== null) {
+    if (orphan !== undefined && orphan !== null)
+      errs.push(
+        invalidValue(
+          'propagationPolicy',
+          policy,
+          'orphanDependents and deletionPropagation cannot be both set'
+        )
+      )
+    if (policy === 'Foreground' || policy === 'Background' || policy === 'Orphan')
+      opts.propagationPolicy = policy
+    else
+      errs.push(
+        notSupportedValue('propagationPolicy', goValue(policy), [
+          'Foreground',
+          'Background',
+          'Orphan',
+          'nil'
+        ])
+      )
+  }
+  if (dryRun.some(v => v !== 'All'))
+    errs.push(notSupportedValue('dryRun', goStringSlice(dryRun), ['All']))
+  if (errs.length > 0) throw invalidAs('meta.k8s.io', 'DeleteOptions', '', errs)
+  const grace = get('gracePeriodSeconds')
   if (grace !== undefined && grace !== null) opts.gracePeriodSeconds = Number(grace)
-  const orphan =
-    q.get('orphanDependents') ?? (isRecord(parsed) ? parsed.orphanDependents : undefined)
   if (orphan === true || orphan === 'true') {
     opts.orphanDependents = true
     opts.propagationPolicy ??= 'Orphan'
@@ -915,17 +945,33 @@ function deleteOptions(q: URLSearchParams, body: string): DeleteOptions {
     opts.orphanDependents = false
     opts.propagationPolicy ??= 'Foreground'
   }
-  if (isRecord(parsed)) {
-    if (isRecord(parsed.preconditions)) {
-      const p = parsed.preconditions
-      opts.preconditions = {
-        uid: typeof p.uid === 'string' ? p.uid : undefined,
-        resourceVersion: typeof p.resourceVersion === 'string' ? p.resourceVersion : undefined
-      }
+  const pre = get('preconditions')
+  if (isRecord(pre)) {
+    opts.preconditions = {
+      uid: typeof pre.uid === 'string' ? pre.uid : undefined,
+      resourceVersion: typeof pre.resourceVersion === 'string' ? pre.resourceVersion : undefined
     }
-    if (Array.isArray(parsed.dryRun) && parsed.dryRun.includes('All')) opts.dryRun = true
   }
   return opts
+}
+
+/** How field.Invalid prints a value: strings quoted, numbers and booleans bare. */
+function goValue(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v)
+}
+
+/** %#v of a []string, as field.NotSupported prints a dryRun list. */
+function goStringSlice(values: unknown[]): string {
+  return `[]string{${values.map(v => JSON.stringify(String(v))).join(', ')}}`
+}
+
+/** field.NotSupported: `Unsupported value: <value>: supported values: "a", "b"`. */
+function notSupportedValue(field: string, printed: string, supported: string[]): FieldError {
+  return {
+    field,
+    reason: 'FieldValueNotSupported',
+    detail: `Unsupported value: ${printed}: supported values: ${supported.map(v => JSON.stringify(v)).join(', ')}`
+  }
 }
 
 /** Without ?fieldManager the manager is the user agent's product name. */
