@@ -7,7 +7,7 @@
 import { deepEqual } from '../patch.js'
 import { invalidValue, required, type FieldError } from '../status.js'
 import { isRecord, type KObject } from '../types.js'
-import { defaultTemplate, rec, setDefault, templateErrors } from './podspec.js'
+import { defaultTemplate, rec, setDefault, templateErrors, ZERO_TEMPLATE } from './podspec.js'
 import { resource } from './strategy.js'
 import { workloadTable } from './podspec.js'
 
@@ -31,6 +31,7 @@ export function replicatedErrors(
 }
 
 export const deployments = resource('apps', 'v1', 'deployments', 'Deployment', {
+  zeroValue: { spec: { selector: null, template: ZERO_TEMPLATE, strategy: {} }, status: {} },
   shortNames: ['deploy'],
   subresources: ['status', 'scale'],
   generation: true,

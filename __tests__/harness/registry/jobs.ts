@@ -6,7 +6,7 @@
 import { deepEqual } from '../patch.js'
 import { invalidValue, required, type FieldError } from '../status.js'
 import { isRecord, type KObject } from '../types.js'
-import { defaultTemplate, setDefault, templateErrors } from './podspec.js'
+import { defaultTemplate, setDefault, templateErrors, ZERO_TEMPLATE } from './podspec.js'
 import { resource } from './strategy.js'
 import { humanDuration } from '../table.js'
 import { workloadTable } from './podspec.js'
@@ -14,6 +14,7 @@ import { workloadTable } from './podspec.js'
 const IMMUTABLE = 'field is immutable'
 
 export const jobs = resource('batch', 'v1', 'jobs', 'Job', {
+  zeroValue: { spec: { template: ZERO_TEMPLATE }, status: {} },
   subresources: ['status'],
   generation: true,
   statusSubresource: true,

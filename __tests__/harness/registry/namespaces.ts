@@ -5,6 +5,7 @@ import { resource } from './strategy.js'
 import { simpleTable } from '../table.js'
 
 export const namespaces = resource('', 'v1', 'namespaces', 'Namespace', {
+  zeroValue: { spec: {}, status: {} },
   namespaced: false,
   shortNames: ['ns'],
   subresources: ['status'],

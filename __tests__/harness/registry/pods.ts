@@ -48,6 +48,7 @@ export const pods = resource('', 'v1', 'pods', 'Pod', {
   },
   admit: admitPod,
   returnsDeletedObject: true,
+  zeroValue: { spec: { containers: null }, status: {} },
   deleteGracePeriod(pod: KObject, requested: number | undefined) {
     const spec = isRecord(pod.spec) ? pod.spec : {}
     const status = isRecord(pod.status) ? pod.status : {}
