@@ -102,6 +102,26 @@ describe('test cluster: managedFields of Update managers', () => {
       })
     })
 
+    it('does not give the creator an empty struct the Go zero value already has', async () => {
+      const a = await rawRequest(
+        cluster,
+        'POST',
+        '/apis/batch/v1/namespaces/default/jobs?fieldManager=kubectl-create',
+        {
+          metadata: { name: 'migrate' },
+          spec: {
+            template: {
+              spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'm:1' }] }
+            }
+          }
+        }
+      )
+      const fields = entryOf(a.body, 'kubectl-create')?.fieldsV1 as {
+        'f:spec': { 'f:template': Record<string, unknown> }
+      }
+      expect(Object.keys(fields['f:spec']['f:template'])).toEqual(['f:spec'])
+    })
+
     it('leaves what a namespace’s PrepareForCreate sets (spec.finalizers) to no manager', async () => {
       const a = await rawRequest(
         cluster,

@@ -359,20 +359,21 @@ function mergeApplied(
   if (Array.isArray(applied)) {
     const keys = keysOf(t, path, field, applied)
     if (!Array.isArray(live) || keys === undefined) return structuredClone(applied)
-    if (keys === 'set') {
-      const out = [...live]
-      for (const v of applied) if (!out.some(x => deepEqual(x, v))) out.push(v)
-      return out
-    }
-    const out = structuredClone(live)
-    for (const a of applied) {
-      if (!isRecord(a)) continue
-      const id = keyElement(a, keys)
-      const i = out.findIndex(x => isRecord(x) && keyElement(x, keys) === id)
-      if (i >= 0) out[i] = mergeApplied(out[i], a, '', t, [...path, id])
-      else out.push(structuredClone(a))
-    }
-    return out
+    if (keys === 'set')
+      return mergeListItems(
+        live,
+        applied,
+        v => `v:${JSON.stringify(v)}`,
+        (_, r) => r
+      )
+    const items = (l: unknown[]): unknown[] => l.filter(isRecord)
+    return mergeListItems(
+      items(live),
+      items(applied),
+      x => keyElement(x as Record<string, unknown>, keys),
+      (l, r, pe) =>
+        l === undefined ? structuredClone(r) : mergeApplied(l, r, '', t, [...path, pe])
+    )
   }
   if (!isRecord(applied) || (path.length > 0 && atomicMap(t, path, field)))
     return structuredClone(applied)
@@ -380,6 +381,59 @@ function mergeApplied(
   for (const [k, v] of Object.entries(applied)) {
     if (v === null || v === undefined) delete out[k]
     else out[k] = mergeApplied(out[k], v, k, t, [...path, `f:${k}`])
+  }
+  return out
+}
+
+/**
+ * SMD's mergingWalker.visitListItems: the applied items in their applied order; a live item the
+ * configuration does not name stays where it was among them.
+ */
+function mergeListItems(
+  live: unknown[],
+  applied: unknown[],
+  id: (item: unknown) => string,
+  merge: (live: unknown, applied: unknown, pe: string) => unknown
+): unknown[] {
+  const lhs = live.map(id)
+  const rhs = applied.map(id)
+  const liveById = new Map(live.map((v, i) => [lhs[i], v]))
+  const appliedById = new Map(applied.map((v, i) => [rhs[i], v]))
+  const shared = rhs.filter(pe => liveById.has(pe))
+  let nextShared = shared.shift()
+  const merged = new Set<string>()
+  const out: unknown[] = []
+  const take = (pe: string): void => {
+    merged.add(pe)
+    out.push(merge(liveById.get(pe), appliedById.get(pe), pe))
+  }
+  let l = 0
+  let r = 0
+  while (l < lhs.length || r < rhs.length) {
+    if (l < lhs.length && r < rhs.length) {
+      if (lhs[l] === rhs[r]) {
+        take(lhs[l])
+        l++
+        r++
+        nextShared = shared.shift()
+        continue
+      }
+      // A shared item, but not the one due now: it comes when the configuration names it.
+      if (appliedById.has(lhs[l]) && nextShared !== undefined && nextShared !== lhs[l]) {
+        l++
+        continue
+      }
+    }
+    if (l < lhs.length && (!appliedById.has(lhs[l]) || merged.has(lhs[l]))) {
+      if (!appliedById.has(lhs[l])) out.push(structuredClone(live[l]))
+      l++
+      continue
+    }
+    if (r < rhs.length) {
+      take(rhs[r])
+      if (nextShared === rhs[r]) nextShared = shared.shift()
+      r++
+    } else l++
   }
   return out
 }
@@ -427,8 +481,11 @@ export function serverSideApply(req: ApplyRequest): KObject {
   const dropped = [...previouslyMine]
     .filter(p => !appliedSet.has(p) && !ownedByOthers.has(p))
     .filter(p => ![...ownedByOthers].some(o => o.startsWith(p + SEP)))
+  // An item goes whole: its own fields are not removed first (the key would no longer find it).
+  const outermost = dropped
+    .filter(p => !dropped.some(d => d !== p && p.startsWith(d + SEP)))
     .sort((a, b) => b.length - a.length)
-  for (const p of dropped) removeAt(base, split(p))
+  for (const p of outermost) removeAt(base, split(p))
   const merged = mergeApplied(base, applied, '', t) as KObject
   merged.metadata = { ...(isRecord(merged.metadata) ? merged.metadata : {}) }
   const entry: ManagedFieldsEntry = {
@@ -468,9 +525,11 @@ export function trackUpdate(
   const nextSet = fieldSet(next, t, subresource)
   const changed: FieldSet = new Set()
   for (const p of nextSet) {
-    const before = valueAt(old, split(p))
-    if (before === undefined || (!isItem(p) && !deepEqual(before, valueAt(next, split(p)))))
-      changed.add(p)
+    const value = valueAt(next, split(p))
+    // An empty struct the Go zero value already holds (a template's metadata {}) is no change.
+    const zero = isRecord(value) && Object.keys(value).length === 0 && existedBefore(old, p, t)
+    const before = valueAt(old, split(p)) ?? (zero ? value : undefined)
+    if (before === undefined || (!isItem(p) && !deepEqual(before, value))) changed.add(p)
   }
   // A map or list the write brings into being is owned itself too (SMD's comparison: added).
   for (const p of nodeSet(next, t, subresource)) if (!existedBefore(old, p, t)) changed.add(p)
