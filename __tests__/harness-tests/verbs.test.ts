@@ -112,6 +112,21 @@ describe('test cluster: more verbs and subresources', () => {
     expect(cluster.writes()[3]).toMatchObject({ verb: 'deletecollection', resource: 'configmaps' })
   })
 
+  it('answers a deletecollection with the list as read before the deletions, at its revision', async () => {
+    await core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'a', labels: { app: 'x' } } }
+    })
+    const before = await core.listNamespacedConfigMap({ namespace: 'default' })
+    const out = await core.deleteCollectionNamespacedConfigMap({
+      namespace: 'default',
+      labelSelector: 'app=x'
+    })
+    expect((out as { metadata: { resourceVersion: string } }).metadata.resourceVersion).toBe(
+      before.metadata?.resourceVersion
+    )
+  })
+
   it('deletes in the foreground: dependents first, the owner marked until then', async () => {
     await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('web') })
     await cluster.settle()

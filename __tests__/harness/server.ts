@@ -602,6 +602,8 @@ export class ApiServer {
         return this.send(res, out.code, out.body)
       }
       case 'deletecollection': {
+        // The answer is the list as read before the deletions, at that revision.
+        const listedAt = String(this.api.store.currentRV())
         const items = this.api.deleteCollection(
           t,
           ns,
@@ -614,7 +616,7 @@ export class ApiServer {
         return this.send(
           res,
           200,
-          listOf(t, items, { resourceVersion: String(this.api.store.currentRV()) })
+          listOf(t, items, { resourceVersion: listedAt })
         )
       }
       default:
