@@ -127,6 +127,19 @@ describe('test cluster: request options and metadata refused as kube-apiserver r
     )
   })
 
+  it('answers 405 to a PUT on a collection, as go-restful has no such route', async () => {
+    const a = await rawRequest(cluster, 'PUT', cms, { metadata: { name: 'a' } })
+    expect(a.status).toBe(405)
+    expect(messageOf(a.body)).toBe(
+      'the server does not allow this method on the requested resource'
+    )
+  })
+
+  it('answers 405 to a DELETE on a status subresource', async () => {
+    const a = await rawRequest(cluster, 'DELETE', '/api/v1/namespaces/default/pods/p/status')
+    expect(a.status).toBe(405)
+  })
+
   it('validates a generateName as a prefix and the name generated from it', async () => {
     const a = await rawRequest(cluster, 'POST', cms, { metadata: { generateName: 'Bad_' } })
     expect(a.status).toBe(422)

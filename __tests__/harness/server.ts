@@ -266,11 +266,18 @@ export class ApiServer {
 
     if (this.faults.latencyMs > 0) await new Promise(r => setTimeout(r, this.faults.latencyMs))
     const auth = req.headers.authorization
-    // Anonymous requests may read the public info paths (system:public-info-viewer); nothing else.
-    const publicInfo =
-      auth === undefined &&
-      ['/version', '/healthz', '/livez', '/readyz'].includes(url.pathname.replace(/\/+$/, ''))
-    if (auth !== `Bearer ${this.opts.token}` && !publicInfo) {
+    // A request without a bearer token is system:anonymous (anonymous auth is on by default), who
+    // may read the public info paths (system:public-info-viewer) and is forbidden the rest by RBAC;
+    // a bearer token nobody issued is 401 (it is never taken as anonymous).
+    const anonymous = auth === undefined || !/^bearer /i.test(auth)
+    const publicInfo = ['/version', '/healthz', '/livez', '/readyz'].includes(
+      url.pathname.replace(/\/+$/, '')
+    )
+    if (anonymous && !publicInfo) {
+      await drain(req)
+      throw anonymousForbidden(url.pathname, method, route, watch)
+    }
+    if (!anonymous && auth !== `Bearer ${this.opts.token}`) {
       await drain(req)
       this.send(res, 401, failure(401, 'Unauthorized', 'Unauthorized'))
       return
@@ -473,6 +480,10 @@ export class ApiServer {
     const forceParam = q.get('force')
     const force = forceParam === null ? undefined : forceParam === 'true' || forceParam === '1'
     const name = route.name
+    // go-restful has no route for these: a collection takes no PUT or PATCH, a subresource (status,
+    // scale) no POST or DELETE (405, recording 27's wording).
+    if ((verb === 'update' || verb === 'patch') && name === undefined) throw methodNotAllowed()
+    if (sub !== undefined && (verb === 'create' || verb === 'delete')) throw methodNotAllowed()
     const warnings: string[] = []
     // Deprecated kinds say so on every request (v1 Endpoints, recording 33).
     warnings.push(...(t.warnings ?? []))
@@ -613,11 +624,7 @@ export class ApiServer {
           },
           deleteOptions(q, body)
         )
-        return this.send(
-          res,
-          200,
-          listOf(t, items, { resourceVersion: listedAt })
-        )
+        return this.send(res, 200, listOf(t, items, { resourceVersion: listedAt }))
       }
       default:
         throw methodNotAllowed()
@@ -814,6 +821,45 @@ function authorizationVerb(method: string, route: Route, watch: boolean): string
     default:
       return method.toLowerCase()
   }
+}
+
+/**
+ * RBAC's denial of system:anonymous, as responsewriters.Forbidden words it: a resource request
+ * names the resource and namespace, any other path the path (`forbidden: User "system:anonymous"
+ * cannot get path "/apis"`, details `{}`).
+ */
+function anonymousForbidden(
+  path: string,
+  method: string,
+  route: Route | undefined,
+  watch: boolean
+): StatusError {
+  const user = 'User "system:anonymous"'
+  if (!route) {
+    const message = `forbidden: ${user} cannot ${method.toLowerCase()} path ${JSON.stringify(path)}`
+    return new StatusError({ ...failure(403, 'Forbidden', message), details: {} })
+  }
+  const resource = route.subresource
+    ? `${route.resourceName}/${route.subresource}`
+    : route.resourceName
+  const ns =
+    route.resourceName === 'namespaces' && route.namespace === undefined
+      ? route.name
+      : route.namespace
+  const where = ns ? `in the namespace ${JSON.stringify(ns)}` : 'at the cluster scope'
+  const verb = authorizationVerb(method, route, watch)
+  const why = `${user} cannot ${verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(route.group)} ${where}`
+  const what = route.group ? `${route.resourceName}.${route.group}` : route.resourceName
+  const message = route.name
+    ? `${what} ${JSON.stringify(route.name)} is forbidden: ${why}`
+    : `${what} is forbidden: ${why}`
+  return new StatusError(
+    failure(403, 'Forbidden', message, {
+      name: route.name,
+      group: route.group,
+      kind: route.resourceName
+    })
+  )
 }
 
 async function readBody(req: IncomingMessage, method: string): Promise<string> {
