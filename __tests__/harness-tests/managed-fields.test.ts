@@ -156,6 +156,53 @@ describe('test cluster: managedFields of Update managers', () => {
       })
     })
 
+    it('starts from the managedFields a write sets, as kubectl hands client-side apply fields to an applier', async () => {
+      const cm = `${ns}/configmaps/csa`
+      await rawRequest(cluster, 'POST', `${ns}/configmaps?fieldManager=kubectl-client-side-apply`, {
+        metadata: { name: 'csa' },
+        data: { a: '1' }
+      })
+      const applyA2 = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'csa' },
+        data: { a: '2' }
+      }
+      const before = await rawRequest(
+        cluster,
+        'PATCH',
+        `${cm}?fieldManager=kubectl&dryRun=All`,
+        applyA2,
+        'application/apply-patch+yaml'
+      )
+      expect(before.status).toBe(409)
+      const handOver = [
+        {
+          manager: 'kubectl',
+          operation: 'Apply',
+          apiVersion: 'v1',
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:data': { 'f:a': {} } }
+        }
+      ]
+      await rawRequest(
+        cluster,
+        'PATCH',
+        cm,
+        [{ op: 'replace', path: '/metadata/managedFields', value: handOver }],
+        'application/json-patch+json'
+      )
+      const after = await rawRequest(
+        cluster,
+        'PATCH',
+        `${cm}?fieldManager=kubectl`,
+        applyA2,
+        'application/apply-patch+yaml'
+      )
+      expect(after.status).toBe(200)
+      expect(entries(after.body).map(e => `${e.manager}/${e.operation}`)).toEqual(['kubectl/Apply'])
+    })
+
     it('records a write through /scale as an Update of subresource scale owning spec.replicas', async () => {
       await rawRequest(cluster, 'POST', `${deployments}?fieldManager=kubectl-create`, web)
       await rawRequest(

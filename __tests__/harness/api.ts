@@ -349,6 +349,13 @@ export class Api {
     else delete m.deletionGracePeriodSeconds
     if (old.metadata.generation !== undefined) m.generation = old.metadata.generation
     else delete m.generation
+    // FieldManager.Update: managedFields a write sets (not empty, not on a subresource) replace the
+    // stored ones as the starting point (how kubectl hands client-side apply fields to an applier).
+    const given = m.managedFields
+    const baseline =
+      track && opts.subresource === undefined && Array.isArray(given) && given.length > 0
+        ? given
+        : old.metadata.managedFields
     if (track) m.managedFields = old.metadata.managedFields
     if (opts.subresource !== 'status') {
       t.prepareForUpdate?.(next, old)
@@ -360,7 +367,10 @@ export class Api {
     }
     next.metadata.resourceVersion = old.metadata.resourceVersion
     this.check(t, next, old, opts.subresource)
-    if (track) trackUpdate(old, next, opts.fieldManager ?? 'unknown', t, opts.subresource)
+    if (track) {
+      const from = { ...old, metadata: { ...old.metadata, managedFields: baseline } }
+      trackUpdate(from, next, opts.fieldManager ?? 'unknown', t, opts.subresource)
+    }
     const stored = this.normalize(t, next)
     if (sameIgnoringManagedTimes(stored, old)) return old
     if (opts.dryRun) return stored
