@@ -259,6 +259,19 @@ describe('test cluster: more verbs and subresources', () => {
     expect(svc.spec?.type).toBe('ClusterIP')
   })
 
+  it('drops the fields a strategic merge patch’s $retainKeys leaves out (strategy to Recreate)', async () => {
+    await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('web') })
+    const out = await apps.patchNamespacedDeployment(
+      {
+        name: 'web',
+        namespace: 'default',
+        body: { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate' } } }
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)
+    )
+    expect(out.spec?.strategy).toEqual({ type: 'Recreate' })
+  })
+
   it('strategic-merge-patches Service ports by port', async () => {
     await core.createNamespacedService({ namespace: 'default', body: service('web') })
     const out = await core.patchNamespacedService(
