@@ -105,4 +105,60 @@ describe('test cluster: server-side apply merges', () => {
     const out = await apply('alice', web([app]))
     expect((out.spec as { replicas: number }).replicas).toBe(4)
   })
+
+  describe('after a client-side apply (kubectl apply without --server-side)', () => {
+    const cm = '/api/v1/namespaces/default/configmaps/csa'
+    const LAST = 'kubectl.kubernetes.io/last-applied-configuration'
+    const config = (a: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'csa', namespace: 'default' },
+      data: { a }
+    })
+
+    beforeEach(async () => {
+      const created = await rawRequest(
+        cluster,
+        'POST',
+        '/api/v1/namespaces/default/configmaps?fieldManager=kubectl-client-side-apply',
+        {
+          ...config('1'),
+          metadata: {
+            ...config('1').metadata,
+            annotations: { [LAST]: `${JSON.stringify(config('1'))}\n` }
+          }
+        }
+      )
+      expect(created.status).toBe(201)
+    })
+
+    const applyAs = (manager: string, a: string) =>
+      rawRequest(
+        cluster,
+        'PATCH',
+        `${cm}?fieldManager=${manager}`,
+        config(a),
+        'application/apply-patch+yaml'
+      )
+
+    it('lets kubectl’s server-side apply take over the fields it last applied, without a conflict', async () => {
+      const a = await applyAs('kubectl', '2')
+      expect(a.status).toBe(200)
+      expect((a.body as { data: Record<string, string> }).data).toEqual({ a: '2' })
+    })
+
+    it('rewrites the last-applied annotation to what kubectl’s server-side apply sent', async () => {
+      const a = await applyAs('kubectl', '2')
+      const annotations = (a.body as KObject).metadata.annotations ?? {}
+      expect(JSON.parse(annotations[LAST])).toEqual(config('2'))
+    })
+
+    it('still refuses another field manager with a conflict', async () => {
+      const a = await applyAs('other', '2')
+      expect(a.status).toBe(409)
+      expect((a.body as { message: string }).message).toBe(
+        'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.a'
+      )
+    })
+  })
 })

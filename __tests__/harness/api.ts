@@ -6,7 +6,7 @@
  * https://kubernetes.io/docs/reference/using-api/api-concepts/
  */
 import { randomUUID } from 'node:crypto'
-import { serverSideApply, trackUpdate } from './apply.js'
+import { serverSideApply, trackUpdate, withLastApplied } from './apply.js'
 import { goQuote } from './gojson.js'
 import { deepEqual, jsonPatch, mergePatch, PatchError, strategicMerge } from './patch.js'
 import { Registry, validateObject } from './registry/index.js'
@@ -534,6 +534,7 @@ export class Api {
       resource: t,
       subresource: opts.subresource
     })
+    withLastApplied(merged, applied, live, opts.fieldManager)
     // After the merge (conflicts come first), the body is read again strictly for repeated keys.
     if (opts.fieldValidation !== 'Ignore' && opts.body !== undefined) {
       const lines = yamlDuplicateKeys(opts.body)

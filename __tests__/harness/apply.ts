@@ -438,6 +438,66 @@ function mergeListItems(
   return out
 }
 
+/** The annotation client-side apply keeps its last configuration in. */
+export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration'
+
+/**
+ * lastAppliedManager.allowedConflictsFromLastApplied: the fields of the last client-side applied
+ * configuration that the live object still holds with the same value; a conflict on them does not
+ * stop an apply by the field manager `kubectl` (how `kubectl apply --server-side` takes over).
+ */
+function lastAppliedAllowance(live: KObject, t: ResourceType): FieldSet {
+  const text = live.metadata.annotations?.[LAST_APPLIED]
+  if (!text) return new Set()
+  let last: unknown
+  try {
+    last = JSON.parse(text)
+  } catch {
+    return new Set()
+  }
+  return new Set(
+    [...fieldSet(last, t)].filter(p => {
+      const was = valueAt(last, split(p))
+      const now = valueAt(live, split(p))
+      return now !== undefined && (isItem(p) || deepEqual(was, now))
+    })
+  )
+}
+
+/**
+ * lastAppliedUpdater: after an apply by `kubectl` to an object that has the client-side apply
+ * annotation, the result's annotation is set to the applied configuration (without the
+ * annotation), JSON with sorted keys as the unstructured encoder writes it, so both apply styles
+ * agree on what was last applied; ownership is left as the apply computed it.
+ */
+export function withLastApplied(
+  result: KObject,
+  applied: KObject,
+  live: KObject | undefined,
+  manager: string
+): void {
+  if (manager !== 'kubectl' || !live?.metadata.annotations?.[LAST_APPLIED]) return
+  const copy = structuredClone(applied)
+  const annotations = { ...(copy.metadata.annotations ?? {}) }
+  delete annotations[LAST_APPLIED]
+  if (Object.keys(annotations).length > 0) copy.metadata.annotations = annotations
+  else delete copy.metadata.annotations
+  result.metadata.annotations = {
+    ...(result.metadata.annotations ?? {}),
+    [LAST_APPLIED]: `${JSON.stringify(sortedKeys(copy))}\n`
+  }
+}
+
+function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys)
+  if (!isRecord(v)) return v
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map(k => [k, sortedKeys(v[k])])
+  )
+}
+
 export interface ApplyRequest {
   live: KObject | undefined
   applied: KObject
@@ -463,7 +523,12 @@ export function serverSideApply(req: ApplyRequest): KObject {
         conflicts.push({ entry: e, path: p })
     }
   }
-  if (conflicts.length > 0 && !force) throw conflictError(conflicts)
+  if (conflicts.length > 0 && !force) {
+    // lastAppliedManager: kubectl's own apply may take over what client-side apply last set.
+    const allowed = manager === 'kubectl' && live ? lastAppliedAllowance(live, t) : new Set()
+    const left = conflicts.filter(c => !allowed.has(c.path))
+    if (left.length > 0) throw conflictError(left)
+  }
   const kept: ManagedFieldsEntry[] = []
   const ownedByOthers: FieldSet = new Set()
   for (const e of others) {
