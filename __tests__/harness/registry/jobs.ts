@@ -4,7 +4,13 @@
  * completions; a DELETE without a policy orphans the pods (kept for old clients, recording 57).
  */
 import { deepEqual } from '../patch.js'
-import { invalidValue, required, type FieldError } from '../status.js'
+import {
+  goLabelSelector,
+  invalidGoValue,
+  invalidValue,
+  required,
+  type FieldError
+} from '../status.js'
 import { isRecord, type KObject } from '../types.js'
 import { defaultTemplate, setDefault, templateErrors, ZERO_TEMPLATE } from './podspec.js'
 import { resource } from './strategy.js'
@@ -59,8 +65,11 @@ export const jobs = resource('batch', 'v1', 'jobs', 'Job', {
     const oldSpec = old && isRecord(old.spec) ? old.spec : undefined
     if (oldSpec) {
       for (const field of ['selector', 'completions', 'template']) {
-        if (!deepEqual(spec[field], oldSpec[field]))
-          errs.push(invalidValue(`spec.${field}`, spec[field], IMMUTABLE))
+        if (deepEqual(spec[field], oldSpec[field])) continue
+        // field.Invalid prints a struct with %#v: spelled out for the selector.
+        if (field === 'selector')
+          errs.push(invalidGoValue('spec.selector', goLabelSelector(spec.selector), IMMUTABLE))
+        else errs.push(invalidValue(`spec.${field}`, spec[field], IMMUTABLE))
       }
     }
     return errs
