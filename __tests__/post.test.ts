@@ -117,7 +117,11 @@ describe('the post step', () => {
   it('marks the GitHub deployment of a killed main step failed', async () => {
     const github = await startGitHubApi()
     try {
-      const octokit = githubClient(github.token, github.url, new MemoryLogger())
+      const octokit = githubClient(
+        github.token,
+        { apiUrl: github.url, viaProxy: false },
+        new MemoryLogger()
+      )
       const repo = { owner: 'acme', repo: 'shop' }
       const request = { ...repo, ref: 'abcdef1', environment: 'production', description: 'deploy' }
       const id = await startDeployment(octokit, request, new MemoryLogger())

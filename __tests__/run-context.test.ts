@@ -45,7 +45,9 @@ describe('the run context', () => {
       repositoryPrivate: false,
       approval: 'github',
       workspace: '/work/repo',
-      source: `acme/web@${'f'.repeat(12)} run:123456789`
+      source: `acme/web@${'f'.repeat(12)} run:123456789`,
+      toolEnv: actionsEnv,
+      viaProxy: false
     })
   })
 
@@ -110,4 +112,29 @@ describe('the run context', () => {
   it('checks approval through GitHub from a shell when a token is given', () => {
     expect(readRunContext({ USER: 'dev' }, noFile, true).approval).toBe('github')
   })
+
+  it('gives the builders the environment less the inputs, which hold the credentials', () => {
+    const env = {
+      PATH: '/usr/bin',
+      DOCKER_CONFIG: '/home/runner/.docker',
+      ACTIONS_RUNTIME_TOKEN: 'cache-token',
+      INPUT_KUBECONFIG: 'apiVersion: v1',
+      'INPUT_REGISTRY-PASSWORD': 'pw',
+      CANARY_DEPLOY_GITHUB_TOKEN: 'ghp_x',
+      UNSET: undefined
+    }
+    expect(readRunContext(env, noFile, false).toolEnv).toEqual({
+      PATH: '/usr/bin',
+      DOCKER_CONFIG: '/home/runner/.docker',
+      ACTIONS_RUNTIME_TOKEN: 'cache-token'
+    })
+  })
+
+  it.each(['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'])(
+    'says GitHub is reached through a proxy when %s is set',
+    name => {
+      expect(readRunContext({ [name]: 'http://proxy:3128' }, noFile, false).viaProxy).toBe(true)
+      expect(readRunContext({ [name]: ' ' }, noFile, false).viaProxy).toBe(false)
+    }
+  )
 })

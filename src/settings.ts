@@ -155,6 +155,17 @@ export interface RunContext {
   workspace: string
   /** `owner/repo@sha run:<id>`: recorded on everything written (canary-deploy.dev/source). */
   source: string
+  /**
+   * The whole environment image builders give their tools (PATH, HOME, DOCKER_CONFIG, RUNNER_TEMP,
+   * the Actions cache variables): this process's, less the action's inputs (INPUT_*, and the CLI's
+   * CANARY_DEPLOY_*), which hold the kubeconfig, tokens and passwords no build tool needs.
+   */
+  toolEnv: Record<string, string>
+  /**
+   * An HTTP(S) proxy is set (https_proxy, HTTPS_PROXY, http_proxy, HTTP_PROXY): GitHub API calls
+   * then go through @actions/github's proxy-aware fetch.
+   */
+  viaProxy: boolean
 }
 
 export type ReadFile = (path: string) => string
@@ -669,8 +680,21 @@ export function readRunContext(
     repositoryPrivate: field(field(event, 'repository'), 'private') === true,
     approval: inActions || hasToken ? 'github' : 'cluster-credentials',
     workspace: resolve(present(env, 'GITHUB_WORKSPACE') ?? process.cwd()),
-    source: `${repository || 'local'}@${sha ? sha.slice(0, 12) : 'unknown'} run:${runId || 'local'}`
+    source: `${repository || 'local'}@${sha ? sha.slice(0, 12) : 'unknown'} run:${runId || 'local'}`,
+    toolEnv: toolEnvironment(env),
+    viaProxy: PROXY_VARIABLES.some(name => present(env, name) !== undefined)
   }
+}
+
+const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY']
+
+/** The environment less the inputs: the runner's INPUT_<NAME> and the CLI's CANARY_DEPLOY_<NAME>. */
+function toolEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && !/^(INPUT_|CANARY_DEPLOY_)/.test(name)) out[name] = value
+  }
+  return out
 }
 
 function readEvent(path: string | undefined, readFile: ReadFile): unknown {

@@ -2,10 +2,14 @@
  * The pods the deploy identity can make, under canary-deploy-cannot-promote: every object it may
  * create with a pod template is judged; a canary's pods never carry track: stable; a Job is a
  * migration Job, whose pods carry none of the labels a Service routes on (app, track, release); no
- * pod runs as one of the action's own service accounts, whose tokens it would be handed.
+ * pod runs as one of the action's own service accounts, whose tokens it would be handed; a
+ * Deployment's pods carry no release label but the Deployment's own name, so none joins the Service
+ * of the live rainbow release.
  */
 import type { V1Deployment, V1Job } from '@kubernetes/client-node'
 import { migrationJobFromStable, type Release } from '../../src/release/render.js'
+import { rainbowWorkload } from '../../src/release/workloads/rainbow.js'
+import { readSettings } from '../../src/settings.js'
 import { NEW_DIGEST, NEW_IMAGE, stableDeployment } from '../commands/fixture.js'
 import type { RbacRole } from '../harness/cluster.js'
 import { asDeployer, canary, json, refusal, request, TRACK, type Json } from './fixtures.js'
@@ -144,5 +148,65 @@ describe('the service account of the pods the deploy identity makes', () => {
     expect(refusal(decision)).toMatch(
       /^403 .*may not run pods as canary-deploy, canary-deploy-promote or canary-deploy-diff/
     )
+  })
+})
+
+describe('the release label of the pods the deploy identity makes', () => {
+  const RELEASE_LABEL = 'canary-deploy.dev/release'
+  const settings = readSettings(
+    name => ({ app: 'shop', image: 'ghcr.io/acme/shop', strategy: 'rainbow' })[name] ?? '',
+    { GITHUB_WORKSPACE: process.cwd(), GITHUB_SHA: 'abcdef1234567890' }
+  )
+  /** shop-web's rainbow release as deploy renders it (nothing of that name there before). */
+  const rainbowRelease = (): Json =>
+    json(
+      rainbowWorkload.render(
+        stableDeployment('shop-web'),
+        RELEASE,
+        settings,
+        new Map([['shop-web', { releases: [], takenIsLive: false }]])
+      )
+    )
+  /** `deployment` with its pods (and selector) labelled `release`, named `name`. */
+  function withRelease(deployment: Json, release: string, name?: string): Json {
+    const out = json(deployment) as unknown as V1Deployment
+    if (name) out.metadata!.name = name
+    out.spec!.template.metadata!.labels![RELEASE_LABEL] = release
+    out.spec!.selector.matchLabels![RELEASE_LABEL] = release
+    return out as unknown as Json
+  }
+  const create = (object: Json) => asDeployer(request('CREATE', 'deployments', { new: object }))
+  const update = (old: Json, object: Json) =>
+    asDeployer(request('UPDATE', 'deployments', { old, new: object }))
+
+  it('creates a rainbow release as deploy renders it: its pods carry its own name', () => {
+    const release = rainbowRelease()
+    expect((release.metadata as { name: string }).name).toBe('shop-web-abcdef')
+    expect(create(release).allowed).toBe(true)
+  })
+
+  it("may not give a canary's pods the release label of another Deployment, the live one", () => {
+    const joiner = withRelease(canary(), 'shop-web-123456')
+    expect(refusal(create(joiner))).toMatch(
+      /^403 .*no canary-deploy\.dev\/release label but the Deployment's own name/
+    )
+  })
+
+  it('may not take a release id of v0.1.0 (<sha6>) by naming a Deployment after it', () => {
+    const impostor = withRelease(rainbowRelease(), 'abc123', 'abc123')
+    expect(refusal(create(impostor))).toMatch(/^403 /)
+  })
+
+  it("may not change a release's pods to another release label", () => {
+    const release = rainbowRelease()
+    expect(refusal(update(release, withRelease(release, 'shop-web-123456')))).toMatch(/^403 /)
+  })
+
+  it('updates and deletes a release v0.1.0 labelled <sha6>, which keeps its label', () => {
+    const before = withRelease(rainbowRelease(), 'abcdef')
+    const phased = json(before) as { metadata: { annotations: Record<string, string> } }
+    phased.metadata.annotations['canary-deploy.dev/phase'] = 'smoke'
+    expect(update(before, phased as unknown as Json).allowed).toBe(true)
+    expect(asDeployer(request('DELETE', 'deployments', { old: before })).allowed).toBe(true)
   })
 })

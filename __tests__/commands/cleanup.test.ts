@@ -14,11 +14,12 @@ afterEach(() => shop.stop())
 function seedRelease(
   shop: Shop,
   id: string,
-  opts: { releasedHoursAgo?: number; replacedHoursAgo?: number } = {}
+  opts: { releasedHoursAgo?: number; replacedHoursAgo?: number; label?: string } = {}
 ): void {
   const base = stableDeployment('shop-web')
   const ago = (hours: number) => new Date(Date.now() - hours * HOUR).toISOString()
-  const labels = { app: 'shop-web', 'canary-deploy.dev/release': id }
+  // The release label: its own name since it is that; `<sha6>` for releases made before.
+  const labels = { app: 'shop-web', 'canary-deploy.dev/release': opts.label ?? id }
   const release: V1Deployment = {
     ...base,
     metadata: {
@@ -93,6 +94,17 @@ describe('cleanup', () => {
     expect(table).toMatch(/\| shop-web-aaaaaa \| deleted \| 3\.3 d \|/)
     expect(table).toMatch(/\| shop-web-ffffff \| pending \|/)
     expect(result.report.facts).toContainEqual(['deleted', '2'])
+  })
+
+  it('deletes releases labelled with their own name and with their <sha6> alike', async () => {
+    for (const id of ['111111', '222222', '333333'])
+      seedRelease(shop, id, {
+        releasedHoursAgo: 200,
+        replacedHoursAgo: 150,
+        label: `shop-web-${id}`
+      })
+    await cleanup({ 'keep-releases': '3', 'drain-min-age': '24h' })
+    expect(releasesLeft()).toEqual(['cccccc', 'dddddd', 'eeeeee', 'ffffff'])
   })
 
   it('has nothing to clean with the replicas strategy', async () => {

@@ -1,5 +1,13 @@
-import type { V1Service } from '@kubernetes/client-node'
-import { NAMESPACE, NEW_DIGEST, NEW_IMAGE, STABLE_IMAGE, startShop, type Shop } from './fixture.js'
+import type { V1Deployment, V1Service } from '@kubernetes/client-node'
+import {
+  NAMESPACE,
+  NEW_DIGEST,
+  NEW_IMAGE,
+  STABLE_IMAGE,
+  stableDeployment,
+  startShop,
+  type Shop
+} from './fixture.js'
 import {
   failWriteAfter,
   get,
@@ -36,14 +44,16 @@ const selector = () => get.service(shop, 'shop-web')?.spec?.selector
 const annotations = (name: string) => get.deployment(shop, name)?.metadata?.annotations ?? {}
 
 describe('rainbow: deploy', () => {
-  it('starts each release as its own Deployment <deployment>-<sha6>, labelled with the release', async () => {
+  it('starts each release as its own Deployment <deployment>-<sha6>, its pods labelled with that name as the release', async () => {
     const result = await deploy()
     expect(result.report.reason).toBeUndefined()
     for (const name of ['shop-web-abcdef', 'shop-worker-abcdef']) {
       const release = get.deployment(shop, name)
       expect(release?.spec?.template.spec?.containers[0].image).toBe(NEW_IMAGE)
-      expect(release?.spec?.template.metadata?.labels?.[RELEASE]).toBe('abcdef')
-      expect(release?.spec?.selector.matchLabels?.[RELEASE]).toBe('abcdef')
+      // The release label is the Deployment's own name (unique), so the deploy identity's policy
+      // can hold every canary's pods to their own.
+      expect(release?.spec?.template.metadata?.labels?.[RELEASE]).toBe(name)
+      expect(release?.spec?.selector.matchLabels?.[RELEASE]).toBe(name)
       expect(release?.spec?.replicas).toBe(2)
     }
     expect(result.outputs.canary).toBe('shop-web-abcdef,shop-worker-abcdef')
@@ -67,6 +77,19 @@ describe('rainbow: deploy', () => {
     const pods = get.endpointPods(shop, 'shop-web')
     expect(pods).toHaveLength(2)
     expect(pods.some(name => name.startsWith('shop-web-abcdef-'))).toBe(false)
+  })
+
+  it('refuses, before anything is written, a release name too long to be its label', async () => {
+    // The longest Deployment name the input takes, and no commit: the version names the release.
+    const long = `shop-web-${'x'.repeat(47)}`
+    shop.cluster.put(stableDeployment(long))
+    await shop.cluster.settle()
+    shop.cluster.resetRequests()
+    const noCommit = { GITHUB_SHA: '', GITHUB_REPOSITORY: '' }
+    const result = await deploy(noCommit, { deployments: long, version: 'release-2024' })
+    expect(result.report.status).toBe('failure')
+    expect(result.report.reason).toContain(`would be named ${long}-release-2024, 69 characters`)
+    expect(shop.cluster.writes().filter(w => w.resource !== 'leases')).toEqual([])
   })
 
   it('names the release after the version when there is no commit', async () => {
@@ -134,14 +157,43 @@ describe('rainbow: deploy refuses what would reach live traffic before promotion
       }
     })
 
-    it('is deployed again as the identical release without changing it', async () => {
-      const was = live()
+    it('is deployed again as the identical release by writing nothing of it: already live', async () => {
+      const was = JSON.stringify(live())
+      shop.cluster.resetRequests()
       const result = await deploy()
       expect(result.report.reason).toBeUndefined()
-      expect(live()?.spec).toEqual(was?.spec)
-      expect(live()?.metadata?.labels).toEqual(was?.metadata?.labels)
+      expect(result.report.status).toBe('no-op')
+      expect(result.report.stages.find(s => s.name === 'canary')?.detail).toBe(
+        'shop-web-abcdef, shop-worker-abcdef already live: not written again'
+      )
+      expect(shop.cluster.writes().filter(w => w.resource !== 'leases')).toEqual([])
+      expect(JSON.stringify(live())).toBe(was)
       // Still live, so it is not promoted a second time.
       expect((await promote()).report.status).toBe('refused')
+    })
+
+    it('is refused when live beside one Deployment but not another, before anything is written', async () => {
+      shop.cluster.put(stableDeployment('shop-extra'))
+      await shop.cluster.settle()
+      shop.cluster.resetRequests()
+      const deployments = 'shop-web,shop-worker,shop-extra'
+      const result = await shop.run('deploy', { ...STRATEGY, deployments }, FIRST)
+      expect(result.report.status).toBe('failure')
+      expect(result.report.reason).toContain(
+        'shop-web-abcdef, shop-worker-abcdef of this commit already went live, but not beside every Deployment'
+      )
+      expect(shop.cluster.writes().filter(w => w.resource !== 'leases')).toEqual([])
+    })
+
+    it('is refused once replaced by a rollback, before anything is written', async () => {
+      expect((await shop.run('rollback', STRATEGY)).report.status).toBe('success')
+      shop.cluster.resetRequests()
+      const result = await deploy()
+      expect(result.report.status).toBe('failure')
+      expect(result.report.reason).toContain(
+        'shop-web-abcdef, shop-worker-abcdef went live and has been replaced since'
+      )
+      expect(shop.cluster.writes().filter(w => w.resource !== 'leases')).toEqual([])
     })
   })
 })
@@ -155,7 +207,7 @@ describe('rainbow: promote', () => {
   it('moves the Service selector to the release in exactly one PATCH', async () => {
     const result = await promote()
     expect(result.report.reason).toBeUndefined()
-    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'abcdef' })
+    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'shop-web-abcdef' })
     expect(writesTo(shop, 'services')).toEqual(['patch services/shop-web'])
     await shop.cluster.settle()
     const pods = get.endpointPods(shop, 'shop-web')
@@ -182,7 +234,7 @@ describe('rainbow: promote', () => {
     expect((await deploy(SECOND, { version: 'v3', image: V3_IMAGE })).report.status).toBe('success')
     const result = await promote({ version: 'v3', digest: V3_DIGEST })
     expect(result.report.reason).toBeUndefined()
-    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: '123456' })
+    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'shop-web-123456' })
     expect(annotations('shop-web-abcdef')['canary-deploy.dev/replaced-at']).toBeDefined()
     expect(annotations('shop-web-123456')['canary-deploy.dev/replaced-at']).toBeUndefined()
     expect(get.deployment(shop, 'shop-web-abcdef')?.spec?.replicas).toBe(2)
@@ -246,7 +298,7 @@ describe('rainbow: a promotion that fails part way', () => {
     expect(failed.report.status).toBe('failure')
     expect(metadataOf('shop-web-abcdef')).toEqual(first)
     expect(metadataOf('shop-web-123456')).toEqual(second)
-    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'abcdef' })
+    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'shop-web-abcdef' })
   })
 })
 
@@ -280,7 +332,7 @@ describe('rainbow: rollback', () => {
     await promote({ version: 'v3', digest: V3_DIGEST })
     const result = await shop.run('rollback', { ...STRATEGY, version: 'v3' })
     expect(result.report.status).toBe('success')
-    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'abcdef' })
+    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'shop-web-abcdef' })
     expect(annotations('shop-web-abcdef')['canary-deploy.dev/replaced-at']).toBeUndefined()
     expect(annotations('shop-web-123456')['canary-deploy.dev/replaced-at']).toBeDefined()
   })
@@ -300,5 +352,68 @@ describe('rainbow: rollback', () => {
     const second = await shop.run('rollback', STRATEGY)
     expect(second.report.status).toBe('no-op')
     expect(selector()).toEqual({ app: 'shop-web', [TRACK]: 'stable' })
+  })
+})
+
+describe('rainbow: releases made before the release label was the Deployment name', () => {
+  /** Deploys, then puts each release back as an earlier version left it: labelled `abcdef`. */
+  async function deployAsBefore(): Promise<void> {
+    expect((await deploy()).report.status).toBe('success')
+    for (const name of ['shop-web-abcdef', 'shop-worker-abcdef']) {
+      const made = get.deployment(shop, name)!
+      const labels = (from: Record<string, string> | undefined) => ({
+        ...from,
+        [RELEASE]: 'abcdef'
+      })
+      shop.cluster.remove('Deployment', NAMESPACE, name)
+      shop.cluster.put({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: {
+          name,
+          namespace: NAMESPACE,
+          labels: labels(made.metadata?.labels),
+          annotations: made.metadata?.annotations
+        },
+        spec: {
+          ...made.spec!,
+          selector: { matchLabels: labels(made.spec?.selector.matchLabels) },
+          template: {
+            ...made.spec!.template,
+            metadata: { labels: labels(made.spec?.template.metadata?.labels) }
+          }
+        }
+      } as V1Deployment)
+    }
+    await shop.cluster.settle()
+  }
+  beforeEach(deployAsBefore)
+
+  it('deploys the same commit again, keeping its label (a selector cannot change)', async () => {
+    const result = await deploy()
+    expect(result.report.reason).toBeUndefined()
+    expect(get.deployment(shop, 'shop-web-abcdef')?.spec?.selector.matchLabels?.[RELEASE]).toBe(
+      'abcdef'
+    )
+  })
+
+  it('promotes it by its own label, and rolls it back', async () => {
+    expect((await promote()).report.reason).toBeUndefined()
+    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'abcdef' })
+    expect(get.endpointPods(shop, 'shop-web').every(n => n.startsWith('shop-web-abcdef-'))).toBe(
+      true
+    )
+    expect((await shop.run('rollback', STRATEGY)).report.status).toBe('success')
+    expect(selector()).toEqual({ app: 'shop-web', [TRACK]: 'stable' })
+  })
+
+  it('is replaced by a release of the new kind, and a rollback selects it again by its label', async () => {
+    expect((await promote()).report.reason).toBeUndefined()
+    expect((await deploy(SECOND, { version: 'v3', image: V3_IMAGE })).report.status).toBe('success')
+    expect((await promote({ version: 'v3', digest: V3_DIGEST })).report.reason).toBeUndefined()
+    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'shop-web-123456' })
+    const rolledBack = await shop.run('rollback', { ...STRATEGY, version: 'v3' }, SECOND)
+    expect(rolledBack.report.reason).toBeUndefined()
+    expect(selector()).toEqual({ app: 'shop-web', [RELEASE]: 'abcdef' })
   })
 })

@@ -15,7 +15,7 @@ describe('upsertPullRequestComment', () => {
 
   beforeEach(async () => {
     api = await startGitHubApi()
-    octokit = githubClient(api.token, api.url, new MemoryLogger())
+    octokit = githubClient(api.token, { apiUrl: api.url, viaProxy: false }, new MemoryLogger())
   })
   afterEach(() => api.stop())
 

@@ -22,7 +22,7 @@ describe('GitHub deployments', () => {
   beforeEach(async () => {
     api = await startGitHubApi()
     logger = new MemoryLogger()
-    octokit = githubClient(api.token, api.url, logger)
+    octokit = githubClient(api.token, { apiUrl: api.url, viaProxy: false }, logger)
   })
   afterEach(() => api.stop())
 

@@ -25,7 +25,7 @@ describe('checkApprover', () => {
   afterAll(() => api.stop())
   beforeEach(() => {
     logger = new MemoryLogger()
-    octokit = githubClient(api.token, api.url, logger)
+    octokit = githubClient(api.token, { apiUrl: api.url, viaProxy: false }, logger)
     api.state.faults.length = 0
   })
 

@@ -6,8 +6,8 @@ import { MemoryLogger } from '../../src/logger.js'
 describe('buildah registry credentials', () => {
   it('are written only to an auth file the builder made, and removed with it on dispose', async () => {
     let authFile = ''
-    const runner = async (_tool: string, _args: string[], options: CommandOptions = {}) => {
-      authFile = options.env?.REGISTRY_AUTH_FILE ?? ''
+    const runner = async (_tool: string, _args: string[], options: CommandOptions) => {
+      authFile = options.env.REGISTRY_AUTH_FILE ?? ''
       return { exitCode: 0, stdout: 'Login Succeeded!', stderr: '' }
     }
     const builder = new BuildahBuilder({}, new MemoryLogger(), runner)

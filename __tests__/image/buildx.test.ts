@@ -288,6 +288,19 @@ describe('BuildxBuilder on the docker driver', () => {
     expect(remove).toEqual(['buildx', 'rm', name])
   })
 
+  it('reads the driver in its preflight, creating nothing, and the build asks no more', async () => {
+    const { runner, calls } = scriptedRunner(({ args }) =>
+      args[1] === 'inspect' ? { stdout: DOCKER_DRIVER } : args[1] === 'build' ? pushed(args) : {}
+    )
+    const builder = new BuildxBuilder(GITHUB_ENV, new MemoryLogger(), runner)
+    const req = buildRequest({ cache: 'auto' })
+    await builder.preflight(req)
+    expect(calls.map(c => c.args.slice(0, 2))).toEqual([['buildx', 'inspect']])
+    await builder.build(req)
+    await builder.dispose()
+    expect(calls.filter(c => c.args[1] === 'inspect')).toHaveLength(1)
+  })
+
   it('asks nothing of the driver when the build needs no cache export, attestation or platforms', async () => {
     const { runner, calls } = scriptedRunner(({ args }) => pushed(args))
     await new BuildxBuilder({}, new MemoryLogger(), runner).build(buildRequest())

@@ -14,7 +14,7 @@ function runsUntilAborted(): {
   const signals: (AbortSignal | undefined)[] = []
   let onStart = (): void => undefined
   const started = new Promise<void>(resolve => (onStart = resolve))
-  const runner: CommandRunner = (tool, _args, options = {}) => {
+  const runner: CommandRunner = (tool, _args, options) => {
     signals.push(options.signal)
     onStart()
     return new Promise((_resolve, reject) => {

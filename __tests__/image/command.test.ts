@@ -35,34 +35,40 @@ function lineFrom(logger: MemoryLogger, pattern: RegExp): Promise<string> {
 describe('execRunner', () => {
   it('passes each argument as is, with no shell to expand it', async () => {
     const args = ['$(echo hi)', 'a b', '*', '; echo x']
-    const result = await execRunner(node, [
-      '-e',
-      'console.log(JSON.stringify(process.argv.slice(1)))',
-      ...args
-    ])
+    const result = await execRunner(
+      node,
+      ['-e', 'console.log(JSON.stringify(process.argv.slice(1)))', ...args],
+      { env: {} }
+    )
     expect(JSON.parse(result.stdout)).toEqual(args)
   })
 
   it('writes the input to the tool on stdin', async () => {
     const result = await execRunner(node, ['-e', 'process.stdin.pipe(process.stdout)'], {
+      env: {},
       input: 'pw-123'
     })
     expect(result.stdout).toBe('pw-123')
   })
 
-  it('adds the given environment to the process environment', async () => {
-    const result = await execRunner(
-      node,
-      ['-e', 'process.stdout.write(process.env.CANARY_T + ":" + !!process.env.PATH)'],
-      {
-        env: { CANARY_T: 'given' }
-      }
-    )
-    expect(result.stdout).toBe('given:true')
+  it('gives the tool exactly the given environment, nothing of its own', async () => {
+    process.env.CANARY_RUNNER_OWN = 'leaked'
+    try {
+      const result = await execRunner(
+        node,
+        ['-e', 'process.stdout.write(JSON.stringify(process.env))'],
+        { env: { CANARY_T: 'given', UNSET: undefined } }
+      )
+      expect(JSON.parse(result.stdout)).toEqual({ CANARY_T: 'given' })
+    } finally {
+      delete process.env.CANARY_RUNNER_OWN
+    }
   })
 
   it('reports the exit code and stderr of a failing tool', async () => {
-    const result = await execRunner(node, ['-e', 'console.error("broken"); process.exit(3)'])
+    const result = await execRunner(node, ['-e', 'console.error("broken"); process.exit(3)'], {
+      env: {}
+    })
     expect(result).toMatchObject({ exitCode: 3, stderr: 'broken\n' })
   })
 
@@ -71,13 +77,13 @@ describe('execRunner', () => {
     await execRunner(
       node,
       ['-e', 'console.log("one\\ntwo"); console.error("three"); process.stdout.write("four")'],
-      { logger }
+      { env: {}, logger }
     )
     expect([...logger.lines].sort()).toEqual(['four', 'one', 'three', 'two'])
   })
 
   it('answers exit code 127 for a tool that is not installed', async () => {
-    const result = await execRunner('canary-no-such-tool', ['--version'])
+    const result = await execRunner('canary-no-such-tool', ['--version'], { env: process.env })
     expect(result.exitCode).toBe(127)
   })
 
@@ -89,6 +95,7 @@ describe('execRunner', () => {
       node,
       ['-e', 'console.log("pid " + process.pid); setTimeout(() => {}, 30000)'],
       {
+        env: {},
         logger,
         signal: controller.signal
       }
@@ -106,7 +113,7 @@ describe('execRunner', () => {
     const started = lineFrom(logger, /^pid /)
     const script =
       'process.on("SIGTERM", () => {}); console.log("pid " + process.pid); setInterval(() => {}, 1000)'
-    const run = execRunner(node, ['-e', script], { logger, signal: controller.signal })
+    const run = execRunner(node, ['-e', script], { env: {}, logger, signal: controller.signal })
     const pid = Number((await started).slice(4))
     controller.abort()
     await expect(run).rejects.toThrow(CommandCancelledError)
@@ -123,7 +130,7 @@ describe('execRunner', () => {
       'console.log("child " + c.pid)',
       'setTimeout(() => {}, 30000)'
     ].join(';')
-    const run = execRunner(node, ['-e', script], { logger, signal: controller.signal })
+    const run = execRunner(node, ['-e', script], { env: {}, logger, signal: controller.signal })
     const grandchild = Number((await started).slice(6))
     controller.abort()
     await expect(run).rejects.toThrow(CommandCancelledError)
@@ -135,7 +142,7 @@ describe('execRunner', () => {
     const logger = new MemoryLogger()
     const started = lineFrom(logger, /^pid /)
     const script = 'console.log("pid " + process.pid); setTimeout(() => {}, 30000)'
-    const run = execRunner(node, ['-e', script], { logger, timeoutMs: 300 })
+    const run = execRunner(node, ['-e', script], { env: {}, logger, timeoutMs: 300 })
     const pid = Number((await started).slice(4))
     await expect(run).rejects.toThrow(CommandTimeoutError)
     await expect(run).rejects.toThrow(`${node} did not finish within 0.3 s`)
@@ -145,6 +152,7 @@ describe('execRunner', () => {
 
   it('names the subcommand, not the arguments, of a tool that timed out', async () => {
     const run = execRunner(node, ['--no-warnings', '-e', 'setTimeout(() => {}, 30000)'], {
+      env: {},
       timeoutMs: 200
     })
     await expect(run).rejects.toThrow(new CommandTimeoutError(node, [], 200).message)
@@ -154,7 +162,10 @@ describe('execRunner', () => {
   })
 
   it('leaves a tool that finishes in time alone', async () => {
-    const result = await execRunner(node, ['-e', 'console.log("done")'], { timeoutMs: 30_000 })
+    const result = await execRunner(node, ['-e', 'console.log("done")'], {
+      env: {},
+      timeoutMs: 30_000
+    })
     expect(result).toMatchObject({ exitCode: 0, stdout: 'done\n' })
   })
 
@@ -166,6 +177,7 @@ describe('execRunner', () => {
         node,
         ['-e', `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "")`],
         {
+          env: {},
           signal: AbortSignal.abort()
         }
       )

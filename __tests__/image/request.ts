@@ -37,7 +37,7 @@ export function scriptedRunner(
   ) => Partial<CommandResult> | Promise<Partial<CommandResult>>
 ): { runner: CommandRunner; calls: RecordedCall[] } {
   const calls: RecordedCall[] = []
-  const runner: CommandRunner = async (tool, args, options = {}) => {
+  const runner: CommandRunner = async (tool, args, options) => {
     const call = { tool, args, options }
     calls.push(call)
     const result = await answer(call, calls.length - 1)

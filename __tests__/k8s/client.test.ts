@@ -217,6 +217,22 @@ describe('connect', () => {
     expect(masked.some(secret => secret.includes('kind: Config'))).toBe(false)
   })
 
+  it("masks the password of a cluster's proxy-url, as written, decoded and as a Basic header", () => {
+    const { masked, recorder } = maskRecorder()
+    const proxied = kubeconfig(
+      'https://k8s.example.com:6443',
+      '    proxy-url: http://ci:pr%40xy-secret@proxy.example.com:3128'
+    )
+    maskKubeconfigCredentials(proxied, recorder)
+    expect(masked).toEqual(
+      expect.arrayContaining([
+        'pr@xy-secret',
+        'pr%40xy-secret',
+        Buffer.from('ci:pr@xy-secret').toString('base64')
+      ])
+    )
+  })
+
   it('masks a base64 kubeconfig input whole (one line) and each credential in it', () => {
     const { masked, recorder } = maskRecorder()
     const encoded = Buffer.from(kubeconfig()).toString('base64')

@@ -5,6 +5,7 @@
  */
 import path from 'node:path'
 import { connect } from '../../src/k8s/client.js'
+import { GuardedKubeConfig } from '../../src/k8s/guarded-kubeconfig.js'
 import { requestJson } from '../../src/k8s/rest.js'
 import { MemoryLogger } from '../../src/logger.js'
 import {
@@ -48,6 +49,21 @@ describe('exec credential plugin', () => {
     )
     expect(message).not.toContain(SENTINEL)
     expect(logger.lines.join('\n')).not.toContain(SENTINEL)
+  })
+
+  it('that hangs and ignores SIGTERM is killed after its timeout and named as stopped', async () => {
+    const logger = new MemoryLogger()
+    // A login prompt that never returns, deaf to SIGTERM, holding its pipes open.
+    const user = execScriptUser(
+      server,
+      'deaf',
+      `process.on('SIGTERM', () => {})\nprocess.stderr.write(${JSON.stringify(SENTINEL)})\nsetInterval(() => {}, 1000)\n`
+    )
+    const kc = new GuardedKubeConfig(logger, 200)
+    kc.loadFromString(kubeconfigFor(server, user))
+    const err = await kc.applyToHTTPSOptions({}).catch((e: unknown) => e)
+    expect(String(err)).toContain('did not finish within 0.2 s and was stopped')
+    expect(String(err)).not.toContain(SENTINEL)
   })
 
   it('that prints no ExecCredential is reported without what it printed', async () => {

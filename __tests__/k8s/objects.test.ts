@@ -105,6 +105,8 @@ describe('the object verbs against the test cluster', () => {
 
   it('replaces on the version it read, reading again when someone wrote in between', async () => {
     await apply(f.cluster, web())
+    // The Deployment controller's status writes would be other writers too: only ours here.
+    await f.tc.settle()
     const ref = { kind: 'Deployment', name: 'web-canary' }
     let calls = 0
     const replaced = await replace<V1Deployment>(f.cluster, ref, current => {

@@ -301,6 +301,21 @@ describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot
   const judgedDeployments = (proxy: AdmissionProxy) =>
     proxy.judged.filter(j => j.path.includes('/deployments'))
 
+  /** POSTs `object` to the namespace's `collection` as `identity`, as any client with its token could. */
+  async function postAs(
+    identity: AdmissionProxy,
+    collection: string,
+    object: object
+  ): Promise<{ status: number; message: string }> {
+    const server = /server: (\S+)/.exec(identity.kubeconfig)?.[1]
+    const res = await fetch(`${server}${collection.replace('{ns}', NAMESPACE)}`, {
+      method: 'POST',
+      body: JSON.stringify(object),
+      headers: { Authorization: 'Bearer test-token', 'Content-Type': 'application/json' }
+    })
+    return { status: res.status, message: ((await res.json()) as { message: string }).message }
+  }
+
   it('deploys, with a migration and smoke checks, and nothing is refused', async () => {
     const deployer = await as(DEPLOY_USER)
     const result = await deploy({ kubeconfig: deployer.kubeconfig })
@@ -392,7 +407,6 @@ describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot
   it('cannot run a Job whose pods the stable Service would select', async () => {
     putWebService(shop)
     const deployer = await as(DEPLOY_USER)
-    const server = /server: (\S+)/.exec(deployer.kubeconfig)?.[1]
     const job = {
       apiVersion: 'batch/v1',
       kind: 'Job',
@@ -407,38 +421,33 @@ describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot
         }
       }
     }
-    const res = await fetch(`${server}/apis/batch/v1/namespaces/${NAMESPACE}/jobs`, {
-      method: 'POST',
-      body: JSON.stringify(job),
-      headers: { Authorization: 'Bearer test-token', 'Content-Type': 'application/json' }
-    })
-    expect(res.status).toBe(403)
-    expect(((await res.json()) as { message: string }).message).toContain(
+    const answer = await postAs(deployer, '/apis/batch/v1/namespaces/{ns}/jobs', job)
+    expect(answer.status).toBe(403)
+    expect(answer.message).toContain(
       'canary-deploy (the deploy identity) writes only migration Jobs'
     )
     expect(shop.cluster.get('Job', NAMESPACE, 'shop-web-stand-in')).toBeUndefined()
   })
 
+  /** rainbow, for the commit abcdef: the Service narrowed to the stable track (README, rainbow). */
+  const RAINBOW_SELECTOR = { app: 'shop-web', 'canary-deploy.dev/track': 'stable' }
+  const RAINBOW_ENV = { GITHUB_SHA: 'abcdef1234567890', GITHUB_REPOSITORY: 'acme/shop' }
+  const rainbowRun = (command: string, identity: AdmissionProxy, inputs = {}) =>
+    shop.run(
+      command,
+      { strategy: 'rainbow', kubeconfig: identity.kubeconfig, ...inputs },
+      RAINBOW_ENV
+    )
+  const rainbowPromote = (identity: AdmissionProxy) =>
+    rainbowRun('promote', identity, { approve: 'true', version: 'v2', digest: NEW_DIGEST })
+
   it("deploys a rainbow release but cannot move the Service's selector to it", async () => {
-    const selector = { app: 'shop-web', 'canary-deploy.dev/track': 'stable' }
-    putWebService(shop, selector)
-    const rainbow = { strategy: 'rainbow' }
-    const env = { GITHUB_SHA: 'abcdef1234567890', GITHUB_REPOSITORY: 'acme/shop' }
+    putWebService(shop, RAINBOW_SELECTOR)
     const deployer = await as(DEPLOY_USER)
-    const deployed = await shop.run('deploy', { ...rainbow, kubeconfig: deployer.kubeconfig }, env)
+    const deployed = await rainbowRun('deploy', deployer)
     expect(deployed.report.reason).toBeUndefined()
     expect(deployer.denials).toEqual([])
-    const promoted = await shop.run(
-      'promote',
-      {
-        ...rainbow,
-        approve: 'true',
-        version: 'v2',
-        digest: NEW_DIGEST,
-        kubeconfig: deployer.kubeconfig
-      },
-      env
-    )
+    const promoted = await rainbowPromote(deployer)
     expect(promoted.report.status).toBe('failure')
     // Promotion first marks the release stable: the policy refuses that, before any selector moves.
     expect(deployer.denials.map(d => d.path)).toContain(
@@ -449,7 +458,47 @@ describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot
       NAMESPACE,
       'shop-web'
     )
-    expect(service?.spec.selector).toEqual(selector)
+    expect(service?.spec.selector).toEqual(RAINBOW_SELECTOR)
+  })
+
+  it("cannot start pods the live rainbow release's Service selects", async () => {
+    putWebService(shop, RAINBOW_SELECTOR)
+    expect((await rainbowRun('deploy', await as(DEPLOY_USER))).report.reason).toBeUndefined()
+    expect((await rainbowPromote(await as(PROMOTE_USER))).report.reason).toBeUndefined()
+    const deployer = await as(DEPLOY_USER)
+    const joiner = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'shop-web-joiner', labels: { 'canary-deploy.dev/track': 'canary' } },
+      spec: {
+        selector: {
+          matchLabels: { app: 'shop-web', 'canary-deploy.dev/release': 'shop-web-abcdef' }
+        },
+        template: {
+          metadata: { labels: { app: 'shop-web', 'canary-deploy.dev/release': 'shop-web-abcdef' } },
+          spec: { containers: [{ name: 'app', image: 'registry.example.com/evil:1' }] }
+        }
+      }
+    }
+    const answer = await postAs(deployer, '/apis/apps/v1/namespaces/{ns}/deployments', joiner)
+    expect(answer.status).toBe(403)
+    expect(answer.message).toContain(
+      "no canary-deploy.dev/release label but the Deployment's own name"
+    )
+    expect(shop.cluster.get('Deployment', NAMESPACE, 'shop-web-joiner')).toBeUndefined()
+  })
+
+  it('deploys again a rainbow release the promote identity made live: already live, nothing written', async () => {
+    putWebService(shop, RAINBOW_SELECTOR)
+    expect((await rainbowRun('deploy', await as(DEPLOY_USER))).report.reason).toBeUndefined()
+    expect((await rainbowPromote(await as(PROMOTE_USER))).report.reason).toBeUndefined()
+    const deployer = await as(DEPLOY_USER)
+    const result = await rainbowRun('deploy', deployer)
+    expect(result.report.reason).toBeUndefined()
+    expect(result.report.status).toBe('no-op')
+    expect(result.report.stages.find(s => s.name === 'canary')?.detail).toContain('already live')
+    expect(deployer.denials).toEqual([])
+    expect(judgedDeployments(deployer)).toEqual([])
   })
 })
 

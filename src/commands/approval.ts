@@ -30,7 +30,7 @@ export async function checkApproval(
   if (!settings.github.token) throw new Refusal('github-token is needed to check who may promote')
   if (!run.owner || !run.repo)
     throw new Refusal('GITHUB_REPOSITORY is needed to check who may promote')
-  const octokit = githubClient(settings.github.token, run.apiUrl, logger)
+  const octokit = githubClient(settings.github.token, run, logger)
   const decision = await checkApprover(
     octokit,
     { owner: run.owner, repo: run.repo, actor, approvers },

@@ -15,7 +15,7 @@ import { strategyFor } from '../release/strategies.js'
 import type { Planner } from '../release/types.js'
 import { errorMessage } from './errors.js'
 import { placeFacts, runFrame, type Frame } from './frame.js'
-import { produceImage } from './image.js'
+import { prepareImage, type PreparedImage } from './image.js'
 import { judgeCanary } from './judge.js'
 import { migrateOnce } from './migrate.js'
 import { promoteInstructions, readStables, releaseOf } from './release.js'
@@ -38,6 +38,15 @@ export const deploy: CommandHandler = (settings, context) =>
     },
     async frame => {
       const { stage, report, logger } = frame
+      // Before the first write (the deployment record, the Lease): an input the builder cannot
+      // honour is refused here, having cost nothing.
+      const source: PreparedImage = settings.image.build
+        ? await stage('builder', async detail => {
+            const prepared = await prepareImage(settings, context)
+            detail(prepared.detail ?? '')
+            return prepared
+          })
+        : await prepareImage(settings, context)
       const tracked = await frame.track(
         `${settings.github.environment}-canary`,
         `canary ${settings.version}`
@@ -61,13 +70,28 @@ export const deploy: CommandHandler = (settings, context) =>
       planner.preflight(message => logger.warning(message))
 
       const image = await stage(settings.image.build ? 'build' : 'resolve image', async detail => {
-        const built = await produceImage(settings, context)
+        const built = await source.produce()
         detail(built.detail)
         return built
       })
       report.facts.push(['image', image.imageRef], ['digest', image.digest])
       const ctx = { settings, release: releaseOf(settings, image), stables, templates }
       const plan = planDeploy(planner, ctx)
+      if (plan.live.length > 0) {
+        // Promoted already (rainbow): the release is stable's now; deploy writes nothing of it.
+        const live = `${plan.live.join(', ')} already live`
+        skipStage(report, 'canary', `${live}: not written again`)
+        report.facts.push(['canary', `none: ${live}`])
+        report.status = 'no-op'
+        await tracked.finish('success', { description: `${settings.version} is already live` })
+        return {
+          version: settings.version,
+          image: image.imageRef,
+          digest: image.digest,
+          ...(image.imageId ? { imageid: image.imageId } : {}),
+          ...(image.metadata ? { metadata: image.metadata } : {})
+        }
+      }
 
       if (settings.migration) {
         const migration = settings.migration

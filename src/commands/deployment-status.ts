@@ -28,7 +28,7 @@ export async function trackDeployment(
 ): Promise<TrackedDeployment> {
   const { run } = settings
   if (!settings.github.token || !run.owner || !run.repo || !run.sha) return NOT_TRACKED
-  const octokit = githubClient(settings.github.token, run.apiUrl, context.logger)
+  const octokit = githubClient(settings.github.token, run, context.logger)
   const handle = { owner: run.owner, repo: run.repo }
   const id = await startDeployment(
     octokit,
@@ -79,7 +79,7 @@ export async function failAbandonedDeployment(
 ): Promise<void> {
   if (!settings.github.token) return
   await setDeploymentStatus(
-    githubClient(settings.github.token, settings.run.apiUrl, context.logger),
+    githubClient(settings.github.token, settings.run, context.logger),
     deployment,
     'failure',
     {

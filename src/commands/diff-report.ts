@@ -156,7 +156,7 @@ export async function commentOnPullRequest(
     return
   }
   try {
-    const octokit = githubClient(token, run.apiUrl, logger)
+    const octokit = githubClient(token, run, logger)
     const result = await upsertPullRequestComment(octokit, {
       owner: run.owner,
       repo: run.repo,

@@ -156,7 +156,7 @@ async function planAndProject(
     release,
     stables,
     templates,
-    releases: deployPlan.release.map(write => write.body as V1Deployment),
+    releases: deployPlan.rendered,
     approver: approverOf(stables, release),
     at: PROMOTED_AT_PLACEHOLDER,
     manifests: releaseManifests(settings, release.imageRef)

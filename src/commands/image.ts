@@ -5,6 +5,7 @@
 import { selectBuilder } from '../image/select.js'
 import { isLoopbackRegistry, parseImageRef } from '../image/image-ref.js'
 import { resolveDigest } from '../image/registry.js'
+import type { BuildRequest, ImageBuilder } from '../image/types.js'
 import type { Settings } from '../settings.js'
 import type { CommandContext } from './types.js'
 
@@ -17,44 +18,79 @@ export interface BuiltImage {
   metadata?: string
 }
 
-/** Builds and pushes (build: true) or resolves the given image's digest (build: false). */
-export async function produceImage(
+/** The image of this run, ready to be produced: its builder picked and its refusals made. */
+export interface PreparedImage {
+  /** What deploy reports before the build: the builder that will run, if any. */
+  detail?: string
+  /** Builds and pushes (build: true) or resolves the given image's digest (build: false). */
+  produce(): Promise<BuiltImage>
+}
+
+/**
+ * Picks the builder and runs its refusals (an input it cannot honour, named), writing nothing
+ * anywhere: deploy calls it before its first write, so bad input costs no deployment record, no
+ * Lease and no preflight write.
+ */
+export async function prepareImage(
+  settings: Settings,
+  context: CommandContext
+): Promise<PreparedImage> {
+  if (!settings.image.build) return { produce: () => resolveGiven(settings, context) }
+  const builder = await selectBuilder(settings.run.toolEnv, 'auto', context.logger)
+  const request = buildRequest(settings, context)
+  await builder.preflight(request)
+  return { detail: builder.name, produce: () => build(builder, request, settings, context) }
+}
+
+function credentialsOf(settings: Settings): { username: string; password: string } | undefined {
+  const { username, password } = settings.image
+  return username && password ? { username, password } : undefined
+}
+
+function registryOf(settings: Settings): string {
+  return settings.image.registry ?? parseImageRef(settings.image.name).registry
+}
+
+async function resolveGiven(settings: Settings, context: CommandContext): Promise<BuiltImage> {
+  const { name } = settings.image
+  const resolved = await resolveDigest(name, credentialsOf(settings), { logger: context.logger })
+  return {
+    imageRef: resolved.imageRef,
+    digest: resolved.digest,
+    detail: `${name} is ${resolved.digest}`
+  }
+}
+
+function buildRequest(settings: Settings, context: CommandContext): BuildRequest {
+  const { image, run } = settings
+  return {
+    context: image.context,
+    dockerfile: image.dockerfile,
+    image: `${image.name}:${settings.version}`,
+    buildArgs: image.buildArgs,
+    ...image.options,
+    cache: image.cache,
+    version: settings.version,
+    revision: run.sha,
+    source: run.repository ? `${run.serverUrl}/${run.repository}` : '',
+    logger: context.logger,
+    tlsVerify: isLoopbackRegistry(registryOf(settings)) ? false : undefined,
+    signal: context.signal
+  }
+}
+
+async function build(
+  builder: ImageBuilder,
+  request: BuildRequest,
   settings: Settings,
   context: CommandContext
 ): Promise<BuiltImage> {
-  const { image } = settings
-  const registry = image.registry ?? parseImageRef(image.name).registry
-  const credentials =
-    image.username && image.password
-      ? { username: image.username, password: image.password }
-      : undefined
-  if (!image.build) {
-    const resolved = await resolveDigest(image.name, credentials, { logger: context.logger })
-    return {
-      imageRef: resolved.imageRef,
-      digest: resolved.digest,
-      detail: `${image.name} is ${resolved.digest}`
-    }
-  }
-  const builder = await selectBuilder(context.env, 'auto', context.logger)
-  const { run } = settings
+  const credentials = credentialsOf(settings)
   let built
   try {
-    if (credentials) await builder.login(registry, credentials.username, credentials.password)
-    built = await builder.build({
-      context: image.context,
-      dockerfile: image.dockerfile,
-      image: `${image.name}:${settings.version}`,
-      buildArgs: image.buildArgs,
-      ...image.options,
-      cache: image.cache,
-      version: settings.version,
-      revision: run.sha,
-      source: run.repository ? `${run.serverUrl}/${run.repository}` : '',
-      logger: context.logger,
-      tlsVerify: isLoopbackRegistry(registry) ? false : undefined,
-      signal: context.signal
-    })
+    if (credentials)
+      await builder.login(registryOf(settings), credentials.username, credentials.password)
+    built = await builder.build(request)
   } finally {
     // The registry login is not left on disk.
     await builder.dispose?.()

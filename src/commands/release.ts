@@ -51,15 +51,28 @@ export function imageOf(deployment: V1Deployment, settings: Settings): string {
   )
 }
 
-/** The exact workflow_dispatch inputs and CLI line that promote or roll back this release. */
+/** A word for a POSIX shell: as is when it holds nothing the shell reads, else single-quoted. */
+function shellWord(value: string): string {
+  return /^[\w.,:/@=+-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`
+}
+
+/**
+ * The exact workflow_dispatch inputs, then the CLI lines, that promote or roll back this release:
+ * the CLI as a clone runs it (`node dist/cli.js`, README "From a shell"; the package is not on npm,
+ * so there is no `canary-deploy` on PATH), with every input that finds this release again.
+ */
 export function promoteInstructions(settings: Settings, digest: string): string {
-  const cliFlags = [
-    `--app ${settings.app}`,
-    `--namespace ${settings.cluster.namespace}`,
-    `--deployments ${settings.deployments.join(',')}`,
-    `--version ${settings.version}`,
-    `--digest ${digest}`
-  ].join(' ')
+  const flags = (pairs: [string, string | undefined][]): string =>
+    pairs.flatMap(([name, value]) => (value ? [`--${name} ${shellWord(value)}`] : [])).join(' ')
+  const release = flags([
+    ['app', settings.app],
+    ['namespace', settings.cluster.namespace],
+    ['context', settings.cluster.context],
+    ['deployments', settings.deployments.join(',')],
+    ['container', settings.container],
+    ['strategy', settings.strategy === 'replicas' ? undefined : settings.strategy],
+    ['version', settings.version]
+  ])
   return [
     'Run the promote workflow (workflow_dispatch) with:',
     '',
@@ -70,11 +83,14 @@ export function promoteInstructions(settings: Settings, digest: string): string 
     `| \`digest\` | \`${digest}\` |`,
     '| `approve` | `true` |',
     '',
-    'or from a shell with cluster access:',
+    "or from a shell, in a clone of canary-deploy (Node 24), with the promote identity's kubeconfig in `KUBECONFIG`:",
     '',
     '```sh',
-    `canary-deploy promote ${cliFlags} --approve true`,
-    `canary-deploy rollback --app ${settings.app} --namespace ${settings.cluster.namespace} --deployments ${settings.deployments.join(',')}`,
+    ...(settings.manifests.length > 0
+      ? ['# with --manifests naming the same files, in a checkout of this repository']
+      : []),
+    `node dist/cli.js promote ${release} --digest ${digest} --approve true`,
+    `node dist/cli.js rollback ${release}`,
     '```'
   ].join('\n')
 }

@@ -19,8 +19,8 @@ export type Outputs = Partial<Record<OutputName, string>>
 export interface CommandContext {
   logger: Logger
   /**
-   * The environment variables of this process, handed only to image builders' child processes (PATH,
-   * DOCKER_CONFIG, RUNNER_TEMP, the Actions cache variables). The run's facts are settings.run.
+   * The environment of this process, as the entry hands it to settings.ts, the one place it is read:
+   * the run's facts, the builders' tool environment and the proxy are settings.run.
    */
   env: NodeJS.ProcessEnv
   /** Aborted on SIGINT/SIGTERM (a cancelled workflow): stop waiting, clean up, report. */

@@ -8,16 +8,19 @@ import { httpsFetch } from './https-fetch.js'
 
 export type GitHubClient = ReturnType<typeof getOctokit>
 
-export function githubClient(token: string, apiUrl: string, logger: Logger): GitHubClient {
+/** Where the API is, and whether it is reached through a proxy (the run context says both). */
+export interface GitHubApiAccess {
+  apiUrl: string
+  viaProxy: boolean
+}
+
+export function githubClient(token: string, api: GitHubApiAccess, logger: Logger): GitHubClient {
   if (!token) throw new Error('A GitHub token is required (input github-token or GITHUB_TOKEN)')
   logger.mask(token)
-  // Through a proxy, @actions/github's own fetch (undici with http-client's ProxyAgent) is kept.
-  const proxied = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].some(
-    name => process.env[name]
-  )
   return getOctokit(token, {
-    baseUrl: apiUrl.replace(/\/+$/, ''),
-    ...(proxied ? {} : { request: { fetch: httpsFetch } }),
+    baseUrl: api.apiUrl.replace(/\/+$/, ''),
+    // Through a proxy, @actions/github's own fetch (undici with http-client's ProxyAgent) is kept.
+    ...(api.viaProxy ? {} : { request: { fetch: httpsFetch } }),
     log: {
       debug: (message: string) => logger.debug(message),
       info: (message: string) => logger.debug(message),

@@ -142,8 +142,14 @@ export class BuildahBuilder implements ImageBuilder {
     }
   }
 
+  /** buildah builds secrets, but one platform and no attestations. */
+  async preflight(req: BuildRequest): Promise<void> {
+    refuseUnsupported('buildah', req, { secrets: true, platforms: 1, attestations: false })
+  }
+
   async build(req: BuildRequest): Promise<BuildResult> {
     try {
+      await this.preflight(req)
       return await this.budAndPush(req)
     } catch (error) {
       throw cancelledOr(error, req.image, req.signal)
@@ -152,7 +158,6 @@ export class BuildahBuilder implements ImageBuilder {
 
   /** bud, then push the image (its digest is the release's) and each extra tag. */
   private async budAndPush(req: BuildRequest): Promise<BuildResult> {
-    refuseUnsupported('buildah', req, { secrets: true, platforms: 1, attestations: false })
     for (const secret of req.secrets) req.logger.mask(secret.value)
     const env = await this.buildahEnv()
     const dir = await mkdtemp(join(this.env.RUNNER_TEMP || tmpdir(), 'canary-buildah-'))

@@ -45,14 +45,22 @@ export type BuilderInstance =
 
 export class BuildxInstances {
   private created: { name: string; logger: Logger } | undefined
+  /** The current builder's driver, once inspected (undefined inside: not known). */
+  private inspected: Promise<{ driver?: string }> | undefined
 
   constructor(private readonly runner: CommandRunner) {}
 
-  /** The builder for this request, making a docker-container one when the docker driver cannot. */
-  async forRequest(req: BuildRequest, env: Env, commandEnv: Env): Promise<BuilderInstance> {
-    if (this.created) return { kind: 'created', name: this.created.name }
-    const limits = dockerDriverLimits(req, env)
-    if (limits.length === 0) return { kind: 'current' }
+  /**
+   * The current builder's driver, when the request needs more than the docker driver can do (the
+   * only case where it matters): `docker buildx inspect`, a read, run once however often asked.
+   */
+  async currentDriver(req: BuildRequest, env: Env, commandEnv: Env): Promise<string | undefined> {
+    if (dockerDriverLimits(req, env).length === 0) return undefined
+    this.inspected ??= this.inspect(req, commandEnv)
+    return (await this.inspected).driver
+  }
+
+  private async inspect(req: BuildRequest, commandEnv: Env): Promise<{ driver?: string }> {
     const inspected = await this.runner('docker', ['buildx', 'inspect'], {
       env: commandEnv,
       signal: req.signal,
@@ -62,8 +70,14 @@ export class BuildxInstances {
       throw new Error(`${error.message}: is the Docker daemon answering?`, { cause: error })
     })
     // Unknown driver: build on the current one; a refusal is still caught from the build's output.
-    if (inspected.exitCode !== 0) return { kind: 'current' }
-    if (driverFromInspect(inspected.stdout) !== 'docker') return { kind: 'current' }
+    return inspected.exitCode === 0 ? { driver: driverFromInspect(inspected.stdout) } : {}
+  }
+
+  /** The builder for this request, making a docker-container one when the docker driver cannot. */
+  async forRequest(req: BuildRequest, env: Env, commandEnv: Env): Promise<BuilderInstance> {
+    if (this.created) return { kind: 'created', name: this.created.name }
+    if ((await this.currentDriver(req, env, commandEnv)) !== 'docker') return { kind: 'current' }
+    const limits = dockerDriverLimits(req, env)
     const name = `canary-deploy-${randomBytes(4).toString('hex')}`
     req.logger.info(
       `the current buildx builder uses the docker driver, which cannot do ${limits.join(', ')}: creating the docker-container builder ${name}`

@@ -125,6 +125,14 @@ export class BuildxBuilder extends DockerCliBuilder {
     }
   }
 
+  /**
+   * Nothing buildx cannot build in some builder; which one is decided from the current builder's
+   * driver, read here (a docker-container builder, when one must be made, is made by the build).
+   */
+  async preflight(req: BuildRequest): Promise<void> {
+    await this.instances.currentDriver(req, this.env, await this.config.commandEnv())
+  }
+
   protected async buildAndPush(req: BuildRequest): Promise<BuildResult> {
     if (this.env.ACTIONS_RUNTIME_TOKEN) req.logger.mask(this.env.ACTIONS_RUNTIME_TOKEN)
     for (const secret of req.secrets) req.logger.mask(secret.value)

@@ -17,8 +17,11 @@ export interface CommandResult {
 }
 
 export interface CommandOptions {
-  /** Added to (and overriding) the process environment. */
-  env?: Env
+  /**
+   * The tool's whole environment (the run context's toolEnv, with what a builder adds): nothing of
+   * this process's own environment reaches a tool unless it is here.
+   */
+  env: Env
   /** Written to the tool's stdin: the only way a password reaches a tool. */
   input?: string
   /** Each output line goes to logger.info (build logs); without it the tool runs silently. */
@@ -32,7 +35,7 @@ export interface CommandOptions {
 export type CommandRunner = (
   tool: string,
   args: string[],
-  options?: CommandOptions
+  options: CommandOptions
 ) => Promise<CommandResult>
 
 /** The runner's rejection when its signal aborted: the tool was stopped, not failed. */
@@ -82,7 +85,7 @@ function lineSplitter(onLine: (line: string) => void): { push(text: string): voi
   }
 }
 
-export const execRunner: CommandRunner = (tool, args, options = {}) =>
+export const execRunner: CommandRunner = (tool, args, options) =>
   new Promise<CommandResult>((resolve, reject) => {
     const { signal, logger } = options
     if (signal?.aborted) {
@@ -93,7 +96,7 @@ export const execRunner: CommandRunner = (tool, args, options = {}) =>
     // (docker runs buildx as a plugin process).
     const ownGroup = process.platform !== 'win32'
     const child = spawn(tool, args, {
-      env: definedEntries({ ...process.env, ...options.env }),
+      env: definedEntries(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: ownGroup,
       windowsHide: true

@@ -96,8 +96,11 @@ export abstract class DockerCliBuilder implements ImageBuilder {
     return this.config.dispose()
   }
 
+  abstract preflight(req: BuildRequest): Promise<void>
+
   async build(req: BuildRequest): Promise<BuildResult> {
     try {
+      await this.preflight(req)
       return await this.buildAndPush(req)
     } catch (error) {
       throw cancelledOr(error, req.image, req.signal)
@@ -111,8 +114,11 @@ export class DockerBuilder extends DockerCliBuilder {
   readonly name = 'docker' as const
 
   /** The classic builder (no buildx plugin): no secrets, one platform, no attestations. */
-  protected async buildAndPush(req: BuildRequest): Promise<BuildResult> {
+  async preflight(req: BuildRequest): Promise<void> {
     refuseUnsupported('docker', req, { secrets: false, platforms: 1, attestations: false })
+  }
+
+  protected async buildAndPush(req: BuildRequest): Promise<BuildResult> {
     const env = await this.config.commandEnv()
     const dir = await mkdtemp(join(this.env.RUNNER_TEMP || tmpdir(), 'canary-docker-'))
     try {

@@ -77,6 +77,12 @@ export interface BuildResult {
 export interface ImageBuilder {
   name: BuilderName
   login(registry: string, username: string, password: string): Promise<void>
+  /**
+   * Refuses, naming the input, what this builder cannot build, and makes the read-only checks
+   * the build depends on (buildx: the current builder's driver); it writes nothing anywhere, so
+   * deploy runs it before its first write. build() makes the same refusals.
+   */
+  preflight(req: BuildRequest): Promise<void>
   build(req: BuildRequest): Promise<BuildResult>
   /** Removes what the builder wrote for itself (a credentials file it made): call when done. */
   dispose?(): Promise<void>

@@ -4,7 +4,7 @@
  * imports for them: the generated API clients (gen/index.js, 86% of the package, which also pull a
  * second undici), the oidc/azure/gcp auth providers (openid-client, jsonpath-plus) and the SOCKS
  * proxy (socks, socks-proxy-agent). canary-deploy talks to the API server through k8s/rest.ts, and
- * connect() refuses these kubeconfigs first (kubeconfig.ts), so only a new caller could reach a
+ * connect() refuses these kubeconfigs first (kubeconfig-support.ts), so only a new caller could reach a
  * refusal here: it then fails at once and says why.
  */
 import type { Authenticator } from '@kubernetes/client-node/dist/auth.js'

@@ -96,9 +96,28 @@ export function hasKubeconfig(opts: Pick<ConnectOptions, 'kubeconfig' | 'env'>):
   return Boolean(env.KUBERNETES_SERVICE_HOST) && fs.existsSync(SERVICE_ACCOUNT_TOKEN)
 }
 
+/** The password of a cluster's `proxy-url` (http://user:password@proxy:3128), as sent and as written. */
+export function proxyCredentialsOf(proxyUrl: string | undefined): string[] {
+  if (!proxyUrl) return []
+  let url: URL
+  try {
+    url = new URL(proxyUrl)
+  } catch {
+    return []
+  }
+  if (!url.password) return []
+  const password = decodeURIComponent(url.password)
+  const userinfo = `${decodeURIComponent(url.username)}:${password}`
+  return [password, url.password, Buffer.from(userinfo).toString('base64')].filter(
+    (secret, i, all) => secret.length >= 4 && all.indexOf(secret) === i
+  )
+}
+
 /** Masks every user's credentials, not only the current one's: any of them could be printed. */
 function maskCredentials(kc: KubeConfig, logger: Logger): void {
   for (const user of kc.getUsers()) for (const secret of credentialsOf(user)) logger.mask(secret)
+  for (const cluster of kc.getClusters())
+    for (const secret of proxyCredentialsOf(cluster.proxyUrl)) logger.mask(secret)
 }
 
 /**

@@ -14,6 +14,8 @@ import { secretLines } from '../secret-lines.js'
 
 /** An exec plugin still running after this is stopped: a run must never hang on a login prompt. */
 export const EXEC_PLUGIN_TIMEOUT_MS = 60_000
+/** A plugin that ignores SIGTERM this long after the timeout is killed outright. */
+export const EXEC_PLUGIN_KILL_GRACE_MS = 2_000
 
 /** What client-node's ExecAuth calls to start a plugin: child_process.spawn's (command, args, options). */
 type PluginSpawner = (
@@ -38,7 +40,10 @@ export class GuardedKubeConfig extends KubeConfig {
   private readonly masked = new Set<string>()
   private readonly pluginRuns = new Map<string, PluginRun>()
 
-  constructor(private readonly logger: Logger) {
+  constructor(
+    private readonly logger: Logger,
+    private readonly pluginTimeoutMs = EXEC_PLUGIN_TIMEOUT_MS
+  ) {
     super()
     // client-node's ExecAuth keeps its spawn function private and reports only the plugin's stderr;
     // spawning through ours records the exit code, which is all a failure may say.
@@ -54,17 +59,25 @@ export class GuardedKubeConfig extends KubeConfig {
     this.pluginRuns.set(command, run)
     const child = spawn(command, args, options)
     // Not spawn's own timeout option: its timer outlives a plugin that never started.
+    let kill: NodeJS.Timeout | undefined
     const timer = setTimeout(() => {
       run.timedOut = true
-      child.kill()
-    }, EXEC_PLUGIN_TIMEOUT_MS)
+      child.kill('SIGTERM')
+      // client-node waits for the plugin's pipes to close: one that traps SIGTERM would hang the run.
+      kill = setTimeout(() => child.kill('SIGKILL'), EXEC_PLUGIN_KILL_GRACE_MS)
+      kill.unref()
+    }, this.pluginTimeoutMs)
     timer.unref()
-    child.on('error', (err: NodeJS.ErrnoException) => {
+    const stopTimers = (): void => {
       clearTimeout(timer)
+      clearTimeout(kill)
+    }
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      stopTimers()
       run.spawnError = err.code ?? 'error'
     })
     child.on('exit', (code, signal) => {
-      clearTimeout(timer)
+      stopTimers()
       run.code = code
       run.signal = signal
     })
@@ -122,7 +135,7 @@ export class GuardedKubeConfig extends KubeConfig {
       what = 'could not start (ENOENT): is it installed and on PATH?'
     else if (run?.spawnError) what = `could not start (${run.spawnError})`
     else if (run?.timedOut)
-      what = `did not finish within ${EXEC_PLUGIN_TIMEOUT_MS / 1000} s and was stopped`
+      what = `did not finish within ${this.pluginTimeoutMs / 1000} s and was stopped`
     else if (run?.signal) what = `was killed by ${run.signal}`
     else if (run?.code) what = `failed with exit code ${run.code}`
     else if (run) what = 'exited 0 without printing an ExecCredential with a token or certificate'

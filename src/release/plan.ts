@@ -3,7 +3,7 @@
  * writes. deploy applies the deploy plan; promote applies the promote plan and keeps the inverse of
  * each write to undo a failed promotion; diff dry-runs both, in this order, and shows every write.
  */
-import type { V1Job } from '@kubernetes/client-node'
+import type { V1Deployment, V1Job } from '@kubernetes/client-node'
 import { migrationJobName } from '../k8s/labels.js'
 import { migrationJobFromStable } from './render.js'
 import type { ExposeStep, PlanContext, Planner, PromoteContext, Write } from './types.js'
@@ -16,6 +16,14 @@ export interface DeployPlan {
   release: Write[]
   /** Traffic steps: the first exposes the release; deploy judges it after each later one. */
   steps: ExposeStep[]
+  /** The release Deployment beside each stable one as rendered, in order, whether written or not. */
+  rendered: V1Deployment[]
+  /**
+   * Release Deployments already live as this very release (rainbow, promoted): nothing of the
+   * release is written again, its migration included (the workload refuses a release that is
+   * live beside one stable Deployment and not beside another).
+   */
+  live: string[]
 }
 
 export interface PromotePlan {
@@ -36,13 +44,17 @@ export function migrationJob(ctx: PlanContext, attempt: number): V1Job | undefin
 }
 
 export function planDeploy(planner: Planner, ctx: PlanContext): DeployPlan {
+  // Rendered even when live: rendering refuses a live release's name for another image.
+  const rendered = ctx.templates.map(template => planner.render(template, ctx.release))
+  const live = ctx.templates.flatMap(template => planner.live(template.metadata?.name ?? '') ?? [])
+  if (live.length > 0) return { release: [], steps: [], rendered, live }
   const job = migrationJob(ctx, 1)
   return {
     ...(job ? { migration: applyOf('migration', job) } : {}),
-    release: ctx.templates.map(template =>
-      applyOf('canary', planner.render(template, ctx.release), { rollout: true })
-    ),
-    steps: planner.expose(ctx)
+    release: rendered.map(deployment => applyOf('canary', deployment, { rollout: true })),
+    steps: planner.expose(ctx),
+    rendered,
+    live
   }
 }
 

@@ -31,6 +31,7 @@ export function compose<W, R>(name: string, workload: Workload<W>, router: Route
           workload.preflight(settings, seen, warn)
         },
         render: (template, release) => workload.render(template, release, settings, seen),
+        live: stable => workload.live?.(stable, seen),
         expose: ctx => router.expose(ctx, routed),
         exposure: ctx => router.exposure(ctx, routed),
         promote: ctx => [...workload.promote(ctx, seen), ...router.promote(ctx, routed)],

@@ -95,6 +95,11 @@ export interface Workload<View> {
   preflight(settings: Settings, view: View, warn: Warn): void
   /** The release Deployment beside `stable`. */
   name(stable: string, settings: Settings): string
+  /**
+   * deploy: the release Deployment beside `stable` when it is already live as this very release
+   * (rainbow, promoted): deploy writes nothing of it again (it is stable's now).
+   */
+  live?(stable: string, view: View): string | undefined
   /** That Deployment, rendered from `template` (the live stable Deployment or the manifests'). */
   render(template: V1Deployment, release: Release, settings: Settings, view: View): V1Deployment
   /** The label selector of its pods that are smoke-checked one by one. */
@@ -152,6 +157,8 @@ export interface Planner {
   /** The router's preflight, then the workload's. */
   preflight(warn: Warn): void
   render(template: V1Deployment, release: Release): V1Deployment
+  /** The release Deployment beside `stable`, when already live as this release (Workload.live). */
+  live(stable: string): string | undefined
   expose(ctx: PlanContext): ExposeStep[]
   exposure(ctx: PlanContext): Exposure | undefined
   /** The workload's writes (stable becomes the release), then the router's (traffic follows). */

@@ -1,9 +1,13 @@
 /**
  * The rainbow workload (Olark's "rainbow deploys"): each release is a Deployment of its own,
- * `<deployment>-<sha6>`, labelled canary-deploy.dev/release: <sha6> and release-of: <deployment>.
- * Its pods carry the stable pod labels less canary-deploy.dev/track, plus the release label, so a
- * Service selecting track=stable or another release never reaches them before promotion. Promotion
- * marks it live (track stable, released-at) and the one it replaces replaced-at; earlier releases
+ * `<deployment>-<sha6>`, labelled canary-deploy.dev/release: <its own name> and release-of:
+ * <deployment>. Its pods carry the stable pod labels less canary-deploy.dev/track, plus the release
+ * label, so a Service selecting track=stable or another release never reaches them before
+ * promotion. The release label's value is the Deployment's name because the API server keeps names
+ * unique: the deploy identity's admission policy can then require a Deployment's pods to carry no
+ * release label but its own, so no canary can join the live release's Service. Releases made
+ * before (labelled with `<sha6>` alone) keep their label, and are read back by it. Promotion marks
+ * a release live (track stable, released-at) and the one it replaces replaced-at; earlier releases
  * keep running until cleanup deletes them (keep-releases, drain-min-age).
  */
 import type { V1Deployment, V1Service } from '@kubernetes/client-node'
@@ -33,7 +37,7 @@ import { deleteOf, patchOf } from '../writes.js'
 type Selector = Record<string, string>
 
 /** `<sha6>` of the commit; without a commit, the version made name-safe. */
-export function releaseId(settings: Settings): string {
+function releaseSuffix(settings: Settings): string {
   if (settings.run.sha) return settings.run.sha.slice(0, 6).toLowerCase()
   return (
     settings.version
@@ -48,8 +52,11 @@ export function releaseId(settings: Settings): string {
 function releaseNameOf(stable: string, settings: Settings): string {
   return settings.run.sha
     ? rainbowName(stable, settings.run.sha)
-    : `${stable}-${releaseId(settings)}`
+    : `${stable}-${releaseSuffix(settings)}`
 }
+
+/** A label value holds at most 63 characters; the release name is one. */
+const MAX_LABEL_VALUE = 63
 
 export function withoutTrack(labels: Selector | undefined): Selector {
   const out = { ...(labels ?? {}) }
@@ -111,8 +118,12 @@ interface StableReleases {
   service?: V1Service
   /** Oldest first. */
   releases: V1Deployment[]
-  /** The Deployment that already has this run's release name and went live, if any. */
+  /** The Deployment that already has this run's release name, if any. */
+  existing?: V1Deployment
+  /** `existing`, when it went live. */
   taken?: V1Deployment
+  /** `taken` is the live release still (not replaced since, by a rollback or a later release). */
+  takenIsLive: boolean
 }
 
 export type RainbowView = Map<string, StableReleases>
@@ -123,6 +134,27 @@ function refuseDifferentDigest(live: V1Deployment, digest: string): void {
   throw new Error(
     `${live.metadata?.name} went live with image ${recorded ?? '(no recorded digest)'}; this run's ${digest} would replace it in place under the same name (it comes from the commit): deploy it from a new commit`
   )
+}
+
+/**
+ * A release that went live is stable's (track: stable): deploy writes it no more. Live still, a
+ * deploy of it has nothing to do; replaced since, or live beside one stable Deployment but not
+ * another, it cannot become a canary again to be promoted: that takes a new commit.
+ */
+function refuseReleaseNoLongerLive(view: RainbowView): void {
+  const seen = [...view.values()]
+  const replaced = seen.filter(s => s.taken && !s.takenIsLive).map(s => nameOf(s.taken))
+  if (replaced.length > 0) {
+    throw new Error(
+      `${replaced.join(', ')} went live and has been replaced since (a rollback or a later release): a release is not deployed again once it was live; deploy a new commit`
+    )
+  }
+  const live = seen.filter(s => s.takenIsLive).map(s => nameOf(s.taken))
+  if (live.length > 0 && live.length < seen.length) {
+    throw new Error(
+      `${live.join(', ')} of this commit already went live, but not beside every Deployment of deployments: a release goes live whole; deploy a new commit`
+    )
+  }
 }
 
 /** Only a real digest can be compared: a diff before the build has a placeholder. */
@@ -158,7 +190,8 @@ export const rainbowWorkload: Workload<RainbowView> = {
       const name = releaseNameOf(stableName, reads.settings)
       const existing = releases.find(r => nameOf(r) === name)
       const taken = existing && wentLive(existing, service) ? existing : undefined
-      view.set(stableName, { service, releases, taken })
+      const takenIsLive = taken !== undefined && liveRelease(releases, service) === taken
+      view.set(stableName, { service, releases, existing, taken, takenIsLive })
     }
     return view
   },
@@ -177,17 +210,33 @@ export const rainbowWorkload: Workload<RainbowView> = {
       const pinned = settings.image.build ? undefined : parseImageRef(settings.image.name).digest
       if (pinned) refuseDifferentDigest(taken, pinned)
     }
+    refuseReleaseNoLongerLive(view)
+    for (const [stable, seen] of view) {
+      const name = releaseNameOf(stable, settings)
+      if (!seen.existing && name.length > MAX_LABEL_VALUE) {
+        throw new Error(
+          `the rainbow release of Deployment ${stable} would be named ${name}, ${name.length} characters, and its name is its pods' ${LABEL_RELEASE} label, which holds at most ${MAX_LABEL_VALUE}: shorten the Deployment's name`
+        )
+      }
+    }
   },
 
   name: (stable, settings) => releaseNameOf(stable, settings),
 
+  live: (stable, view) => {
+    const seen = view.get(stable)
+    return seen?.takenIsLive ? nameOf(seen.taken) : undefined
+  },
+
   render(template, release, settings, view) {
     const stableName = nameOf(template)
-    const id = releaseId(settings)
     // The canary rendering (same pod template, new image, release annotations), re-labelled.
     const rendered = canaryFromStable(template, release, { replicas: template.spec?.replicas ?? 1 })
     const name = releaseNameOf(stableName, settings)
-    const taken = view.get(stableName)?.taken
+    const seen = view.get(stableName)
+    const taken = seen?.taken
+    // Its own name; a release Deployment made before keeps its label (a selector is immutable).
+    const id = (seen?.existing && idOf(seen.existing)) || name
     // Known only now (after the build): a release that went live is not replaced in place.
     if (taken && isDigest(release.digest)) refuseDifferentDigest(taken, release.digest)
     const spec = rendered.spec as NonNullable<V1Deployment['spec']>
