@@ -100,6 +100,28 @@ describe('test cluster: request options and metadata refused as kube-apiserver r
     )
   })
 
+  it('refuses a fieldValidation value it does not know before reading the body', async () => {
+    const a = await rawRequest(cluster, 'POST', `${cms}?fieldValidation=Loose`, '{not json')
+    expect(a.status).toBe(422)
+    expect(messageOf(a.body)).toBe(
+      'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loose": supported values: "", "Ignore", "Strict", "Warn"'
+    )
+  })
+
+  it('reports every PatchOptions error at once: force on a merge patch and a bad dryRun', async () => {
+    const a = await rawRequest(
+      cluster,
+      'PATCH',
+      `${cms}/a?force=true&dryRun=Yes`,
+      { data: { b: '1' } },
+      'application/merge-patch+json'
+    )
+    expect(a.status).toBe(422)
+    expect(messageOf(a.body)).toBe(
+      'PatchOptions.meta.k8s.io "" is invalid: [force: Forbidden: may not be specified for non-apply patch, dryRun: Unsupported value: []string{"Yes"}: supported values: "All"]'
+    )
+  })
+
   it('answers 406 to an Accept header it cannot serve, naming what it writes', async () => {
     const res = await fetch(`${cluster.url}${cms}/a`, {
       headers: { authorization: 'Bearer test-token', accept: 'application/xml' }

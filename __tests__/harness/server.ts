@@ -6,12 +6,13 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { parse as parseYaml } from 'yaml'
-import { PATCH_TYPES, type Api, type DeleteOptions } from './api.js'
+import { PATCH_TYPES, type Api } from './api.js'
 import { FaultState } from './faults.js'
 import { apiGroupList, apiResourceList, groupVersion, type ResourceType } from './resources.js'
 import { parseGoJson } from './gojson.js'
 import { listPage, validateListOptions } from './listing.js'
 import { negotiateOutput } from './negotiation.js'
+import { deleteOptions, validateWriteOptions } from './request-options.js'
 import { toTable, wantsTable } from './table.js'
 import { fieldSelector, labelSelector } from './selectors.js'
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js'
@@ -25,8 +26,7 @@ import {
   methodNotAllowed,
   pathNotFound,
   StatusError,
-  unsupportedMediaType,
-  type FieldError
+  unsupportedMediaType
 } from './status.js'
 import { isRecord, type KObject, type Pod } from './types.js'
 import { WatchStream } from './watch.js'
@@ -501,6 +501,11 @@ export class ApiServer {
     // Custom resources are served without go-restful: the patch handler refuses patch types itself.
     if (['create', 'update', 'patch'].includes(verb) && !(t.decode && verb === 'patch'))
       checkContentType(verb, contentType)
+    if (verb === 'create' || verb === 'update' || verb === 'patch') {
+      const kind =
+        verb === 'create' ? 'CreateOptions' : verb === 'update' ? 'UpdateOptions' : 'PatchOptions'
+      validateWriteOptions(kind, q, contentType.startsWith('application/apply-patch+yaml'))
+    }
     switch (verb) {
       case 'watch':
         return this.watch(res, t, ns, q)
@@ -928,97 +933,6 @@ function parseApplyBody(body: string): unknown {
     return parseYaml(body, { uniqueKeys: false })
   } catch (e) {
     throw badRequest(`error decoding YAML: ${e instanceof Error ? e.message : String(e)}`)
-  }
-}
-
-/** A scalar query parameter or body field, as the parameter codec or the JSON decoder reads it. */
-type OptionSource = (name: string) => unknown
-
-/**
- * DeleteOptions as handlers/delete.go reads them: from the body when there is one (the query is
- * then not read), else from the query; validated as ValidateDeleteOptions does (422
- * `DeleteOptions.meta.k8s.io "" is invalid`, every error at once).
- */
-function deleteOptions(q: URLSearchParams, body: string): DeleteOptions {
-  let get: OptionSource
-  let dryRun: unknown[]
-  if (body.trim()) {
-    const parsed = parseGoJson(body)
-    if ('error' in parsed)
-      // Not a Status error: the handler passes the decoder's error on, a 500 of reason Unknown.
-      throw new StatusError(
-        failure(500, 'Unknown', `couldn't get version/kind; json parse error: ${parsed.error}`)
-      )
-    const b = isRecord(parsed.value) ? parsed.value : {}
-    get = name => b[name]
-    dryRun = Array.isArray(b.dryRun) ? b.dryRun : []
-  } else {
-    get = name => q.get(name) ?? undefined
-    dryRun = q.getAll('dryRun')
-  }
-  const opts: DeleteOptions = { dryRun: dryRun.includes('All') }
-  const errs: FieldError[] = []
-  const policy = get('propagationPolicy')
-  const orphan = get('orphanDependents')
-  if (policy !== undefined && policy !== null) {
-    if (orphan !== undefined && orphan !== null)
-      errs.push(
-        invalidValue(
-          'propagationPolicy',
-          policy,
-          'orphanDependents and deletionPropagation cannot be both set'
-        )
-      )
-    if (policy === 'Foreground' || policy === 'Background' || policy === 'Orphan')
-      opts.propagationPolicy = policy
-    else
-      errs.push(
-        notSupportedValue('propagationPolicy', goValue(policy), [
-          'Foreground',
-          'Background',
-          'Orphan',
-          'nil'
-        ])
-      )
-  }
-  if (dryRun.some(v => v !== 'All'))
-    errs.push(notSupportedValue('dryRun', goStringSlice(dryRun), ['All']))
-  if (errs.length > 0) throw invalidAs('meta.k8s.io', 'DeleteOptions', '', errs)
-  const grace = get('gracePeriodSeconds')
-  if (grace !== undefined && grace !== null) opts.gracePeriodSeconds = Number(grace)
-  if (orphan === true || orphan === 'true') {
-    opts.orphanDependents = true
-    opts.propagationPolicy ??= 'Orphan'
-  } else if (orphan === false || orphan === 'false') {
-    opts.orphanDependents = false
-    opts.propagationPolicy ??= 'Foreground'
-  }
-  const pre = get('preconditions')
-  if (isRecord(pre)) {
-    opts.preconditions = {
-      uid: typeof pre.uid === 'string' ? pre.uid : undefined,
-      resourceVersion: typeof pre.resourceVersion === 'string' ? pre.resourceVersion : undefined
-    }
-  }
-  return opts
-}
-
-/** How field.Invalid prints a value: strings quoted, numbers and booleans bare. */
-function goValue(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : String(v)
-}
-
-/** %#v of a []string, as field.NotSupported prints a dryRun list. */
-function goStringSlice(values: unknown[]): string {
-  return `[]string{${values.map(v => JSON.stringify(String(v))).join(', ')}}`
-}
-
-/** field.NotSupported: `Unsupported value: <value>: supported values: "a", "b"`. */
-function notSupportedValue(field: string, printed: string, supported: string[]): FieldError {
-  return {
-    field,
-    reason: 'FieldValueNotSupported',
-    detail: `Unsupported value: ${printed}: supported values: ${supported.map(v => JSON.stringify(v)).join(', ')}`
   }
 }
 
