@@ -92,6 +92,20 @@ describe('test cluster: request options and metadata refused as kube-apiserver r
     expect((await rawRequest(cluster, 'GET', `${cms}/a`)).status).toBe(404)
   })
 
+  it('answers a malformed DeleteOptions body with the decoder’s 500, without a reason', async () => {
+    const a = await rawRequest(cluster, 'DELETE', `${cms}/a`, '{nope')
+    expect(a.status).toBe(500)
+    expect(a.body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message:
+        "couldn't get version/kind; json parse error: invalid character 'n' looking for beginning of object key string",
+      code: 500
+    })
+  })
+
   it('refuses a dryRun value other than All', async () => {
     const a = await rawRequest(cluster, 'DELETE', `${cms}/a?dryRun=Yes`)
     expect(a.status).toBe(422)

@@ -7,7 +7,14 @@
  */
 import type { DeleteOptions } from './api.js'
 import { parseGoJson } from './gojson.js'
-import { failure, invalidAs, invalidValue, StatusError, type FieldError } from './status.js'
+import {
+  failure,
+  invalidAs,
+  invalidValue,
+  StatusError,
+  type FieldError,
+  type Status
+} from './status.js'
 import { isRecord } from './types.js'
 
 /** A scalar query parameter or body field, as the parameter codec or the JSON decoder reads it. */
@@ -24,9 +31,12 @@ export function deleteOptions(q: URLSearchParams, body: string): DeleteOptions {
   if (body.trim()) {
     const parsed = parseGoJson(body)
     if ('error' in parsed)
-      // Not a Status error: the handler passes the decoder's error on, a 500 of reason Unknown.
+      // Not a Status error: the handler passes the decoder's error on, a 500 whose reason is
+      // StatusReasonUnknown, the empty string (omitted).
       throw new StatusError(
-        failure(500, 'Unknown', `couldn't get version/kind; json parse error: ${parsed.error}`)
+        withoutReason(
+          failure(500, '', `couldn't get version/kind; json parse error: ${parsed.error}`)
+        )
       )
     const b = isRecord(parsed.value) ? parsed.value : {}
     get = name => b[name]
@@ -145,4 +155,9 @@ export function validateWriteOptions(
       notSupportedValue('fieldValidation', JSON.stringify(fieldValidation), FIELD_VALIDATION)
     )
   if (errs.length > 0) throw invalidAs('meta.k8s.io', kind, '', errs)
+}
+
+function withoutReason(s: Status): Status {
+  const { reason: _reason, ...rest } = s
+  return rest
 }
