@@ -662,8 +662,12 @@ export class ApiServer {
           })
       allowed = !denied
       const role = this.rbac.role.metadata
+      // roleBindingDescriber: the subject is described by its kind (the docs bind each Role to a
+      // same-named ServiceAccount through a same-named RoleBinding).
+      const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(this.rbac.user)
+      const subject = sa ? `ServiceAccount "${sa[2]}/${sa[1]}"` : `User "${this.rbac.user}"`
       if (allowed)
-        reason = `RBAC: allowed by RoleBinding "${role?.name ?? ''}/${role?.namespace ?? ''}" of Role "${role?.name ?? ''}" to User "${this.rbac.user}"`
+        reason = `RBAC: allowed by RoleBinding "${role?.name ?? ''}/${role?.namespace ?? ''}" of Role "${role?.name ?? ''}" to ${subject}`
     }
     return {
       kind: 'SelfSubjectAccessReview',
