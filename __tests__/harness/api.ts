@@ -374,7 +374,11 @@ export class Api {
     const stored = this.normalize(t, next)
     if (sameIgnoringManagedTimes(stored, old)) return old
     if (opts.dryRun) return stored
-    if (stored.metadata.deletionTimestamp && (stored.metadata.finalizers ?? []).length === 0) {
+    if (
+      stored.metadata.deletionTimestamp &&
+      (stored.metadata.finalizers ?? []).length === 0 &&
+      (t.finalized?.(stored) ?? true)
+    ) {
       return this.store.delete(t, stored.metadata.namespace, stored.metadata.name ?? '') ?? stored
     }
     return this.store.update(t, stored)

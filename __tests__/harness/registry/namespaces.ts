@@ -14,6 +14,10 @@ export const namespaces = resource('', 'v1', 'namespaces', 'Namespace', {
   markOnDelete(marked: KObject) {
     marked.status = { ...(isRecord(marked.status) ? marked.status : {}), phase: 'Terminating' }
   },
+  finalized(obj: KObject) {
+    const spec = isRecord(obj.spec) ? obj.spec : {}
+    return !Array.isArray(spec.finalizers) || spec.finalizers.length === 0
+  },
   prepareForCreate(obj: KObject) {
     obj.status = { phase: 'Active' }
     // The registry's, not a default: the finalizer may be removed over the namespace's life.

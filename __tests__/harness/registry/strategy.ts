@@ -72,6 +72,11 @@ export interface ResourceType {
   /** DELETE only marks it (namespaces: Terminating until their controller emptied them) */
   markOnDelete?(marked: KObject): void
   /**
+   * ShouldDeleteDuringUpdate beyond metadata.finalizers: whether a deleted object without them
+   * goes (namespaces: only once spec.finalizers is empty too)
+   */
+  finalized?(obj: KObject): boolean
+  /**
    * The Go zero value's fields besides metadata, as encoding/json writes them (a watch BOOKMARK
    * is the kind's empty object carrying only a resourceVersion): `spec: {containers: null}`.
    */
