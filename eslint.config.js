@@ -3,8 +3,9 @@ import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 /**
- * DESIGN.md's one-way rules ("Layout"): commands use release/, k8s/, image/, github/ and smoke;
- * none of those imports commands; k8s/ and image/ never import each other; only the entries
+ * DESIGN.md's one-way rules ("Layout"): commands use release/, k8s/, image/, github/, analysis/ and
+ * smoke; none of those imports commands; k8s/ and image/ never import each other; analysis/ reads
+ * neither the cluster nor the settings (commands give it both); only the entries
  * (main, post, cli, index and their action helpers) know they run in an action or a shell.
  */
 /** The entries and the action helpers only they use. */
@@ -28,19 +29,36 @@ const GITHUB = importOf('github/', 'only commands talk to GitHub')
 const SETTINGS = importOf('settings\\.js$', 'the layers below commands are given what they need')
 const K8S_IMAGE = 'k8s/ and image/ never import each other'
 
-/** no-restricted-imports: @actions/core (entries only) and the given layers. */
+const ACTIONS_CORE = 'only the entries (main.ts, post.ts, cli.ts, their action helpers) use it'
+
+/** An esquery regex (a selector attribute) matching what the pattern's regex matches. */
+const selectorRegex = regex => `/${regex.replace(/\//g, '\\/')}/`
+
+/**
+ * The layers' rules for every way of importing: no-restricted-imports sees `import` and `export
+ * from`; no-restricted-syntax sees `import()` and `require()`, whose specifier must be a string so
+ * the rule can read it.
+ */
 const restrict = (...patterns) => ({
   'no-restricted-imports': [
     'error',
+    { paths: [{ name: '@actions/core', message: ACTIONS_CORE }], patterns }
+  ],
+  'no-restricted-syntax': [
+    'error',
     {
-      paths: [
-        {
-          name: '@actions/core',
-          message: 'only the entries (main.ts, post.ts, cli.ts, their action helpers) use it'
-        }
-      ],
-      patterns
-    }
+      selector: 'ImportExpression:not([source.type="Literal"])',
+      message: 'import() takes a string literal, so the layer rules can check what it loads'
+    },
+    ...['ImportExpression[source.value', 'CallExpression[callee.name="require"][arguments.0.value']
+      .map(node => [
+        { selector: `${node}="@actions/core"]`, message: ACTIONS_CORE },
+        ...patterns.map(({ regex, message }) => ({
+          selector: `${node}=${selectorRegex(regex)}]`,
+          message
+        }))
+      ])
+      .flat()
   ]
 })
 
@@ -56,7 +74,32 @@ export const LAYER_RULES = [
     rules: restrict(ENTRIES, COMMANDS, RELEASE, GITHUB, SETTINGS, importOf('k8s/', K8S_IMAGE))
   },
   {
-    files: ['src/github/**/*.ts', 'src/smoke.ts', 'src/logger.ts', 'src/validate.ts'],
+    // Metric analysis sits beside smoke: commands hand it its config and a way to reach Prometheus.
+    files: ['src/analysis/**/*.ts'],
+    rules: restrict(
+      ENTRIES,
+      COMMANDS,
+      RELEASE,
+      SETTINGS,
+      importOf(
+        '(k8s|image)/',
+        'analysis/ is given the way to Prometheus; commands wire the cluster'
+      ),
+      importOf(
+        'github/(?!report\\.js$)',
+        'analysis/ may shape a report section (github/report.js); only commands talk to GitHub'
+      )
+    )
+  },
+  {
+    files: [
+      'src/github/**/*.ts',
+      'src/smoke.ts',
+      'src/http-response.ts',
+      'src/logger.ts',
+      'src/validate.ts',
+      'src/json.ts'
+    ],
     rules: restrict(
       ENTRIES,
       COMMANDS,

@@ -88,6 +88,7 @@ const INPUT_CLASSES: Record<string, InputClass> = {
   approvers: strict(true),
   environment: { kind: 'text', max: 255, refuses: /['"`$\\]/ },
   'rollback-on-failure': strict(),
+  'accept-inconclusive': strict(),
   'keep-releases': strict(),
   'drain-min-age': strict(),
   // YAML and PromQL: grammar-checked (check names, rules, a template needing {{selector}}), multi-line.

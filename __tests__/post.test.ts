@@ -87,6 +87,19 @@ describe('the post step', () => {
     expect(shop.cluster.get('Lease', NAMESPACE, 'shop-canary-deploy')).toBeDefined()
   })
 
+  it('fails after a main step killed while promoting that did not say what it wrote', async () => {
+    const restore = asPostStep(shop, {
+      run: JSON.stringify({ applied: [], promoting: ['shop-web', 'shop-worker'] })
+    })
+    try {
+      await runPost()
+      expect(process.exitCode).toBe(1)
+    } finally {
+      process.exitCode = undefined
+      restore()
+    }
+  })
+
   it('does nothing after a main step that finished', async () => {
     const restore = asPostStep(shop, {
       finished: 'true',

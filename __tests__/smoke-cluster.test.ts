@@ -3,7 +3,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node'
 import { MemoryLogger } from '../src/logger.js'
 import { LABEL_APP, LABEL_TRACK } from '../src/k8s/labels.js'
 import { podProxyTarget, smokeCheck } from '../src/smoke.js'
-import { podProxyUrl } from '../src/k8s/pods.js'
+import { podProxyUrl } from '../src/k8s/proxy.js'
 import { startTestCluster } from './harness/cluster.js'
 
 /** An app answering /health and /version like examples/app/server.js does. */

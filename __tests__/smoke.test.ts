@@ -9,7 +9,7 @@ import {
   urlTarget,
   type SmokeOptions
 } from '../src/smoke.js'
-import { podProxyUrl } from '../src/k8s/pods.js'
+import { podProxyUrl } from '../src/k8s/proxy.js'
 
 interface TestServer {
   url: string

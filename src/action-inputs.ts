@@ -182,7 +182,7 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
   },
   {
     "name": "strategy",
-    "description": "How the canary meets traffic: replicas | ingress-host | ingress-weight | rainbow.",
+    "description": "How the canary meets traffic: replicas | ingress-host | gateway | ingress-weight (legacy) | rainbow.",
     "default": "replicas",
     "required": false
   },
@@ -212,13 +212,13 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
   },
   {
     "name": "canary-weight",
-    "description": "Percentage of traffic sent to the canary (ingress-weight strategy), 0 to 100.",
+    "description": "Percentage of traffic sent to the canary (gateway and ingress-weight strategies), 0 to 100.",
     "default": "10",
     "required": false
   },
   {
     "name": "steps",
-    "description": "Canary weights to move through, ascending, e.g. `10,25,50` (ingress-weight strategy). Empty: canary-weight alone.",
+    "description": "Canary weights to move through, ascending, e.g. `10,25,50` (gateway and ingress-weight strategies). Empty: canary-weight alone.",
     "default": "",
     "required": false
   },
@@ -302,7 +302,7 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
   },
   {
     "name": "rollback-on-failure",
-    "description": "Remove the canary when a deploy fails, and undo a half-done promotion.",
+    "description": "Remove the canary when a deploy fails (or its run is killed). A failed promotion is always put back.",
     "default": "true",
     "required": false
   },
@@ -338,8 +338,14 @@ export const ACTION_INPUTS: readonly InputSpec[] = [
   },
   {
     "name": "analysis-interval",
-    "description": "Wait before each analysis round, e.g. 1m. Also the default range of rate() in the checks ({{window}}).",
+    "description": "Wait before each analysis round, e.g. 1m. The range of rate() in the checks ({{window}}) is the larger of this and 5m unless the analysis sets `window:`.",
     "default": "1m",
+    "required": false
+  },
+  {
+    "name": "accept-inconclusive",
+    "description": "promote: take a canary whose metric analysis was inconclusive (too few samples to judge), the approver's explicit decision, shown in the summary. A failed analysis is refused whatever this says.",
+    "default": "false",
     "required": false
   },
   {

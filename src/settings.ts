@@ -13,6 +13,7 @@ import type { BuildOptions } from './image/types.js'
 import { parseImageRef } from './image/image-ref.js'
 import type { Check } from './analysis/checks.js'
 import {
+  defaultWindow,
   parseAnalysisConfig,
   parsePrometheusService,
   queryTemplate,
@@ -23,7 +24,13 @@ import { loadManifests, ManifestError } from './k8s/manifests.js'
 import * as v from './validate.js'
 
 export const COMMANDS = ['deploy', 'promote', 'rollback', 'diff', 'cleanup'] as const
-export const STRATEGIES = ['replicas', 'ingress-host', 'ingress-weight', 'rainbow'] as const
+export const STRATEGIES = [
+  'replicas',
+  'ingress-host',
+  'gateway',
+  'ingress-weight',
+  'rainbow'
+] as const
 export const CACHE_MODES = ['auto', 'registry', 'none'] as const
 
 export type Command = (typeof COMMANDS)[number]
@@ -87,7 +94,13 @@ export interface Settings {
   /** Bound on each rollout wait. */
   timeoutMs: number
   lockTimeoutMs: number
-  approval: { approve: string; digest?: string; approvers: string[] }
+  approval: {
+    approve: string
+    digest?: string
+    approvers: string[]
+    /** promote takes a canary whose metric analysis was inconclusive. */
+    acceptInconclusive: boolean
+  }
   rollbackOnFailure: boolean
   rainbow: { keepReleases: number; drainMinAgeMs: number }
   /** Metric analysis of the canary; undefined: none. */
@@ -405,7 +418,8 @@ export function readSettings(
     approval: {
       approve: check('approve', value => boundedText(value, 16)),
       digest: check('digest', optional(v.digest)),
-      approvers: check('approvers', value => v.list(value).map(v.approver))
+      approvers: check('approvers', value => v.list(value).map(v.approver)),
+      acceptInconclusive: check('accept-inconclusive', v.boolean)
     },
     rollbackOnFailure: check('rollback-on-failure', v.boolean),
     rainbow: {
@@ -418,7 +432,7 @@ export function readSettings(
             checks: analysis.checks,
             rounds: analysisRounds,
             intervalMs: analysisIntervalMs,
-            windowMs: analysis.windowMs ?? analysisIntervalMs,
+            windowMs: analysis.windowMs ?? defaultWindow(analysisIntervalMs),
             limits: analysis.limits,
             labels: analysis.labels
           }
@@ -513,15 +527,13 @@ export function readSettings(
       expected: 'empty when drain-query is given (one way to measure a release)'
     })
   }
-  // Typed as a plain string: `gateway` joins STRATEGIES once its router is wired to the commands
-  // (issue 14); until then its inputs are refused rather than silently ignored.
-  const gatewayStrategy: string = 'gateway'
+  // Read by the gateway strategy only: refused rather than silently ignored with another.
   for (const [input, parsed] of Object.entries({ route, 'canary-header': canaryHeader })) {
-    if (parsed !== undefined && strategy && strategy !== gatewayStrategy) {
+    if (parsed !== undefined && strategy && strategy !== 'gateway') {
       problems.push({
         input,
         given: describeGiven(input, raw(input)),
-        expected: `no value with the ${strategy} strategy (it is read by the gateway strategy only, which this build does not offer yet)`
+        expected: `no value with the ${strategy} strategy (only the gateway strategy reads it)`
       })
     }
   }

@@ -8,6 +8,7 @@ import http from 'node:http'
 import https from 'node:https'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { KubeConfig } from '@kubernetes/client-node'
+import { describeError, readCapped } from './http-response.js'
 import type { Logger } from './logger.js'
 
 export interface SmokeResponse {
@@ -124,7 +125,7 @@ export function urlTarget(baseUrl: string): SmokeTarget {
 }
 
 /**
- * One pod reached through the API server's pod proxy (`proxyBase`, k8s/pods.ts podProxyUrl), with
+ * One pod reached through the API server's pod proxy (`proxyBase`, k8s/proxy.ts podProxyUrl), with
  * the kubeconfig's own authentication (token, client certificate, exec plugin, CA). Each canary pod
  * is asked on its own, so a stable pod behind the shared Service can never answer for the canary.
  */
@@ -182,7 +183,11 @@ async function getFollowingRedirects(
 async function fetchGet(url: URL, signal: AbortSignal): Promise<SmokeResponse> {
   const response = await fetch(url, { redirect: 'manual', signal })
   const location = response.headers.get('location') ?? undefined
-  return { status: response.status, body: (await readCapped(response)).text, location }
+  return {
+    status: response.status,
+    body: (await readCapped(response, MAX_BODY_BYTES)).text,
+    location
+  }
 }
 
 /**
@@ -351,26 +356,6 @@ async function request(
   }
 }
 
-/** fetch says only "fetch failed"; the cause (ECONNREFUSED, a certificate error) is what a person needs. */
-export function describeError(error: unknown): string {
-  // Duck-typed, not instanceof: errors from fetch may come from another realm (e.g. under jest).
-  const message = fieldOf(error, 'message') ?? String(error)
-  const cause: unknown = isObject(error) ? error.cause : undefined
-  const causeMessage = fieldOf(cause, 'message')
-  if (causeMessage === undefined) return message
-  const code = fieldOf(cause, 'code')
-  return `${message} (${code && !causeMessage.includes(code) ? `${code}: ` : ''}${causeMessage})`
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null
-}
-
-function fieldOf(value: unknown, key: string): string | undefined {
-  const field = isObject(value) ? value[key] : undefined
-  return typeof field === 'string' ? field : undefined
-}
-
 /** Cuts on a character boundary: a multi-byte character split in two is dropped, not mangled. */
 function cutBody(body: string): { text: string; cut: boolean } {
   if (Buffer.byteLength(body) <= BODY_EXCERPT_BYTES) return { text: body, cut: false }
@@ -387,32 +372,4 @@ function is2xx(status: number): boolean {
 
 function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308
-}
-
-/**
- * Reads at most `maxBytes` of a response (default MAX_BODY_BYTES: enough to find a version string
- * or an error page's reason); `cut` says there was more, so a caller that needs it whole can refuse.
- */
-export async function readCapped(
-  response: Response,
-  maxBytes = MAX_BODY_BYTES
-): Promise<{ text: string; cut: boolean }> {
-  if (!response.body) return { text: '', cut: false }
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    chunks.push(value)
-    size += value.byteLength
-    if (size > maxBytes) {
-      await reader.cancel()
-      break
-    }
-  }
-  return {
-    text: Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8'),
-    cut: size > maxBytes
-  }
 }

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { startExampleApp, type ExampleApp } from '../harness/example-app.js'
+import { startPrometheus } from '../harness/prometheus.js'
 
 let app: ExampleApp | undefined
 afterEach(async () => {
@@ -53,7 +54,16 @@ describe('examples/app metrics', () => {
     await get('/connections')
 
     expect(await metric('http_request_duration_seconds_count')).toBe(0)
-    expect((await get('/metrics')).body).not.toContain('http_requests_total{')
+    expect(await metric('http_requests_total{code="200"}')).toBe(0)
+    expect(await metric('http_requests_total{code="500"}')).toBe(0)
+  })
+
+  it('exposes its 200 and 500 counters at 0 before the first request', async () => {
+    app = await startExampleApp({ version: 'v1' })
+
+    expect((await get('/metrics')).body).toContain(
+      'http_requests_total{code="200"} 0\nhttp_requests_total{code="500"} 0\n'
+    )
   })
 
   it('answers the given fraction of app requests with 500, evenly', async () => {
@@ -107,5 +117,31 @@ describe('examples/app metrics', () => {
 
     expect(run.status).toBe(2)
     expect(run.stderr).toContain('FAULT_ERROR_RATE must be a number from 0 to 1, got "1.5"')
+  })
+})
+
+describe('examples/app scraped by a real Prometheus', () => {
+  it('has its first failed request counted by increase(): the 500 series was there at 0', async () => {
+    const prometheus = await startPrometheus()
+    try {
+      app = await startExampleApp({ version: 'v1', errorRate: 1 })
+      await prometheus.setTargets([
+        {
+          address: app.address,
+          namespace: 'shop',
+          pod: 'shop-web-1',
+          podLabels: { app: 'shop-web' }
+        }
+      ])
+      const failed = 'http_requests_total{code="500"}'
+      await prometheus.waitFor(`count_over_time(${failed}[1m])`, n => (n ?? 0) >= 2)
+
+      expect((await get('/')).status).toBe(500)
+      await prometheus.waitFor(`max_over_time(${failed}[1m])`, n => n === 1)
+
+      expect(await prometheus.value(`sum(increase(${failed}[1m]))`)).toBeGreaterThan(0)
+    } finally {
+      await prometheus.stop()
+    }
   })
 })

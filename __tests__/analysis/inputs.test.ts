@@ -36,7 +36,7 @@ describe('analysis inputs', () => {
     expect([s.analysis, s.prometheus, s.drain]).toEqual([undefined, undefined, undefined])
   })
 
-  it('reads the checks with the interval, rounds and the interval as window by default', () => {
+  it('reads the checks with the interval and rounds', () => {
     const s = settingsWith({
       ...PROMETHEUS,
       analysis: 'error-rate, p95-latency',
@@ -44,7 +44,7 @@ describe('analysis inputs', () => {
       'analysis-rounds': '3'
     })
 
-    expect(s.analysis).toMatchObject({ rounds: 3, intervalMs: 30_000, windowMs: 30_000 })
+    expect(s.analysis).toMatchObject({ rounds: 3, intervalMs: 30_000 })
     expect(s.analysis?.checks.map(c => c.name)).toEqual(['error-rate', 'p95-latency'])
     expect(s.prometheus).toEqual({ url: 'http://prometheus.monitoring:9090' })
   })
@@ -53,6 +53,18 @@ describe('analysis inputs', () => {
     const s = settingsWith({ ...PROMETHEUS, analysis: 'error-rate' })
 
     expect(s.analysis).toMatchObject({ rounds: 5, intervalMs: 60_000 })
+  })
+
+  it('gives rate() a window of 5 minutes by default: four scrapes at Prometheus default 1m, and more', () => {
+    const s = settingsWith({ ...PROMETHEUS, analysis: 'error-rate', 'analysis-interval': '1m' })
+
+    expect(s.analysis?.windowMs).toBe(300_000)
+  })
+
+  it('widens the default window to an analysis interval longer than 5 minutes', () => {
+    const s = settingsWith({ ...PROMETHEUS, analysis: 'error-rate', 'analysis-interval': '10m' })
+
+    expect(s.analysis?.windowMs).toBe(600_000)
   })
 
   it('takes the window the analysis gives', () => {

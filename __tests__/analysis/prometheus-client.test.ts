@@ -10,7 +10,7 @@ import {
   urlTransport,
   type PrometheusTransport
 } from '../../src/analysis/prometheus.js'
-import { oneValue, sampleCount } from '../../src/analysis/run.js'
+import { oneValue, sampleCount } from '../../src/analysis/query-value.js'
 import { freePort } from '../harness/local-process.js'
 import { startPrometheus, type TestPrometheus } from '../harness/prometheus.js'
 

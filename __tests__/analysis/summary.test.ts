@@ -1,5 +1,6 @@
 import type { AnalysisResult, CheckRound } from '../../src/analysis/types.js'
-import { analysisSection, newReport, renderMarkdown } from '../../src/github/report.js'
+import { analysisSection, roundLine } from '../../src/analysis/summary.js'
+import { newReport, renderMarkdown } from '../../src/github/report.js'
 
 const LIMITS = { failure: 0, consecutiveError: 4, inconclusive: 0 }
 
@@ -105,5 +106,13 @@ describe('analysisSection', () => {
     report.sections.push(analysisSection(failed))
 
     expect(renderMarkdown(report)).toContain('### Metric analysis\n\n**❌ failed**')
+  })
+})
+
+describe('roundLine', () => {
+  it('gives one log line per round: each check with its verdict and why', () => {
+    expect(roundLine(failed.rounds[0], 5)).toBe(
+      'round 1/5: p95-latency fail: canary 490 ms is not <= 5.7 ms (stable 4.75 ms)'
+    )
   })
 })

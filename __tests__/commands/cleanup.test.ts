@@ -1,49 +1,13 @@
 import type { V1Deployment } from '@kubernetes/client-node'
-import { NAMESPACE, startShop, stableDeployment, type Shop } from './fixture.js'
-import { get, putWebService, writesTo } from './strategies-fixture.js'
+import { NAMESPACE, startShop, type Shop } from './fixture.js'
+import { get, putWebService, seedRelease, writesTo } from './strategies-fixture.js'
 
-const HOUR = 3_600_000
 let shop: Shop
 
 beforeEach(async () => {
   shop = await startShop(['shop-web'])
 })
 afterEach(() => shop.stop())
-
-/** A rainbow release of shop-web as deploy and promote leave it, `replacedHoursAgo` (undefined: live). */
-function seedRelease(
-  shop: Shop,
-  id: string,
-  opts: { releasedHoursAgo?: number; replacedHoursAgo?: number; label?: string } = {}
-): void {
-  const base = stableDeployment('shop-web')
-  const ago = (hours: number) => new Date(Date.now() - hours * HOUR).toISOString()
-  // The release label: its own name since it is that; `<sha6>` for releases made before.
-  const labels = { app: 'shop-web', 'canary-deploy.dev/release': opts.label ?? id }
-  const release: V1Deployment = {
-    ...base,
-    metadata: {
-      name: `shop-web-${id}`,
-      namespace: NAMESPACE,
-      labels: { ...labels, 'canary-deploy.dev/release-of': 'shop-web' },
-      annotations: {
-        ...(opts.releasedHoursAgo !== undefined
-          ? { 'canary-deploy.dev/released-at': ago(opts.releasedHoursAgo) }
-          : {}),
-        ...(opts.replacedHoursAgo !== undefined
-          ? { 'canary-deploy.dev/replaced-at': ago(opts.replacedHoursAgo) }
-          : {})
-      }
-    },
-    spec: {
-      ...base.spec!,
-      replicas: 0,
-      selector: { matchLabels: labels },
-      template: { ...base.spec!.template, metadata: { labels } }
-    }
-  }
-  shop.cluster.put(release)
-}
 
 const releasesLeft = () =>
   shop.cluster

@@ -276,7 +276,7 @@ describe('diff against a cluster', () => {
     }
   })
 
-  it('shows the migration Job as new, and as not run again once it exists for this version', async () => {
+  it('shows the migration Job as new, and no Job once this version migrated, saying why', async () => {
     const first = await diff([], { 'migrate-command': 'bin/migrate\n--up' })
     const job = section(first, 'Job shop/web-migrate-v2: created')
     expect(job).toMatch(/^\+\s+- bin\/migrate$/m)
@@ -288,11 +288,21 @@ describe('diff against a cluster', () => {
         template: {
           spec: { restartPolicy: 'Never', containers: [{ name: 'app', image: NEW_IMAGE }] }
         }
+      },
+      status: {
+        succeeded: 1,
+        conditions: [
+          { type: 'SuccessCriteriaMet', status: 'True' },
+          { type: 'Complete', status: 'True' }
+        ]
       }
     } as KubernetesObject)
     const second = await diff([], { 'migrate-command': 'bin/migrate\n--up' })
-    expect(section(second, 'Job shop/web-migrate-v2: unchanged')).toMatch(
-      /already been migrated.*will not run it again/
+    expect(second.report.sections.map(s => s.title)).not.toContainEqual(
+      expect.stringContaining('Job shop/web-migrate-v2')
+    )
+    expect(section(second, 'Notes')).toContain(
+      'Migration: not run again, already done by Job web-migrate-v2.'
     )
   })
 

@@ -2,12 +2,12 @@
  * A shop with a web and a worker Deployment on the test cluster, and a way to run any command
  * against it exactly as the CLI does (input names -> runCommand).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node'
-import type { CommandResult } from '../../src/commands/types.js'
+import type { CommandContext, CommandResult } from '../../src/commands/types.js'
 import { MemoryLogger } from '../../src/logger.js'
 import { runCommand } from '../../src/run-command.js'
-import { startTestCluster, type TestCluster } from '../harness/cluster.js'
+import { startTestCluster, type TestCluster, type TestClusterOptions } from '../harness/cluster.js'
 
 export const NAMESPACE = 'shop'
 export const STABLE_IMAGE = `registry.example.com/shop@sha256:${'1'.repeat(64)}`
@@ -79,7 +79,9 @@ export interface Shop {
   run(
     command: string,
     inputs?: Record<string, string>,
-    env?: Record<string, string>
+    env?: Record<string, string>,
+    /** What the action's entries add: the post step's state (checkpoint, abandoned), a signal. */
+    extra?: Partial<Pick<CommandContext, 'checkpoint' | 'abandoned' | 'signal'>>
   ): Promise<CommandResult & { logs: string[] }>
   stableSpecs(): string
   stop(): Promise<void>
@@ -87,13 +89,17 @@ export interface Shop {
 
 /**
  * The shop on a test cluster: its stable Deployments as stableDeployment makes them, or, given
- * `objects` (a release's manifests, as `kubectl apply` left them), those objects.
+ * `objects` (a release's manifests, as `kubectl apply` left them), those objects. `opts`: the
+ * test cluster's options (`gatewayApi` for the gateway strategy); shop-web pods answer as
+ * exampleApp does, or as `serve` makes each of them answer.
  */
 export async function startShop(
   deployments = ['shop-web', 'shop-worker'],
-  objects?: KubernetesObject[]
+  objects?: KubernetesObject[],
+  opts: Omit<TestClusterOptions, 'namespace'> & { serve?: (pod: V1Pod) => RequestListener } = {}
 ): Promise<Shop> {
-  const cluster = await startTestCluster({ namespace: NAMESPACE })
+  const { serve, ...options } = opts
+  const cluster = await startTestCluster({ ...options, namespace: NAMESPACE })
   if (objects) for (const object of objects) cluster.put(object)
   else
     for (const name of deployments)
@@ -102,7 +108,7 @@ export async function startShop(
   const isCanary = (pod: V1Pod) => pod.metadata?.labels?.['canary-deploy.dev/track'] === 'canary'
   cluster.kubelet.serve(
     { label: { app: 'shop-web' } },
-    exampleApp(releaseVersion, pod => (isCanary(pod) ? canaryHealth.status : 200))
+    serve ?? exampleApp(releaseVersion, pod => (isCanary(pod) ? canaryHealth.status : 200))
   )
   // A migration container that runs to the end exits 0.
   cluster.kubelet.behave({ pod: /-migrate-/ }, { kind: 'succeed', logs: ['migrated'] })
@@ -115,7 +121,7 @@ export async function startShop(
     cluster,
     canaryHealth,
     stableSpecs,
-    async run(command, inputs = {}, env = {}) {
+    async run(command, inputs = {}, env = {}, extra = {}) {
       const values: Record<string, string> = {
         command,
         app: 'shop',
@@ -133,7 +139,8 @@ export async function startShop(
       const result = await runCommand(name => values[name] ?? '', {
         logger,
         env: { GITHUB_WORKSPACE: process.cwd(), ...env },
-        signal: new AbortController().signal
+        signal: new AbortController().signal,
+        ...extra
       })
       // A command that returned must have closed every watch it opened: one left open keeps a real
       // runner's process alive until the server ends it (minutes of every job).

@@ -1,4 +1,7 @@
-import type { V1Deployment } from '@kubernetes/client-node'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { V1ConfigMap, V1Deployment } from '@kubernetes/client-node'
 import { startGitHubApi, type GitHubApi } from '../harness/github.js'
 import { NAMESPACE, NEW_DIGEST, NEW_IMAGE, STABLE_IMAGE, startShop, type Shop } from './fixture.js'
 
@@ -184,6 +187,53 @@ describe('promote', () => {
     ).toBeUndefined()
     expect(deployment('shop-web-canary')).toBeDefined()
     expect(deployment('shop-worker-canary')).toBeDefined()
+  }, 60_000)
+
+  it('puts back every write of a failed promotion, newest first, whatever rollback-on-failure says', async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'promote-'))
+    const config = (greeting: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'shop-config', namespace: NAMESPACE },
+      data: { GREETING: greeting }
+    })
+    shop.cluster.put(config('hello'))
+    writeFileSync(join(workspace, 'config.yaml'), JSON.stringify(config('bonjour')))
+    shop.cluster.kubelet.behave(
+      { pod: /^shop-worker-(?!canary)/, image: NEW_IMAGE },
+      { kind: 'crashloop', logs: ['worker: boom'] }
+    )
+    try {
+      const result = await shop.run(
+        'promote',
+        {
+          approve: 'true',
+          digest: NEW_DIGEST,
+          manifests: 'config.yaml',
+          'rollback-on-failure': 'false'
+        },
+        { GITHUB_WORKSPACE: workspace }
+      )
+      expect(result.report.status).toBe('failure')
+    } finally {
+      rmSync(workspace, { recursive: true, force: true })
+    }
+    expect([imageOf('shop-web'), imageOf('shop-worker')]).toEqual([STABLE_IMAGE, STABLE_IMAGE])
+    expect(shop.cluster.get<V1ConfigMap>('ConfigMap', NAMESPACE, 'shop-config')?.data).toEqual({
+      GREETING: 'hello'
+    })
+    const writes = shop.cluster
+      .writes()
+      .filter(w => ['shop-config', 'shop-web', 'shop-worker'].includes(w.name ?? ''))
+      .map(w => `${w.contentType?.includes('apply') ? 'apply' : 'put back'} ${w.name}`)
+    expect(writes).toEqual([
+      'apply shop-config',
+      'apply shop-web',
+      'apply shop-worker',
+      'put back shop-worker',
+      'put back shop-web',
+      'put back shop-config'
+    ])
   }, 60_000)
 })
 

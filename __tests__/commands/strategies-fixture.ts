@@ -6,7 +6,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { V1Deployment, V1Endpoints, V1Ingress, V1Service } from '@kubernetes/client-node'
 import type { RbacRole, RequestRecord } from '../harness/cluster.js'
-import { NAMESPACE, type Shop } from './fixture.js'
+import { NAMESPACE, stableDeployment, type Shop } from './fixture.js'
 
 export const STABLE_HOST = 'shop.example.com'
 export const CANARY_HOST = 'canary.example.com'
@@ -78,6 +78,52 @@ export function writesTo(shop: Shop, resource: string, name?: string): string[] 
     .writes()
     .filter(w => w.resource === resource && (name === undefined || w.name === name))
     .map(w => `${w.verb} ${w.resource}/${w.name}`)
+}
+
+const HOUR = 3_600_000
+
+export interface SeededRelease {
+  /** Hours since it went live; undefined: never promoted. */
+  releasedHoursAgo?: number
+  /** Hours since it was replaced; undefined: live (or never promoted). */
+  replacedHoursAgo?: number
+  /** Its pods; default 0 (the history alone). */
+  replicas?: number
+  /** Its release label; default `id`. */
+  label?: string
+  /** Labels its pods carry beside app and the release label. */
+  podLabels?: Record<string, string>
+}
+
+/** A rainbow release shop-web-<id> as deploy and promote leave it. */
+export function seedRelease(shop: Shop, id: string, opts: SeededRelease = {}): void {
+  const base = stableDeployment('shop-web')
+  const ago = (hours: number) => new Date(Date.now() - hours * HOUR).toISOString()
+  // The release label: the release Deployment's name (`<sha6>` for releases made before that).
+  const labels = { app: 'shop-web', 'canary-deploy.dev/release': opts.label ?? id }
+  const release: V1Deployment = {
+    ...base,
+    metadata: {
+      name: `shop-web-${id}`,
+      namespace: NAMESPACE,
+      labels: { ...labels, 'canary-deploy.dev/release-of': 'shop-web' },
+      annotations: {
+        ...(opts.releasedHoursAgo !== undefined
+          ? { 'canary-deploy.dev/released-at': ago(opts.releasedHoursAgo) }
+          : {}),
+        ...(opts.replacedHoursAgo !== undefined
+          ? { 'canary-deploy.dev/replaced-at': ago(opts.replacedHoursAgo) }
+          : {})
+      }
+    },
+    spec: {
+      ...base.spec!,
+      replicas: opts.replicas ?? 0,
+      selector: { matchLabels: labels },
+      template: { ...base.spec!.template, metadata: { labels: { ...opts.podLabels, ...labels } } }
+    }
+  }
+  shop.cluster.put(release)
 }
 
 /** promote from a shell: the cluster credentials are the approval. */

@@ -6,7 +6,7 @@
 import { rulesWithCanary } from '../../src/release/routers/gateway/canary-rules.js'
 import type { HTTPRoute } from '../../src/release/routers/gateway/http-route.js'
 import { canaryPatch, revertPatch } from '../../src/release/routers/gateway/route-write.js'
-import { ANNOTATION_SOURCE } from '../../src/k8s/labels.js'
+import { ANNOTATION_ROUTE_WEIGHTS, ANNOTATION_SOURCE } from '../../src/k8s/labels.js'
 import { fromFieldsV1, serverSideApply, trackUpdate } from '../harness/apply.js'
 import { mergePatch } from '../harness/patch.js'
 import type { ResourceType } from '../harness/resources.js'
@@ -48,43 +48,48 @@ function userRoute(): HTTPRoute {
 }
 
 describe('canaryPatch and revertPatch', () => {
-  it('carry spec.rules, the resourceVersion read and the source annotation, nothing else', () => {
+  it('carry spec.rules and our annotations, nothing else', () => {
     const patch = canaryPatch(userRoute(), SERVICES, { percent: 10, header: HEADER }, SOURCE)
 
     expect(patch).toEqual({
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'HTTPRoute',
-      namespace: 'shop',
-      name: 'shop-web',
-      body: {
-        metadata: { resourceVersion: '4711', annotations: { [ANNOTATION_SOURCE]: SOURCE } },
-        spec: { rules: rulesWithCanary(userRoute(), SERVICES, { percent: 10, header: HEADER }) }
+      metadata: {
+        annotations: { [ANNOTATION_SOURCE]: SOURCE, [ANNOTATION_ROUTE_WEIGHTS]: null }
+      },
+      spec: {
+        rules: rulesWithCanary(userRoute(), SERVICES, { percent: 10, header: HEADER }).rules
       }
     })
   })
 
-  it('revert sends the rules without the canary and deletes the source annotation', () => {
+  it('keep the weights a step had to divide on the route, and give them back exactly', () => {
+    const big = route([rule([stable(600_000), backend('legacy', 300_000)])])
+    const during = mergePatch(big, canaryPatch(big, SERVICES, { percent: 10 }, SOURCE)) as HTTPRoute
+
+    expect(during.metadata?.annotations?.[ANNOTATION_ROUTE_WEIGHTS]).toBe('{"0":[600000,300000]}')
+    const after = mergePatch(during, revertPatch(during, SERVICES) ?? {}) as HTTPRoute
+    expect(after).toEqual(big)
+  })
+
+  it('revert sends the rules without the canary and deletes our annotations', () => {
     const live = mergePatch(
       userRoute(),
-      canaryPatch(userRoute(), SERVICES, { percent: 50, header: HEADER }, SOURCE).body
+      canaryPatch(userRoute(), SERVICES, { percent: 50, header: HEADER }, SOURCE)
     ) as HTTPRoute
 
-    expect(revertPatch(live, SERVICES).body).toEqual({
-      metadata: { resourceVersion: '4711', annotations: { [ANNOTATION_SOURCE]: null } },
+    expect(revertPatch(live, SERVICES)).toEqual({
+      metadata: { annotations: { [ANNOTATION_SOURCE]: null } },
       spec: { rules: userRoute().spec?.rules }
     })
   })
 
-  it('refuses to write a route that was not read from the cluster (no resourceVersion to hold)', () => {
-    const unread = userRoute()
-    delete unread.metadata?.resourceVersion
-    expect(() => revertPatch(unread, SERVICES)).toThrow(/was not read from the cluster/)
+  it('revert of a route holding nothing of ours writes nothing', () => {
+    expect(revertPatch(userRoute(), SERVICES)).toBeUndefined()
   })
 
   it('does not share objects with the route it was computed from', () => {
     const read = userRoute()
-    const patch = revertPatch(read, SERVICES)
-    const [first] = patch.body.spec.rules[0].backendRefs ?? []
+    const patch = canaryPatch(read, SERVICES, { percent: 10 }, SOURCE)
+    const [first] = patch.spec.rules[0].backendRefs ?? []
     first.weight = 99
     expect(read).toEqual(userRoute())
   })
@@ -132,7 +137,7 @@ describe('another field manager on the route', () => {
 
   it('keeps their fields and their ownership; only spec.rules and our annotation become ours', () => {
     const live = shared()
-    const next = write(live, canaryPatch(live as HTTPRoute, SERVICES, { percent: 10 }, SOURCE).body)
+    const next = write(live, canaryPatch(live as HTTPRoute, SERVICES, { percent: 10 }, SOURCE))
 
     const { rules: _rules, ...spec } = next.spec as Record<string, unknown>
     const { rules: _before, ...specBefore } = live.spec as Record<string, unknown>
@@ -156,7 +161,7 @@ describe('another field manager on the route', () => {
     const live = shared()
     const next = write(
       live,
-      canaryPatch(live as HTTPRoute, SERVICES, { percent: 25, header: HEADER }, SOURCE).body
+      canaryPatch(live as HTTPRoute, SERVICES, { percent: 25, header: HEADER }, SOURCE)
     )
     const rules = (next as HTTPRoute).spec?.rules ?? []
     const api = rules.find(r => r.name === 'api')
@@ -169,9 +174,9 @@ describe('another field manager on the route', () => {
     const live = shared()
     const during = write(
       live,
-      canaryPatch(live as HTTPRoute, SERVICES, { percent: 50, header: HEADER }, SOURCE).body
+      canaryPatch(live as HTTPRoute, SERVICES, { percent: 50, header: HEADER }, SOURCE)
     )
-    const after = write(during, revertPatch(during as HTTPRoute, SERVICES).body)
+    const after = write(during, revertPatch(during as HTTPRoute, SERVICES) ?? {})
 
     expect(after.spec).toEqual(live.spec)
     expect(after.metadata.annotations).toEqual(live.metadata.annotations)
@@ -186,7 +191,7 @@ describe('another field manager on the route', () => {
           apiVersion: 'gateway.networking.k8s.io/v1',
           kind: 'HTTPRoute',
           metadata: { name: 'shop-web', namespace: 'shop' },
-          spec: { rules: rulesWithCanary(live as HTTPRoute, SERVICES, { percent: 10 }) }
+          spec: { rules: rulesWithCanary(live as HTTPRoute, SERVICES, { percent: 10 }).rules }
         },
         manager: 'canary-deploy',
         force: false,

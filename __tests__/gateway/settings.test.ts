@@ -66,6 +66,22 @@ describe('canary-header', () => {
   })
 })
 
+describe('the gateway strategy', () => {
+  it('reads route and canary-header, with the steps as the other weighted strategy does', () => {
+    const settings = settingsWith({
+      strategy: 'gateway',
+      route: 'shop-web',
+      'canary-header': 'X-Canary: always',
+      steps: '10,50'
+    })
+    expect([settings.strategy, settings.gateway, settings.canary.steps]).toEqual([
+      'gateway',
+      { route: 'shop-web', header: { name: 'X-Canary', value: 'always' } },
+      [10, 50]
+    ])
+  })
+})
+
 describe('gateway inputs with another strategy', () => {
   it.each([
     ['route', 'shop-web'],

@@ -1,6 +1,10 @@
 import fc from 'fast-check'
 import { RouteError, type BackendRef } from '../../src/release/routers/gateway/http-route.js'
-import { mergeCanaryIntoStable, splitStable } from '../../src/release/routers/gateway/weights.js'
+import {
+  mergeCanaryIntoStable,
+  splitDivides,
+  splitStable
+} from '../../src/release/routers/gateway/weights.js'
 import { backend, canary, SERVICES, shares, stable } from './fixtures.js'
 
 const split = (refs: BackendRef[], percent: number) =>
@@ -95,9 +99,26 @@ describe('mergeCanaryIntoStable: the canary leaves, stable weights come back', (
     expect(mergeCanaryIntoStable([canary(1), stable(3)], SERVICES)).toEqual([stable(1)])
   })
 
-  it('drops a canary with no stable backend left beside it; the others keep their shares', () => {
-    expect(mergeCanaryIntoStable([backend('legacy', 2), canary(1)], SERVICES)).toEqual([
-      backend('legacy', 2)
+  it('leaves a rule with no stable backend as it is: a canary there is not ours', () => {
+    const user = [backend('legacy', 2), canary(1)]
+    expect(mergeCanaryIntoStable(user, SERVICES)).toEqual(user)
+  })
+
+  it("restores the user's weights the split had to divide, given them", () => {
+    const user = [stable(600_000), backend('legacy', 300_000)]
+    expect(mergeCanaryIntoStable(split(user, 10), SERVICES)).toEqual([
+      stable(2),
+      backend('legacy', 1)
+    ])
+    expect(mergeCanaryIntoStable(split(user, 10), SERVICES, [600_000, 300_000])).toEqual(user)
+  })
+
+  it('keeps the merged weights when the kept ones no longer have their ratios', () => {
+    // The user changed legacy during the release: the kept weights describe another route.
+    const during = [stable(18), canary(2), backend('legacy', 30)]
+    expect(mergeCanaryIntoStable(during, SERVICES, [600_000, 300_000])).toEqual([
+      stable(2),
+      backend('legacy', 3)
     ])
   })
 
@@ -141,6 +162,25 @@ describe('weights, for any rule and any step', () => {
     fc.assert(
       fc.property(ruleArb, percent, (refs, p) => {
         expect(mergeCanaryIntoStable(split(refs, p), SERVICES)).toEqual(refs)
+      })
+    )
+  })
+
+  it('undoing any step gives back the exact weights, however large, with the ones a split divided', () => {
+    const large = fc
+      .integer({ min: 1, max: 20 })
+      .chain(unit =>
+        fc
+          .array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 4 })
+          .map(others => [
+            stable(unit * 50_000),
+            ...others.map((w, i) => backend(`o${i}`, w * 50_000))
+          ])
+      )
+    fc.assert(
+      fc.property(large, percent, (refs, p) => {
+        const kept = splitDivides(refs, SERVICES, p) ? refs.map(r => r.weight ?? 1) : undefined
+        expect(mergeCanaryIntoStable(split(refs, p), SERVICES, kept)).toEqual(refs)
       })
     )
   })

@@ -57,6 +57,8 @@ export interface RequestRecord {
   status: number
   contentType?: string
   fieldManager?: string
+  /** What a write sent, as sent (tests read what a patch changed). */
+  body?: string
 }
 
 export const MUTATING: Verb[] = ['create', 'update', 'patch', 'delete', 'deletecollection']
@@ -358,6 +360,7 @@ export class ApiServer {
       }
     }
     const body = await readBody(req, method)
+    if (MUTATING.includes(verb) && body) record.body = body
     await this.dispatch(res, route, route.resource, verb, q, body, ct ?? '')
   }
 

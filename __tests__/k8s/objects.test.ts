@@ -1,10 +1,10 @@
 import { deployment } from '../harness/objects.js'
-import { apply, mergePatch, read, remove, removeAll, replace } from '../../src/k8s/objects.js'
+import { apply, mergePatch, modify, read, remove, removeAll } from '../../src/k8s/objects.js'
 import { connect } from '../../src/k8s/client.js'
 import { KubeError } from '../../src/k8s/errors.js'
 import { requestJson } from '../../src/k8s/rest.js'
 import { MemoryLogger } from '../../src/logger.js'
-import type { V1Deployment } from '@kubernetes/client-node'
+import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node'
 import { NS, fixture, rejection, type Fixture } from './helpers.js'
 
 describe('the object verbs against the test cluster', () => {
@@ -103,30 +103,76 @@ describe('the object verbs against the test cluster', () => {
     ])
   })
 
-  it('replaces on the version it read, reading again when someone wrote in between', async () => {
-    await apply(f.cluster, web())
-    // The Deployment controller's status writes would be other writers too: only ours here.
-    await f.tc.settle()
-    const ref = { kind: 'Deployment', name: 'web-canary' }
-    let calls = 0
-    const replaced = await replace<V1Deployment>(f.cluster, ref, current => {
-      calls++
-      // The first time, another writer changes the object after our read: our PUT conflicts.
-      if (calls === 1)
-        f.tc.put({
-          ...f.tc.get<V1Deployment>('Deployment', NS, 'web-canary')!,
-          metadata: {
-            ...f.tc.get<V1Deployment>('Deployment', NS, 'web-canary')!.metadata,
-            labels: { other: 'writer' }
-          }
-        })
-      current.spec!.replicas = 3
-      return current
+  describe('modify: a merge patch computed from the object as read', () => {
+    // A ConfigMap: no controller writes it, so every conflict here is the test's own doing.
+    const ref = { kind: 'ConfigMap', name: 'routes' }
+    const create = () =>
+      apply(f.cluster, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'routes', namespace: NS },
+        data: { weight: '1' }
+      } as KubernetesObject)
+    const labelled = (labels: Record<string, string>) => {
+      const live = f.tc.get<KubernetesObject>('ConfigMap', NS, 'routes')!
+      f.tc.put({ ...live, metadata: { ...live.metadata, labels } })
+    }
+    type ConfigMap = KubernetesObject & { data?: Record<string, string> }
+
+    it('patches what it computed under the canary-deploy manager', async () => {
+      await create()
+      const done = await modify<ConfigMap>(f.cluster, ref, current => ({
+        data: { weight: String(Number(current?.data?.weight) + 1) }
+      }))
+      expect([done.changed, done.object?.data?.weight]).toEqual([true, '2'])
+      const write = f.tc.writes().at(-1)
+      expect([write?.contentType, write?.fieldManager]).toEqual([
+        'application/merge-patch+json',
+        'canary-deploy'
+      ])
     })
-    expect(calls).toBe(2)
-    expect(replaced.spec?.replicas).toBe(3)
-    expect(replaced.metadata?.labels).toEqual({ other: 'writer' })
-    expect(f.tc.requests.filter(r => r.verb === 'update').map(r => r.status)).toEqual([409, 200])
+
+    it('reads and computes again when someone wrote in between, keeping their change', async () => {
+      await create()
+      f.tc.resetRequests()
+      const seen: (string | undefined)[] = []
+      const done = await modify<ConfigMap>(f.cluster, ref, current => {
+        seen.push(current?.metadata?.labels?.other)
+        // The first time, another writer changes the object after our read: our patch conflicts.
+        if (seen.length === 1) labelled({ other: 'writer' })
+        return { data: { saw: current?.metadata?.labels?.other ?? 'none' } }
+      })
+      expect(seen).toEqual([undefined, 'writer'])
+      expect(done.object?.data?.saw).toBe('writer')
+      expect(done.object?.metadata?.labels).toEqual({ other: 'writer' })
+      expect(f.tc.requests.filter(r => r.verb === 'patch').map(r => r.status)).toEqual([409, 200])
+    })
+
+    it("gives up after 5 conflicts with the API server's answer", async () => {
+      await create()
+      let tries = 0
+      const err = await rejection(
+        modify(f.cluster, ref, () => {
+          labelled({ other: String(++tries) })
+          return { data: { weight: '2' } }
+        })
+      )
+      expect(tries).toBe(5)
+      expect(String(err)).toContain('the object has been modified')
+    })
+
+    it('writes nothing when the change asks nothing', async () => {
+      await create()
+      f.tc.resetRequests()
+      const done = await modify(f.cluster, ref, () => undefined)
+      expect(done.changed).toBe(false)
+      expect(f.tc.writes()).toEqual([])
+    })
+
+    it('refuses to patch an object that does not exist, naming it', async () => {
+      const err = await rejection(modify(f.cluster, ref, () => ({ data: {} })))
+      expect(String(err)).toContain(`ConfigMap routes not found in namespace ${NS}`)
+    })
   })
 
   it('deletes every object matching a selector in one request', async () => {

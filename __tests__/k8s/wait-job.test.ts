@@ -28,12 +28,14 @@ describe('waitForJob against the test cluster', () => {
     expect(f.logger.lines).toContain(`${NAME}: 0 running, 1/1 succeeded, 0 failed`)
   })
 
+  // Clean: no stall resumes either (a loaded machine can go 300 ms without an event).
+  const CLEAN = { ...FAST, stallMs: 30_000 }
   it('makes at most 2 LISTs and 2 WATCHes on a clean wait', async () => {
     f.tc.kubelet.behave({ image: IMAGE }, { kind: 'hold' })
     await create()
     await until(() => f.tc.list('Pod', NS).length === 1, 'the job pod')
     f.tc.resetRequests()
-    const wait = waitForJob(f.cluster, NAME, { timeoutMs: 10_000, logger: f.logger, ...FAST })
+    const wait = waitForJob(f.cluster, NAME, { timeoutMs: 10_000, logger: f.logger, ...CLEAN })
     await until(() => count(f.tc.requests, 'watch') === 2, 'both watches')
     f.tc.kubelet.behave({ image: IMAGE }, { kind: 'succeed', afterMs: 10 })
     await wait

@@ -1,6 +1,9 @@
 import fc from 'fast-check'
+import type { LoadReading } from '../../src/analysis/drain.js'
 import {
+  describeLoad,
   planCleanup,
+  withLoads,
   type CleanupDecision,
   type ReleaseRecord
 } from '../../src/release/cleanup-plan.js'
@@ -130,5 +133,63 @@ describe('planCleanup', () => {
     const [, , oldest] = planCleanup(releases, { keep: 2, minAgeMs: 24 * HOUR, now: NOW })
     expect(oldest).toMatchObject({ state: 'deleted', ageMs: 30 * HOUR })
     expect(oldest.reason).toContain('beyond the newest 2')
+  })
+})
+
+describe('withLoads', () => {
+  const decided: CleanupDecision[] = [
+    { name: 'web-live', state: 'live', ageMs: HOUR, reason: 'serving traffic' },
+    {
+      name: 'web-old',
+      state: 'deleted',
+      ageMs: 50 * HOUR,
+      reason: 'beyond the newest 2, drained for 2.1 d'
+    }
+  ]
+  const load = (value: number | undefined): LoadReading => ({
+    ...(value === undefined ? {} : { load: value }),
+    source: 'GET /connections on 1 pod',
+    detail: value === undefined ? 'unknown: web-old-1: HTTP 503' : `web-old-1: ${value}`
+  })
+  const measured = (old: number | undefined) =>
+    withLoads(
+      decided,
+      new Map([
+        ['web-live', load(7)],
+        ['web-old', load(old)]
+      ]),
+      0
+    )
+
+  it('keeps a deletion of a release drained to the threshold, with its load', () => {
+    expect(measured(0)[1]).toEqual({
+      ...decided[1],
+      load: load(0),
+      reason: 'beyond the newest 2, drained for 2.1 d; drained: load 0 <= drain-threshold 0'
+    })
+  })
+
+  it('keeps a busy release instead, saying its load', () => {
+    expect(measured(3)[1]).toMatchObject({
+      state: 'busy',
+      reason: 'busy: load 3 > drain-threshold 0: kept'
+    })
+  })
+
+  it('keeps a release whose load is unknown as unmeasured, saying why', () => {
+    expect(measured(undefined)[1]).toMatchObject({
+      state: 'unmeasured',
+      reason:
+        'beyond the newest 2, drained for 2.1 d; but its load is unknown: web-old-1: HTTP 503: kept'
+    })
+  })
+
+  it('leaves the decisions the age rules keep as they were, with their load shown', () => {
+    expect(measured(0)[0]).toEqual({ ...decided[0], load: load(7) })
+  })
+
+  it('shows a load in the releases table with how it was measured', () => {
+    expect(describeLoad(load(2))).toBe('2 (GET /connections on 1 pod: web-old-1: 2)')
+    expect(describeLoad(undefined)).toBe('–')
   })
 })

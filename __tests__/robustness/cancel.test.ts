@@ -3,41 +3,24 @@
  * canary it created, releases the app's lock, prints the summary saying it was cancelled and exits
  * non-zero: the CLI runs as a child process against the test cluster in this process.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, rmSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import type { V1Deployment } from '@kubernetes/client-node'
 import { startTestCluster, type TestCluster } from '../harness/cluster.js'
 import { NAMESPACE, NEW_IMAGE, stableDeployment } from '../commands/fixture.js'
+import { compile, removeCompiled } from './compiled.js'
 
-/** Our own build of the CLI (tsconfig.tools.json into a private directory): dist may be stale. */
-const OUT_DIR = join(process.cwd(), '.tmp', 'robustness-cli')
-const CLI = join(OUT_DIR, 'src', 'cli-entry.js')
+const BUILD = 'robustness-cli'
 /** How long the CLI may take from the signal to its exit. */
 const EXIT_WITHIN_MS = 10_000
 
 let cluster: TestCluster
+let CLI: string
 
 beforeAll(() => {
-  rmSync(OUT_DIR, { recursive: true, force: true })
-  try {
-    execFileSync(
-      process.execPath,
-      [
-        join(process.cwd(), 'node_modules/typescript/bin/tsc'),
-        '-p',
-        'tsconfig.tools.json',
-        '--outDir',
-        OUT_DIR
-      ],
-      { stdio: 'pipe' }
-    )
-  } catch {
-    // Type errors elsewhere (files being edited) do not stop tsc from emitting the CLI.
-  }
-  if (!existsSync(CLI)) throw new Error(`could not build ${CLI}`)
+  CLI = join(compile(BUILD), 'cli-entry.js')
 }, 180_000)
-afterAll(() => rmSync(OUT_DIR, { recursive: true, force: true }))
+afterAll(() => removeCompiled(BUILD))
 
 beforeEach(async () => {
   cluster = await startTestCluster({ namespace: NAMESPACE })

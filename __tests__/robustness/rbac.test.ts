@@ -12,6 +12,15 @@ import { startGitHubApi, type GitHubApi } from '../harness/github.js'
 import { NAMESPACE, NEW_DIGEST, startShop, type Shop } from '../commands/fixture.js'
 import { CANARY_HOST, putWebIngress, putWebService } from '../commands/strategies-fixture.js'
 import { startAdmissionProxy, type AdmissionProxy } from '../admission/admission-proxy.js'
+import {
+  GATEWAY,
+  gatewayExampleFiles,
+  liveRoute,
+  ROUTES,
+  startGatewayShop
+} from '../gateway/shop.js'
+import { localBackend } from '../harness/objects.js'
+import { startPrometheus, type TestPrometheus } from '../harness/prometheus.js'
 
 const MIGRATE = '["bin/rails", "db:migrate"]'
 
@@ -404,6 +413,43 @@ describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot
     )
   })
 
+  it('deploys with gateway: its canary Service and each step of the route, header rule too, pass', async () => {
+    await shop.stop()
+    shop = await startGatewayShop()
+    const deployer = await as(DEPLOY_USER)
+    const result = await deploy({
+      kubeconfig: deployer.kubeconfig,
+      ...GATEWAY,
+      steps: '10,50',
+      'step-interval': '1s',
+      'canary-header': 'X-Canary: always'
+    })
+    expect(result.report.reason).toBeUndefined()
+    expect(result.report.status).toBe('success')
+    expect(deployer.denials).toEqual([])
+    const routePatches = deployer.judged.filter(j => j.path.endsWith('/httproutes/shop-web'))
+    expect(routePatches.map(j => j.operation)).toEqual(['UPDATE', 'UPDATE'])
+  }, 30_000)
+
+  it('cannot send the route anywhere but the canary: a stable backend of its own is refused', async () => {
+    await shop.stop()
+    shop = await startGatewayShop()
+    const deployer = await as(DEPLOY_USER)
+    const server = /server: (\S+)/.exec(deployer.kubeconfig)?.[1]
+    const route = liveRoute(shop)
+    const rules = [{ ...route.spec?.rules?.[0], backendRefs: [{ name: 'shop-admin', port: 80 }] }]
+    const res = await fetch(`${server}${ROUTES}/shop-web`, {
+      method: 'PATCH',
+      body: JSON.stringify({ spec: { rules } }),
+      headers: {
+        Authorization: 'Bearer test-token',
+        'Content-Type': 'application/merge-patch+json'
+      }
+    })
+    expect(res.status).toBe(403)
+    expect(liveRoute(shop).spec?.rules).toEqual(route.spec?.rules)
+  }, 30_000)
+
   it('cannot run a Job whose pods the stable Service would select', async () => {
     putWebService(shop)
     const deployer = await as(DEPLOY_USER)
@@ -502,15 +548,30 @@ describe('the deploy identity: Role canary-deploy under the canary-deploy-cannot
   })
 })
 
-/** examples/k8s as `kubectl apply -f examples/k8s` leaves it (the namespace is the cluster's). */
-function exampleObjects(): KubernetesObject[] {
-  return readdirSync(EXAMPLES)
+/**
+ * examples/k8s as `kubectl apply -f examples/k8s` leaves it (the namespace is the cluster's); with
+ * the gateway strategy, examples/k8s-gateway in place of its Service and Ingress (examples/README).
+ */
+function exampleObjects(strategy: string): KubernetesObject[] {
+  const files = readdirSync(EXAMPLES)
     .filter(file => file.endsWith('.yaml') && file !== 'namespace.yaml')
-    .flatMap(file => parseAllDocuments(readFileSync(join(EXAMPLES, file), 'utf8')))
+    .filter(file => strategy !== 'gateway' || !['service.yaml', 'ingress.yaml'].includes(file))
+    .map(file => join(EXAMPLES, file))
+  return [...files, ...(strategy === 'gateway' ? gatewayExampleFiles() : [])]
+    .flatMap(file => parseAllDocuments(readFileSync(file, 'utf8')))
     .map(doc => doc.toJS() as KubernetesObject)
 }
 
 const EXAMPLES = join(process.cwd(), 'examples/k8s')
+
+/** The `manifests` input of the objects exampleObjects(strategy) holds. */
+function exampleManifests(strategy: string): string {
+  if (strategy !== 'gateway') return 'examples/k8s'
+  const k8s = readdirSync(EXAMPLES).filter(
+    f => f.endsWith('.yaml') && !/^(service|ingress)\./.test(f)
+  )
+  return [...k8s.map(f => `examples/k8s/${f}`), 'examples/k8s-gateway'].join('\n')
+}
 const V3_IMAGE = `registry.example.com/shop@sha256:${'3'.repeat(64)}`
 const FIRST = { ...GITHUB_ENV, GITHUB_SHA: 'abcdef1234567' }
 const SECOND = { ...GITHUB_ENV, GITHUB_SHA: '1234567abcdef' }
@@ -519,13 +580,16 @@ describe.each([
   ['replicas', { strategy: 'replicas' }],
   ['ingress-host', { strategy: 'ingress-host', 'canary-host': 'canary.example.com' }],
   ['ingress-weight', { strategy: 'ingress-weight', steps: '10,50', 'step-interval': '1s' }],
-  ['rainbow', { strategy: 'rainbow' }]
+  ['rainbow', { strategy: 'rainbow' }],
+  ['gateway', { ...GATEWAY, steps: '10,50', 'step-interval': '1s' }]
 ])(
   'examples/k8s with the %s strategy, under the identities of docs/rbac.yaml',
   (name, strategy) => {
     let example: Shop
     beforeEach(async () => {
-      example = await startShop(['shop-web', 'shop-worker'], exampleObjects())
+      example = await startShop(['shop-web', 'shop-worker'], exampleObjects(name), {
+        gatewayApi: name === 'gateway'
+      })
       if (name === 'rainbow') {
         // The rainbow strategy needs the Service narrowed to the stable track (README, rainbow).
         const service = example.cluster.get<V1Service>('Service', NAMESPACE, 'shop-web')!
@@ -599,7 +663,7 @@ describe.each([
       const result = await run(
         differ,
         'diff',
-        { manifests: 'examples/k8s', comment: 'false' },
+        { manifests: exampleManifests(name), comment: 'false' },
         FIRST
       )
       expect(result.report.reason).toBeUndefined()
@@ -609,17 +673,80 @@ describe.each([
       expect(titles).toContain('Secret shop/shop-secrets: not readable by this identity')
       // The ConfigMap is read and dry-run like any object of the release.
       expect(JSON.stringify(result.report.sections)).toContain('ConfigMap shop/shop-config')
-      // A namespaced Role can grant nothing on the Namespace; Secrets are never granted.
-      expect(titles.filter(t => t.endsWith('not readable by this identity'))).toEqual([
-        'Namespace shop/shop: not readable by this identity',
-        'Secret shop/shop-secrets: not readable by this identity'
-      ])
-      // Only reads of what the Role does not grant were refused: the Secret, and the Namespace.
+      // A namespaced Role can grant nothing on the Namespace; Secrets are never granted; the
+      // Gateway is the platform's (docs/rbac.yaml grants only kinds a release writes).
+      const platform = name === 'gateway' ? ['Gateway shop/public'] : []
+      expect(titles.filter(t => t.endsWith('not readable by this identity'))).toEqual(
+        ['Namespace shop/shop', 'Secret shop/shop-secrets', ...platform].map(
+          object => `${object}: not readable by this identity`
+        )
+      )
+      // Only reads of what the Role does not grant were refused: the Secret, the Namespace (and
+      // the Gateway).
       expect(
         forbidden()
           .map(r => `${r.verb} ${r.resource}`)
-          .filter(r => !/^(get|list) (secrets|namespaces)$/.test(r))
+          .filter(r => !/^(get|list) (secrets|namespaces|gateways)$/.test(r))
       ).toEqual([])
     }, 60_000)
   }
 )
+
+describe('metric analysis through prometheus-service, under docs/rbac.yaml', () => {
+  let prometheus: TestPrometheus
+  beforeAll(async () => {
+    prometheus = await startPrometheus()
+  })
+  afterAll(() => prometheus?.stop())
+  beforeEach(() => {
+    const port = Number(new URL(prometheus.url).port)
+    for (const o of localBackend('prometheus', { namespace: NAMESPACE, port, servicePort: 9090 }))
+      shop.cluster.put(o as never)
+  })
+
+  // No app is scraped: every round is inconclusive, which is enough to see who may do what.
+  const analysed = (kubeconfig?: string) =>
+    deploy({
+      analysis: 'error-rate',
+      'analysis-interval': '1s',
+      'analysis-rounds': '1',
+      'prometheus-service': 'prometheus:9090',
+      ...(kubeconfig ? { kubeconfig } : {})
+    })
+  const analysisFact = (result: Awaited<ReturnType<typeof deploy>>) =>
+    result.report.facts.find(([key]) => key === 'metric analysis')?.[1]
+
+  it('the canary-deploy Role is enough to query Prometheus and record the verdict', async () => {
+    shop.cluster.enforceRole(DEPLOYER)
+    const result = await analysed()
+    expect(result.report.status).toBe('success')
+    expect(analysisFact(result)).toBe(
+      'inconclusive: error-rate was inconclusive in 1 of 1 round (inconclusive-limit 0): canary has 0 samples, fewer than min-samples 20'
+    )
+    expect(forbiddenAnswers()).toEqual([])
+  })
+
+  it('without get on services/proxy, the analysis says which permission it lacks', async () => {
+    shop.cluster.enforceRole(without(DEPLOYER, 'services/proxy', 'get'))
+    const result = await analysed()
+    expect(analysisFact(result)).toMatch(/^inconclusive: error-rate never passed a round: canary: /)
+    expect(analysisFact(result)).toContain(
+      'services "prometheus:9090" is forbidden: User "system:serviceaccount:shop:canary-deploy" cannot get resource "services/proxy" in API group "" in the namespace "shop"'
+    )
+  })
+
+  it('the deploy identity records the verdict on its canary, and the policy refuses nothing', async () => {
+    const user = `system:serviceaccount:${NAMESPACE}:canary-deploy`
+    shop.cluster.enforceRole(DEPLOYER, user)
+    const deployer = await startAdmissionProxy(shop.cluster, user)
+    try {
+      const result = await analysed(deployer.kubeconfig)
+      expect(result.report.status).toBe('success')
+      expect(deployer.denials).toEqual([])
+      const canary = shop.cluster.get<KubernetesObject>('Deployment', NAMESPACE, 'shop-web-canary')
+      expect(canary?.metadata?.annotations?.['canary-deploy.dev/analysis']).toBe('inconclusive')
+    } finally {
+      await deployer.stop()
+    }
+  })
+})

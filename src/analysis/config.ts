@@ -14,7 +14,7 @@
  *       samples: sum(increase(checkout_total{ {{selector}} }[{{window}}]))
  *       rule: <= 0.1
  *   min-samples: 20                          per side, per round (a check may set its own)
- *   window: 2m                               {{window}}; default: the analysis interval
+ *   window: 2m                               {{window}}; default: the larger of the interval and 5m
  *   failure-limit: 0                         failed rounds tolerated per check (Argo's failureLimit)
  *   consecutive-error-limit: 4               Prometheus errors in a row tolerated per check
  *   inconclusive-limit: 0                    inconclusive rounds tolerated before "inconclusive"
@@ -46,7 +46,7 @@ export interface AnalysisLimits {
 
 export interface AnalysisConfig {
   checks: Check[]
-  /** The {{window}} of rate() and increase(); undefined: the analysis interval. */
+  /** The {{window}} of rate() and increase(); undefined: windowFor(interval). */
   windowMs?: number
   limits: AnalysisLimits
   /** Pod label -> Prometheus label, where the scrape config does not map it the usual way. */
@@ -54,6 +54,18 @@ export interface AnalysisConfig {
 }
 
 export const DEFAULT_MIN_SAMPLES = 20
+
+/**
+ * The default {{window}}: at least 5 minutes. rate() needs two samples in its range and is only
+ * steady with four or more, so a range of one scrape interval (Prometheus' default 1m) would leave
+ * most rounds with no value; a window of 4x the scrape interval or more is the rule of thumb.
+ */
+export const MIN_DEFAULT_WINDOW_MS = 5 * 60_000
+
+/** The window of an analysis that names none: its interval, but never under 5 minutes. */
+export function defaultWindow(intervalMs: number): number {
+  return Math.max(intervalMs, MIN_DEFAULT_WINDOW_MS)
+}
 export const DEFAULT_LIMITS: AnalysisLimits = { failure: 0, consecutiveError: 4, inconclusive: 0 }
 
 const TOP_KEYS = [

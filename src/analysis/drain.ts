@@ -5,10 +5,10 @@
  * summed over the pods. A load that cannot be measured is unknown, and unknown is never drained:
  * an empty result, a pod that does not answer or a body that is not a number keeps the release.
  */
-import { describeError } from '../smoke.js'
+import { describeError } from '../http-response.js'
 import { PrometheusError, type PrometheusClient } from './prometheus.js'
 import { renderTemplate, type Matchers } from './promql.js'
-import { oneValue } from './run.js'
+import { oneValue } from './query-value.js'
 
 export interface LoadReading {
   /** Undefined: unknown. */
@@ -153,6 +153,7 @@ export function decideDrain(
   })
 }
 
-function formatLoad(value: number): string {
+/** A load as a person reads it: 3, 0.25, 1240. */
+export function formatLoad(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(3)))
 }

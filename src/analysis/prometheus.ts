@@ -5,7 +5,7 @@
  * says so, NaN and ±Inf stay what they are, and anything else is a PrometheusError that says why.
  * https://prometheus.io/docs/prometheus/latest/querying/api/
  */
-import { describeError, readCapped } from '../smoke.js'
+import { describeError, readCapped } from '../http-response.js'
 
 export interface PrometheusRequest {
   /** Below the API root, e.g. `/api/v1/query`. */

@@ -7,8 +7,9 @@ import { setTimeout as sleepFor } from 'node:timers/promises'
 import type { Check } from './checks.js'
 import type { AnalysisLimits } from './config.js'
 import { conclude, judgeCheck, roundVerdict } from './judge.js'
-import { PrometheusError, type PrometheusClient, type QueryResult } from './prometheus.js'
+import { PrometheusError, type PrometheusClient } from './prometheus.js'
 import { renderTemplate, type Matchers } from './promql.js'
+import { oneValue, sampleCount } from './query-value.js'
 import type { AnalysisResult, AnalysisRound, CheckRound, SideReading } from './types.js'
 
 export interface AnalysisPlan {
@@ -127,36 +128,4 @@ async function readSide(
     reading.error = error.message
   }
   return reading
-}
-
-/** The one number a check's query must give; an empty result and NaN are no value, said why. */
-export function oneValue(result: QueryResult): Pick<SideReading, 'value' | 'note'> {
-  const warned = result.warnings.length ? `; Prometheus warns: ${result.warnings.join('; ')}` : ''
-  if (result.samples.length === 0) {
-    return { note: `empty result: no series matched${warned}` }
-  }
-  if (result.samples.length > 1) throw severalSeries(result)
-  const value = result.samples[0].value
-  if (Number.isNaN(value)) return { note: `NaN, e.g. 0/0: nothing happened in the window${warned}` }
-  return warned ? { value, note: warned.slice(2) } : { value }
-}
-
-/** Observations: no series means none were made; several series is a query that forgot sum(). */
-export function sampleCount(result: QueryResult): number {
-  if (result.samples.length === 0) return 0
-  if (result.samples.length > 1) throw severalSeries(result)
-  const value = result.samples[0].value
-  return Number.isNaN(value) ? 0 : value
-}
-
-function severalSeries(result: QueryResult): PrometheusError {
-  const shown = result.samples.slice(0, 3).map(
-    s =>
-      `{${Object.entries(s.labels)
-        .map(([k, v]) => `${k}="${v}"`)
-        .join(', ')}}`
-  )
-  return new PrometheusError(
-    `the query gives ${result.samples.length} series, not one number (${shown.join(' ')}${result.samples.length > 3 ? ' …' : ''}): aggregate it, e.g. sum(...)`
-  )
 }

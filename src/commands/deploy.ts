@@ -9,6 +9,7 @@ import { waitForRollout } from '../k8s/wait.js'
 import { sleep } from '../k8s/retry.js'
 import { carryOut, type CarryOutOptions } from '../release/execute.js'
 import { releaseManifests, releaseTemplates } from '../release/manifests.js'
+import { observeMigration, preflightMigration } from '../release/migration.js'
 import { planDeploy } from '../release/plan.js'
 import { clusterReads } from '../release/reads.js'
 import { strategyFor } from '../release/strategies.js'
@@ -16,8 +17,8 @@ import type { Planner } from '../release/types.js'
 import { errorMessage } from './errors.js'
 import { placeFacts, runFrame, type Frame } from './frame.js'
 import { prepareImage, type PreparedImage } from './image.js'
-import { judgeCanary } from './judge.js'
-import { migrateOnce } from './migrate.js'
+import { deployAnalyses, judgeCanary } from './judge.js'
+import { migrate } from './migrate.js'
 import { promoteInstructions, readStables, releaseOf } from './release.js'
 import type { Session } from './session.js'
 import type { CommandHandler } from './types.js'
@@ -47,27 +48,32 @@ export const deploy: CommandHandler = (settings, context) =>
             return prepared
           })
         : await prepareImage(settings, context)
-      const tracked = await frame.track(
-        `${settings.github.environment}-canary`,
-        `canary ${settings.version}`
-      )
       const session = await frame.session()
       const { cluster } = session
-      const reads = clusterReads(cluster, settings)
-      // Read before anything is built or written: a wrong Deployment name fails here, cheaply.
+      const strategy = strategyFor(settings.strategy)
+      // Only reads until the lock: a wrong Deployment name or a strategy's refusal writes nothing
+      // anywhere, not a GitHub deployment record, not a Lease.
       const stables = await stage('read stable', async detail => {
-        const found = await readStables(reads, settings)
+        const found = await readStables(clusterReads(cluster, settings), settings)
         detail(found.map(d => `${d.metadata?.name}@${d.metadata?.resourceVersion}`).join(', '))
         return found
       })
       // With manifests, the release is derived from them; without, from the live stable Deployments.
       const templates = releaseTemplates(stables, releaseManifests(settings))
+      const checked = await strategy.observe(clusterReads(cluster, settings), stables)
+      checked.preflight(message => logger.warning(message))
+      preflightMigration(settings, await observeMigration(clusterReads(cluster, settings)))
 
-      // Checked and read-only so far; from here on this run writes, so it takes the app's lock.
+      const tracked = await frame.track(
+        `${settings.github.environment}-canary`,
+        `canary ${settings.version}`
+      )
       await session.lock()
-      const strategy = strategyFor(settings.strategy)
+      // Planned from what is there once the lock is held: another run may have written meanwhile.
+      const reads = clusterReads(cluster, settings)
       const planner = await strategy.observe(reads, stables)
-      planner.preflight(message => logger.warning(message))
+      planner.preflight(() => undefined)
+      const migrated = await observeMigration(reads)
 
       const image = await stage(settings.image.build ? 'build' : 'resolve image', async detail => {
         const built = await source.produce()
@@ -76,7 +82,7 @@ export const deploy: CommandHandler = (settings, context) =>
       })
       report.facts.push(['image', image.imageRef], ['digest', image.digest])
       const ctx = { settings, release: releaseOf(settings, image), stables, templates }
-      const plan = planDeploy(planner, ctx)
+      const plan = planDeploy(planner, ctx, migrated)
       if (plan.live.length > 0) {
         // Promoted already (rainbow): the release is stable's now; deploy writes nothing of it.
         const live = `${plan.live.join(', ')} already live`
@@ -93,10 +99,11 @@ export const deploy: CommandHandler = (settings, context) =>
         }
       }
 
-      if (settings.migration) {
-        const migration = settings.migration
+      const { migration } = settings
+      if (plan.migration && migration) {
+        const planned = plan.migration
         const outcome = await stage('migrate', async detail => {
-          const result = await migrateOnce(cluster, ctx, migration, logger, session.signal)
+          const result = await migrate(cluster, planned, migration, logger, session.signal)
           detail(result)
           return result
         })
@@ -108,10 +115,12 @@ export const deploy: CommandHandler = (settings, context) =>
       const applied: string[] = []
       frame.onFailure(() => takeBack(frame, session, planner, applied))
       await stage('canary', async detail => {
-        for (const write of plan.release) {
-          await carryOut(cluster, [write], { logger })
+        for (const write of plan.releaseDeployments) {
+          // Recorded before the write: one that lands but whose answer is lost, or a kill right
+          // after it, must still be taken back (discarding a release never written is harmless).
           applied.push(write.ref.name)
           context.checkpoint?.({ applied: [...applied] })
+          await carryOut(cluster, [write], { logger })
         }
         await Promise.all(
           applied.map(name =>
@@ -126,13 +135,37 @@ export const deploy: CommandHandler = (settings, context) =>
       })
 
       await session.phase('smoke', applied)
-      // The hook between weight steps: today the smoke checks, tomorrow metric analysis too.
-      const judge = async (detail: (text: string) => void, where = ''): Promise<void> => {
+      // The metric analysis runs where the canary has traffic to judge: after each weight step
+      // when only those steps send it traffic, else once, after the smoke checks.
+      const weighted = plan.steps.some(step => step.weight !== undefined)
+      const analyses = settings.analysis
+        ? deployAnalyses(frame, session, strategy, {
+            release: applied[0],
+            stable: stables[0],
+            digest: image.digest
+          })
+        : undefined
+      const analyse = async (detail: (text: string) => void, where = ''): Promise<void> => {
+        if (!analyses) return
+        const result = await analyses.analyse(where.replace(/: $/, ''))
+        detail(`${result.verdict}: ${result.rounds.length} of ${result.plannedRounds} round(s)`)
+        if (result.verdict === 'failed') {
+          throw new Error(`${where}metric analysis failed: ${result.reason}`)
+        }
+      }
+      // The hook between weight steps: the smoke checks, then the metric analysis.
+      const judge = async (
+        detail: (text: string) => void,
+        where = '',
+        analysed = weighted
+      ): Promise<void> => {
         const judged = await judgeCanary(frame, session, strategy, applied[0])
         detail(judged.detail)
         if (!judged.ok) throw new Error(`${where}smoke check failed: ${judged.failure}`)
+        if (analysed) await analyse(detail, where)
       }
-      await stage('smoke', detail => judge(detail))
+      await stage('smoke', detail => judge(detail, '', false))
+      if (analyses && !weighted) await stage('analysis', detail => analyse(detail))
 
       const exposure = planner.exposure(ctx)
       if (plan.steps.length > 0 || exposure) {
@@ -147,7 +180,9 @@ export const deploy: CommandHandler = (settings, context) =>
           for (const [index, step] of plan.steps.entries()) {
             if (index > 0) await sleep(settings.canary.stepIntervalMs, session.signal)
             await carryOut(cluster, step.writes, writing)
-            if (index > 0) await judge(() => undefined, `at ${step.weight}% (steps ${weights}): `)
+            if (index > 0 || (analyses && weighted)) {
+              await judge(() => undefined, `at ${step.weight}% (steps ${weights}): `)
+            }
           }
           if (exposure) detail(exposure.detail)
           report.facts.push(...(exposure?.facts ?? []))
@@ -159,6 +194,13 @@ export const deploy: CommandHandler = (settings, context) =>
       report.next = {
         title: 'Promote or roll back',
         markdown: promoteInstructions(settings, image.digest)
+      }
+      const analysed = analyses?.recorded
+      if (analysed) {
+        report.facts.push(['metric analysis', `${analysed.verdict}: ${analysed.reason}`])
+        if (analysed.verdict === 'inconclusive') {
+          report.next.markdown = `**The metric analysis was inconclusive**: promote takes this canary only with \`accept-inconclusive: true\`, the approver's decision.\n\n${report.next.markdown}`
+        }
       }
       await tracked.finish('success', { description: `canary ${settings.version} is live` })
       return {

@@ -97,7 +97,10 @@ export function summarize(report: Report, settings: Settings, outcome: DiffOutco
   if (unchanged.length > 0) {
     report.sections.push({
       title: `Unchanged (${unchanged.length})`,
-      body: unchanged.map(c => `- ${c.label}`).join('\n'),
+      // What would be written all the same, though it changes nothing.
+      body: unchanged
+        .map(c => `- ${c.label}${c.steps.length ? ` (${c.steps.join('; ')})` : ''}`)
+        .join('\n'),
       collapsed: true
     })
   }

@@ -26,7 +26,14 @@ import {
   type Projector
 } from '../release/dry-run.js'
 import { releaseManifests, releaseTemplates } from '../release/manifests.js'
-import { deployWrites, planDeploy, planPromote, promoteWrites } from '../release/plan.js'
+import { observeMigration } from '../release/migration.js'
+import {
+  deployWrites,
+  planDeploy,
+  planPromote,
+  promoteWrites,
+  type DeployPlan
+} from '../release/plan.js'
 import { clusterReads, objectReads, type Reads } from '../release/reads.js'
 import type { Release } from '../release/render.js'
 import { strategyFor } from '../release/strategies.js'
@@ -150,7 +157,8 @@ async function planAndProject(
   const planner = await strategyFor(settings.strategy).observe(reads, stables)
   planner.preflight(message => logger.warning(message))
   const templates = releaseTemplates(stables, releaseManifests(settings))
-  const deployPlan = planDeploy(planner, { settings, release, stables, templates })
+  const migration = await observeMigration(reads)
+  const deployPlan = planDeploy(planner, { settings, release, stables, templates }, migration)
   const promotePlan = planPromote(planner, {
     settings,
     release,
@@ -168,7 +176,19 @@ async function planAndProject(
   const written = new Set(
     phases.flatMap(p => p.writes.map(w => objectKey(w.ref, projector.namespace)))
   )
-  return { changes: await projectPlan(phases, projector), written }
+  const notes = migrationNote(deployPlan.migration)
+  return { changes: await projectPlan(phases, projector), written, notes }
+}
+
+/** What deploy does about the migration when it creates no Job: said, since no object shows it. */
+function migrationNote(plan: DeployPlan['migration']): string[] {
+  if (plan?.kind === 'done') return [`Migration: not run again, ${plan.reason}.`]
+  if (plan?.kind === 'wait')
+    return [
+      `Migration: Job \`${plan.job}\`, started earlier, is still running; deploy waits for it.`
+    ]
+  if (plan?.kind === 'refused') return [`Migration: deploy would refuse: ${plan.reason}.`]
+  return []
 }
 
 const manifestDeployment = (manifests: KubernetesObject[], name: string) =>
@@ -204,12 +224,11 @@ async function clusterDiff(
     )
     return found
   })
-  const { changes, written } = await stage('dry-run apply', async detail => {
+  const { changes, written, notes } = await stage('dry-run apply', async detail => {
     const planned = await planAndProject(frame, reads, stables, release, clusterProjector(cluster))
     detail(countLine(planned.changes))
     return planned
   })
-  const notes: string[] = []
   const leftAlone =
     manifests.length > 0
       ? await stage('list unmanaged', async detail => {
@@ -318,7 +337,11 @@ async function offlineDiff(
     ...settings,
     deployments: stables.map(stable => stable.metadata?.name ?? '')
   }
-  const { changes, written } = await planAndProject(
+  const {
+    changes,
+    written,
+    notes: planNotes
+  } = await planAndProject(
     { ...frame, settings: planned },
     objectReads(manifests, planned),
     stables,
@@ -338,5 +361,5 @@ async function offlineDiff(
     .map(o =>
       objectLabel({ ...o, metadata: { ...o.metadata, namespace: o.metadata?.namespace ?? ns } })
     )
-  return { mode: 'offline', changes, leftAlone, notes }
+  return { mode: 'offline', changes, leftAlone, notes: [...notes, ...planNotes] }
 }

@@ -6,19 +6,20 @@
  * workflow job's `environment:` makes; this command adds none of its own.
  */
 import type { V1Deployment } from '@kubernetes/client-node'
-import { ANNOTATION_DIGEST, ANNOTATION_VERSION, LABEL_TRACK } from '../k8s/labels.js'
+import { ANNOTATION_DIGEST, ANNOTATION_VERSION, LABEL_TRACK, LABEL_VERSION } from '../k8s/labels.js'
 import { rolloutStatus } from '../k8s/deployments.js'
 import { waitForRollout } from '../k8s/wait.js'
-import { carryOut, UndoLog, type CarryOutOptions } from '../release/execute.js'
+import { carryOut, type CarryOutOptions } from '../release/execute.js'
 import { releaseManifests, releaseTemplates } from '../release/manifests.js'
 import { planPromote } from '../release/plan.js'
 import { clusterReads, type Reads } from '../release/reads.js'
 import { strategyFor } from '../release/strategies.js'
 import type { Strategy } from '../release/types.js'
-import { objectName } from '../release/writes.js'
+import { putBack, UndoLog } from '../release/undo.js'
 import type { Settings } from '../settings.js'
+import { judgePromotion, recordedVerdict } from './analysis-verdict.js'
 import { checkApproval } from './approval.js'
-import { errorMessage, Refusal } from './errors.js'
+import { Refusal } from './errors.js'
 import { placeFacts, runFrame, type Frame } from './frame.js'
 import { judgeCanary } from './judge.js'
 import { imageOf, readStables, releaseOf } from './release.js'
@@ -57,6 +58,10 @@ export const promote: CommandHandler = (settings, context) =>
         return checked
       })
       report.facts.push(['digest', digest], ['image', imageRef])
+      const analysis = checkAnalysis(canaries[0], settings, approver)
+      if (analysis.recorded || settings.analysis)
+        report.facts.push(['metric analysis', analysis.fact])
+      if (analysis.acceptedInconclusive) logger.warning(`metric analysis: ${analysis.fact}`)
 
       const smoke = async (detail: (text: string) => void): Promise<void> => {
         const judged = await judgeCanary(frame, session, strategy, canaries[0].metadata?.name ?? '')
@@ -72,6 +77,8 @@ export const promote: CommandHandler = (settings, context) =>
         const again = await checkCanaries(reads, strategy, settings)
         if (again.digest !== digest)
           throw new Refusal(`the canary changed to ${again.digest} while this run checked it`)
+        // A deploy of the same image may have analysed it again meanwhile.
+        checkAnalysis(again.canaries[0], settings, approver)
         detail('unchanged')
       })
       // "Healthy right now" must still be true when the writes start, not as of before a lock wait.
@@ -95,12 +102,16 @@ export const promote: CommandHandler = (settings, context) =>
         'promoting',
         canaries.map(c => c.metadata?.name ?? '')
       )
-      const undo = new UndoLog(cluster)
-      let promoting = true
-      context.checkpoint?.({ promoting: settings.deployments })
+      // Before every write, the step state says how to put it back (the post step of a killed run
+      // finishes the restore from it); cleared only once the promotion succeeded or was put back.
+      const promoting = settings.deployments
+      const undo = new UndoLog(cluster, kept => context.checkpoint?.({ promoting, undo: kept }))
+      context.checkpoint?.({ promoting, undo: [] })
+      let underWay = true
       frame.onFailure(async () => {
-        context.checkpoint?.({ promoting: [] })
-        if (promoting) await putBack(frame, session, undo)
+        if (!underWay) return
+        await restore(frame, session, undo)
+        context.checkpoint?.({ promoting: [], undo: [] })
       })
       if (plan.manifests.length > 0) {
         await stage('apply manifests', async detail => {
@@ -121,8 +132,8 @@ export const promote: CommandHandler = (settings, context) =>
         title: 'Promotion',
         body: ['| what changed |', '| --- |', ...promoted.map(line => `| ${line} |`)].join('\n')
       })
-      promoting = false
-      context.checkpoint?.({ promoting: [] })
+      underWay = false
+      context.checkpoint?.({ promoting: [], undo: [] })
 
       await stage('remove canary', async detail => {
         const removed = await carryOut(cluster, plan.retire, { logger })
@@ -146,50 +157,26 @@ function rollouts(session: Session, frame: Frame): CarryOutOptions['after'] {
 }
 
 /**
- * Puts back what the promotion wrote, newest first: every write when rollback-on-failure is set;
- * otherwise the stable Deployment that failed, but not those already promoted. Each one is tried
- * whatever the others do; what could not be put back is said, not hidden.
+ * A failed promotion: every write it made is put back, newest first (the stable Deployments, each
+ * rollout waited for; the manifests' objects; the Service selector), so web and worker never end on
+ * different releases. What could not be put back is said, not hidden.
  */
-async function putBack(frame: Frame, session: Session, undo: UndoLog): Promise<void> {
+async function restore(frame: Frame, session: Session, undo: UndoLog): Promise<void> {
   const { settings, report, logger } = frame
-  const stableWrites = undo.done.filter(d => d.write.role === 'stable' && d.write.verb === 'apply')
-  const kept = settings.rollbackOnFailure ? [] : stableWrites.slice(0, -1)
-  const name = (ref: Parameters<typeof objectName>[0]) =>
-    objectName(ref, settings.cluster.namespace)
   await frame.stage('restore', async detail => {
-    const restored: string[] = []
-    const failures: string[] = []
-    for (const entry of [...undo.done].reverse()) {
-      if (kept.includes(entry)) continue
-      if (!entry.inverse) {
-        if (entry.why) failures.push(`${name(entry.write.ref)}: ${entry.why}`)
-        continue
-      }
-      try {
-        await carryOut(session.cluster, [entry.inverse], { logger })
-        // Not tied to the run's abort signal: a cancelled run must still finish putting stable back.
-        if (entry.inverse.rollout) {
-          await waitForRollout(session.cluster, entry.write.ref.name, {
-            timeoutMs: settings.timeoutMs,
-            logger,
-            since: Date.now()
-          })
-        }
-        restored.push(name(entry.write.ref))
-      } catch (error) {
-        failures.push(`${name(entry.write.ref)}: ${errorMessage(error)}`)
-        logger.warning(`${name(entry.write.ref)} could not be put back: ${errorMessage(error)}`)
-      }
-    }
-    const still = kept.map(entry => name(entry.write.ref))
+    const { restored, failed } = await putBack(session.cluster, undo.pending(), {
+      logger,
+      timeoutMs: settings.timeoutMs,
+      onPutBack: entry => undo.putBack(entry)
+    })
     detail(
-      `restored ${restored.join(', ') || 'nothing'}${still.length ? `; still promoted: ${still.join(', ')}` : ''}; canary kept` +
-        (failures.length ? `; NOT restored: ${failures.length}` : '')
+      `restored ${restored.join(', ') || 'nothing'}; canary kept` +
+        (failed.length ? `; NOT restored: ${failed.length}` : '')
     )
-    if (failures.length > 0) {
+    if (failed.length > 0) {
       report.sections.push({
         title: 'NOT restored: needs a person',
-        body: failures.map(f => `- ${f}`).join('\n')
+        body: failed.map(f => `- ${f}`).join('\n')
       })
     }
   })
@@ -209,7 +196,7 @@ async function checkCanaries(reads: Reads, strategy: Strategy, settings: Setting
     if (!canary)
       throw new Refusal(`there is no canary ${name} to promote: deploy ${settings.version} first`)
     const annotations = canary.metadata?.annotations ?? {}
-    const version = canary.metadata?.labels?.[ANNOTATION_VERSION] ?? annotations[ANNOTATION_VERSION]
+    const version = canary.metadata?.labels?.[LABEL_VERSION] ?? annotations[ANNOTATION_VERSION]
     if (canary.metadata?.labels?.[LABEL_TRACK] !== 'canary')
       throw new Refusal(`${name} is not labelled as a canary`)
     if (version !== settings.version) {
@@ -238,4 +225,24 @@ async function checkCanaries(reads: Reads, strategy: Strategy, settings: Setting
     canaries.push(canary)
   }
   return { stables, canaries, digest, imageRef }
+}
+
+/**
+ * The metric analysis deploy recorded on the judged canary: a failed or unfinished one is refused,
+ * an inconclusive one unless the approver took it (accept-inconclusive). Returns the summary's fact.
+ */
+function checkAnalysis(
+  canary: V1Deployment,
+  settings: Settings,
+  approver: string
+): { fact: string; recorded: boolean; acceptedInconclusive?: boolean } {
+  const recorded = recordedVerdict(canary)
+  const decided = judgePromotion(
+    canary.metadata?.name ?? '',
+    recorded,
+    settings.approval.acceptInconclusive,
+    approver
+  )
+  if (!decided.ok) throw new Refusal(decided.refusal)
+  return { ...decided, recorded: recorded !== undefined }
 }

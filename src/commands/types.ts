@@ -1,5 +1,6 @@
 import type { Report } from '../github/report.js'
 import type { Logger } from '../logger.js'
+import type { Undoable } from '../release/undo.js'
 import type { Settings } from '../settings.js'
 
 export type OutputName =
@@ -38,8 +39,13 @@ export interface CommandContext {
 export interface RunState {
   /** Release Deployments this run applied and has not yet removed or promoted. */
   applied: string[]
-  /** Stable Deployments a promotion is writing to; cleared when it ended either way. */
+  /** Stable Deployments a promotion is writing to; cleared once it succeeded or was put back. */
   promoting: string[]
+  /**
+   * While promoting: how to put back each write made so far, oldest first (the undo log, bounded,
+   * without a Secret's data). Absent: the run did not say what it wrote.
+   */
+  undo?: Undoable[]
   /** The holder identity of the app's lock while this run holds it. */
   lockHolder?: string
   /** The GitHub deployment this run opened and has not finished (the post step fails it). */

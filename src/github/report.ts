@@ -2,15 +2,6 @@
  * The structured report every command fills in, and its Markdown rendering. The report is data;
  * main.ts/cli.ts decide whether the Markdown goes to the job summary, a PR comment or a terminal.
  */
-import { formatSamples, formatValue } from '../analysis/format.js'
-import type {
-  AnalysisResult,
-  AnalysisVerdict,
-  CheckRound,
-  CheckVerdict,
-  SideReading
-} from '../analysis/types.js'
-
 export type ReportStatus = 'success' | 'failure' | 'refused' | 'no-op'
 export type StageStatus = 'ok' | 'failed' | 'skipped' | 'running'
 
@@ -89,7 +80,8 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 
-function table(header: [string, ...string[]], rows: string[][]): string {
+/** A Markdown table; every cell escaped (escapeTableCell). */
+export function markdownTable(header: [string, ...string[]], rows: string[][]): string {
   const line = (cells: string[]): string => `| ${cells.map(escapeTableCell).join(' | ')} |`
   return [line(header), `|${header.map(() => ' --- |').join('')}`, ...rows.map(line)].join('\n')
 }
@@ -113,7 +105,9 @@ function renderStages(stages: StageResult[]): string {
     s.status === 'skipped' ? '–' : formatDuration(s.durationMs),
     s.detail ?? ''
   ])
-  return ['### Stages', '', table(['Stage', 'Status', 'Duration', 'Detail'], rows)].join('\n')
+  return ['### Stages', '', markdownTable(['Stage', 'Status', 'Duration', 'Detail'], rows)].join(
+    '\n'
+  )
 }
 
 function renderSection(section: ReportSection): string {
@@ -132,7 +126,7 @@ function renderSection(section: ReportSection): string {
 function renderAll(report: Report, sections: ReportSection[], note?: string): string {
   const parts = [renderHeading(report)]
   if (report.stages.length > 0) parts.push(renderStages(report.stages))
-  if (report.facts.length > 0) parts.push(table(['Item', 'Value'], report.facts))
+  if (report.facts.length > 0) parts.push(markdownTable(['Item', 'Value'], report.facts))
   parts.push(...sections.map(renderSection))
   if (report.next) parts.push([`### ${report.next.title}`, '', report.next.markdown].join('\n'))
   if (note) parts.push(note)
@@ -258,80 +252,4 @@ function firstLine(message: string): string {
 /** Text as a fenced block that no backticks inside it can close early. */
 export function codeBlock(text: string): string {
   return `\`\`\`\n${text.replace(/```/g, "'''")}\n\`\`\``
-}
-
-const ANALYSIS_VERDICT: Record<AnalysisVerdict, string> = {
-  passed: '✅ passed',
-  failed: '❌ failed',
-  inconclusive: '❔ inconclusive'
-}
-
-const CHECK_VERDICT: Record<CheckVerdict, string> = {
-  pass: '✅ pass',
-  fail: '❌ fail',
-  inconclusive: '❔ inconclusive',
-  error: '⚠️ error'
-}
-
-/** Inline code that no backtick inside it can end early (PromQL has raw strings in backticks). */
-function inlineCode(text: string): string {
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map(run => run.length))
-  const fence = '`'.repeat(longest + 1)
-  return longest > 0 ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`
-}
-
-/** One side's cell: its value and samples, or why it has none. */
-function readingCell(reading: SideReading, check: CheckRound): string {
-  if (reading.error !== undefined) return `⚠️ ${reading.error}`
-  const samples =
-    reading.samples === undefined ? '' : ` (${formatSamples(reading.samples)} samples)`
-  const note = reading.note ? ` – ${reading.note}` : ''
-  return `${formatValue(reading.value, check.unit)}${samples}${note}`
-}
-
-/**
- * The analysis as a summary section: every round's checks with both sides' values and samples,
- * the rule with the bound it gave and the verdict with its reason; then each query as sent. The
- * field's complaint was values and thresholds nobody could see: here nothing is left out.
- */
-export function analysisSection(result: AnalysisResult, title = 'Metric analysis'): ReportSection {
-  const { limits } = result
-  const rows = result.rounds.flatMap(round =>
-    round.checks.map(c => [
-      `${round.round} (${round.at.slice(11, 19)}Z)`,
-      c.check,
-      readingCell(c.canary, c),
-      readingCell(c.stable, c),
-      `${inlineCode(c.rule)}${c.bound === undefined ? '' : ` (bound ${formatValue(c.bound, c.unit)})`}`,
-      `${CHECK_VERDICT[c.verdict]}: ${c.reason}`
-    ])
-  )
-  const queries = new Map<string, [string, string, string, string]>()
-  for (const c of result.rounds.flatMap(round => round.checks)) {
-    for (const [side, reading] of [
-      ['canary', c.canary],
-      ['stable', c.stable]
-    ] as const) {
-      queries.set(`${c.check}/${side}`, [
-        c.check,
-        side,
-        inlineCode(reading.query),
-        reading.samplesQuery ? inlineCode(reading.samplesQuery) : '–'
-      ])
-    }
-  }
-  const ran = result.rounds.length
-  const body = [
-    `**${ANALYSIS_VERDICT[result.verdict]}**: ${result.reason}`,
-    '',
-    `${ran} of ${result.plannedRounds} rounds ran; failure-limit ${limits.failure}, ` +
-      `consecutive-error-limit ${limits.consecutiveError}, inconclusive-limit ${limits.inconclusive}.`,
-    '',
-    table(['Round', 'Check', 'Canary', 'Stable', 'Rule', 'Verdict'], rows),
-    '',
-    '**Queries**',
-    '',
-    table(['Check', 'Side', 'Value query', 'Samples query'], [...queries.values()])
-  ]
-  return { title, body: body.join('\n') }
 }

@@ -11,6 +11,7 @@ import type { User } from '@kubernetes/client-node/dist/config_types.js'
 import { GuardedKubeConfig } from './guarded-kubeconfig.js'
 import { refuseUnsupported } from './kubeconfig-support.js'
 import type { Logger } from '../logger.js'
+import { isRecord } from '../json.js'
 
 export interface ConnectOptions {
   /** The kubeconfig itself, as YAML or base64 of YAML (never a path). */
@@ -51,10 +52,6 @@ export function decodeKubeconfig(input: string): string {
     if (/(^|\n)\s*(apiVersion|clusters|kind)\s*:/.test(decoded)) return decoded
   }
   return input
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null
 }
 
 /** Each secret a kubeconfig user entry can carry, plus the forms it travels in (base64, PEM body). */

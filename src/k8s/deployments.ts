@@ -1,8 +1,8 @@
 /**
  * Deployments: whether a rollout is done, as kubectl rollout status decides it, and which of its
- * pods run its current template.
+ * pods (and ReplicaSet) run its current template.
  */
-import type { V1Deployment, V1Pod } from '@kubernetes/client-node'
+import type { V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node'
 
 export interface RolloutState {
   done: boolean
@@ -89,4 +89,25 @@ export function currentPods(deployment: V1Deployment | undefined, pods: V1Pod[])
     )
   )
   return current
+}
+
+const REVISION = 'deployment.kubernetes.io/revision'
+
+/**
+ * The ReplicaSet of the Deployment's current template, among `replicaSets`: owned by it and of its
+ * revision (the deployment controller writes the same revision annotation on both). Its
+ * pod-template-hash names exactly the pods of this template, not those of an earlier one.
+ */
+export function currentReplicaSet(
+  deployment: V1Deployment,
+  replicaSets: V1ReplicaSet[]
+): V1ReplicaSet | undefined {
+  const uid = deployment.metadata?.uid
+  const revision = deployment.metadata?.annotations?.[REVISION]
+  if (!uid || revision === undefined) return undefined
+  return replicaSets.find(
+    rs =>
+      rs.metadata?.ownerReferences?.some(owner => owner.uid === uid && owner.controller) &&
+      rs.metadata?.annotations?.[REVISION] === revision
+  )
 }

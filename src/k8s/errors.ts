@@ -3,6 +3,7 @@
  * socket error, client-node's ApiException) into one sentence a person can act on. Messages name the
  * server and what was attempted, never a credential.
  */
+import { isRecord } from '../json.js'
 
 /** What we were trying to do when a request failed: `get deployments web-canary in prod`. */
 export interface Attempt {
@@ -83,10 +84,6 @@ const TLS_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
   'EPROTO'
 ])
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null
-}
 
 function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined

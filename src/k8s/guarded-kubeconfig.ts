@@ -11,6 +11,7 @@ import { KubeConfig } from '@kubernetes/client-node/dist/config.js'
 import { ExecAuth } from '@kubernetes/client-node/dist/exec_auth.js'
 import type { Logger } from '../logger.js'
 import { secretLines } from '../secret-lines.js'
+import { isRecord } from '../json.js'
 
 /** An exec plugin still running after this is stopped: a run must never hang on a login prompt. */
 export const EXEC_PLUGIN_TIMEOUT_MS = 60_000
@@ -30,10 +31,6 @@ interface PluginRun {
   signal: NodeJS.Signals | null
   timedOut: boolean
   spawnError?: string
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null
 }
 
 export class GuardedKubeConfig extends KubeConfig {

@@ -5,6 +5,7 @@
  * since 1.26) and SOCKS proxies are refused before any request, by name, with what to use instead.
  */
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js'
+import { isRecord } from '../json.js'
 
 export function unsupportedAuthProvider(user: string, provider: string): string {
   return (
@@ -17,10 +18,6 @@ export function unsupportedAuthProvider(user: string, provider: string): string 
 export function unsupportedProxy(proxyUrl: string): string {
   const scheme = proxyUrl.split(':')[0]
   return `the kubeconfig proxy-url is a ${scheme} proxy, which canary-deploy does not support: use an http:// or https:// proxy`
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null
 }
 
 /** An auth-provider entry client-node serves without the left-out plugins: a token file or exec. */

@@ -256,6 +256,22 @@ export async function acquireLock(cluster: ClusterLike, opts: AcquireLockOptions
   }
 }
 
+/**
+ * Keeps `holder`'s lock on `app` for `seconds` from now, if it is still theirs (renewed under its
+ * resourceVersion): the post step of a killed run that left something for a person to put right.
+ * False when the lock is not theirs (gone, or another run's).
+ */
+export async function extendLock(
+  cluster: ClusterLike,
+  opts: { app: string; holder: string; seconds: number }
+): Promise<boolean> {
+  const leases = new LeaseClient(cluster, cluster.namespace, lockName(opts.app))
+  const lease = await leases.get()
+  if (!lease || lease.spec?.holderIdentity !== opts.holder) return false
+  const spec = { ...lease.spec, renewTime: microTime(), leaseDurationSeconds: opts.seconds }
+  return (await leases.replace(lease, spec)) !== undefined
+}
+
 /** Renews the lease every third of its duration until released or lost. */
 function startHolding(
   leases: LeaseClient,

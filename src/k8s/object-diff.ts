@@ -7,6 +7,7 @@ import { createHmac, randomBytes } from 'node:crypto'
 import type { KubernetesObject } from '@kubernetes/client-node'
 import { createTwoFilesPatch } from 'diff'
 import { stringify } from 'yaml'
+import { isRecord } from '../json.js'
 
 export type DiffKind = 'create' | 'update' | 'delete' | 'unchanged'
 
@@ -30,11 +31,6 @@ const SERVER_METADATA = [
   'selfLink',
   'deletionTimestamp'
 ] as const
-
-type Json = Record<string, unknown>
-
-const isRecord = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** A plain JSON copy: Dates become strings, undefined fields go, inputs are never mutated. */
 function plain<T>(value: T): T {

@@ -1,8 +1,8 @@
 /**
  * The object verbs: the only way anything outside k8s/ reads or writes the cluster. Reads return
  * undefined for a missing object; every write (server-side apply under our field manager, JSON
- * merge patch, replace, delete, delete by selector) is retried the same way on 429, 5xx and a
- * refused connection, within one bounded budget.
+ * merge patch, a merge patch computed from the object as read (modify), delete, delete by selector)
+ * is retried the same way on 429, 5xx and a refused connection, within one bounded budget.
  */
 import type { KubernetesObject } from '@kubernetes/client-node'
 import type { Cluster } from './client.js'
@@ -46,8 +46,8 @@ export interface RemoveOptions extends WriteOptions {
 type ClusterLike = Pick<Cluster, 'kubeConfig' | 'server' | 'namespace'>
 
 const DEFAULT_RETRY_MS = 60_000
-/** A replace that keeps meeting newer versions of the object gives up after this many reads. */
-const REPLACE_ATTEMPTS = 5
+/** A read-modify-write (modify) that keeps meeting newer versions gives up after this many reads. */
+const CONFLICT_ATTEMPTS = 5
 
 /** The ref of an object (its kind, apiVersion, name and namespace). */
 export function refOf(object: KubernetesObject): ObjectRef {
@@ -215,35 +215,58 @@ export async function mergePatch<T extends KubernetesObject>(
   )
 }
 
+/** What modify did: the object as written (or as read, when nothing was to change). */
+export interface Modified<T> {
+  /** Undefined when the object does not exist and nothing was asked of it. */
+  object?: T
+  changed: boolean
+}
+
 /**
- * Replaces ref with what `change` makes of the current object, guarded by its resourceVersion: when
- * someone (a controller) wrote in between, the object is read again and changed again.
+ * A JSON merge patch computed from the object as it is now, and made only if nobody wrote it since:
+ * the patch carries the resourceVersion read, so a write in between is answered 409 Conflict; then
+ * the object is read and the patch computed again, at most CONFLICT_ATTEMPTS times. For a list the
+ * patch replaces whole (an atomic list of an object others own): their change is kept, never
+ * overwritten. `change` returns undefined when there is nothing to change: then nothing is written.
  */
-export async function replace<T extends KubernetesObject>(
+export async function modify<T extends KubernetesObject>(
   cluster: ClusterLike,
   ref: ObjectRef,
-  change: (current: T) => T,
+  change: (current: T | undefined) => object | undefined,
   opts: WriteOptions = {}
-): Promise<T> {
-  const at = await locate(cluster, ref, 'replace')
-  const attempt = at.attempt('update', ref.name)
+): Promise<Modified<T>> {
+  const at = await locate(cluster, ref, 'patch')
+  const attempt = at.attempt(opts.dryRun ? 'patch (dry run)' : 'patch', ref.name)
   for (let tries = 1; ; tries++) {
     const current = await read<T>(cluster, ref, opts)
-    if (!current) throw new Error(`${ref.kind} ${ref.name} vanished while being replaced`)
+    const patch = change(current)
+    if (!patch) return { object: current, changed: false }
+    if (!current) {
+      throw new Error(
+        `${ref.kind} ${ref.name} not found in namespace ${at.namespace ?? cluster.namespace}: it cannot be patched`
+      )
+    }
+    const precondition = (patch as { metadata?: object }).metadata ?? {}
+    const body = {
+      ...patch,
+      metadata: { ...precondition, resourceVersion: current.metadata?.resourceVersion }
+    }
     try {
-      return await retried<T>(
+      const object = await retried<T>(
         at,
         {
-          method: 'PUT',
+          method: 'PATCH',
           path: resourcePath(at.info, at.namespace, ref.name),
           query: { fieldManager: FIELD_MANAGER, dryRun: opts.dryRun ? 'All' : undefined },
-          body: change(structuredClone(current))
+          contentType: 'application/merge-patch+json',
+          body
         },
         attempt,
         opts.retryForMs
       )
+      return { object, changed: true }
     } catch (err) {
-      if (tries >= REPLACE_ATTEMPTS || !isStatus(err, 409)) throw err
+      if (tries >= CONFLICT_ATTEMPTS || !isStatus(err, 409)) throw err
     }
   }
 }

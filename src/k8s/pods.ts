@@ -3,7 +3,7 @@
  * Shopify's krane words it): the container, its exit code, the image, the missing Secret, the
  * scheduler's message, and the last lines of the log. A verdict is `certain` when waiting longer
  * cannot help (a crash loop, an image that cannot be pulled, a missing Secret, OOMKilled): callers
- * fail fast on it. Also the pod proxy address the smoke checks call.
+ * fail fast on it.
  */
 import type { V1Container, V1ContainerStatus, V1Pod } from '@kubernetes/client-node'
 import type { Attempt } from './errors.js'
@@ -274,13 +274,4 @@ export async function completeFinding(
     verdict.message += `\nLast ${lines} lines of ${which}:\n${quoteLog(log, lines)}`
   }
   return verdict
-}
-
-/**
- * The API server's proxy to one pod's port: `/api/v1/namespaces/{ns}/pods/{pod}:{port}/proxy`. The
- * port is a NUMBER: kube-apiserver joins the podIP with the port as given and never resolves a name.
- */
-export function podProxyUrl(server: string, namespace: string, pod: string, port: number): URL {
-  const path = `${resourcePath(knownResource('Pod'), namespace, pod)}:${port}/proxy`
-  return new URL(`${server.replace(/\/+$/, '')}${path}`)
 }

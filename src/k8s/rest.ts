@@ -27,12 +27,16 @@ export interface RestRequest {
   signal?: AbortSignal
   /** Socket idle timeout for a plain request, ms (default 30 s). */
   timeoutMs?: number
+  /** Read at most this many bytes of the body (a proxied answer can be anything); default all. */
+  maxBytes?: number
 }
 
 export interface RestResponse {
   status: number
   headers: http.IncomingHttpHeaders
   text: string
+  /** More than `maxBytes` came: `text` is its first `maxBytes`. */
+  cut?: boolean
 }
 
 export function buildUrl(server: string, path: string, query: Query = {}): URL {
@@ -101,11 +105,24 @@ async function open(
   })
 }
 
-function readAll(response: http.IncomingMessage): Promise<string> {
+function readAll(
+  response: http.IncomingMessage,
+  maxBytes = Infinity
+): Promise<{ text: string; cut: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
-    response.on('data', (chunk: Buffer) => chunks.push(chunk))
-    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    let size = 0
+    const done = (cut: boolean): void =>
+      resolve({ text: Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8'), cut })
+    response.on('data', (chunk: Buffer) => {
+      chunks.push(chunk)
+      size += chunk.byteLength
+      if (size > maxBytes) {
+        response.destroy()
+        done(true)
+      }
+    })
+    response.on('end', () => done(false))
     response.on('error', reject)
   })
 }
@@ -118,8 +135,13 @@ export async function send(
 ): Promise<RestResponse> {
   const { response } = await open(conn, req, attempt)
   try {
-    const text = await readAll(response)
-    return { status: response.statusCode ?? 0, headers: response.headers, text }
+    const { text, cut } = await readAll(response, req.maxBytes)
+    return {
+      status: response.statusCode ?? 0,
+      headers: response.headers,
+      text,
+      ...(cut ? { cut } : {})
+    }
   } catch (err) {
     throw toKubeError(err, attempt, conn.server)
   }
@@ -172,7 +194,7 @@ export async function openStream(
   const opened = await open(conn, { ...req, timeoutMs: 0 }, attempt)
   const status = opened.response.statusCode ?? 0
   if (status !== 200) {
-    const text = await readAll(opened.response).catch(() => '')
+    const { text } = await readAll(opened.response).catch(() => ({ text: '' }))
     throw httpError(status, text, opened.response.headers['retry-after'], attempt, conn.server)
   }
   return opened

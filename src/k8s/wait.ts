@@ -1,5 +1,5 @@
 /**
- * Waiting for a rollout or a Job, by watching (one LIST, then WATCH; no polling), with the
+ * Waiting for a rollout, a Job or any one object's state, by watching (one LIST, then WATCH; no polling), with the
  * pods watched alongside so a failure that waiting cannot cure ends the wait at once, with its
  * diagnosis. One progress line per real change.
  */
@@ -9,7 +9,8 @@ import type { Cluster } from './client.js'
 import { currentPods, rolloutStatus } from './deployments.js'
 import { jobFailureVerdict, jobPodSelector, jobStatus } from './jobs.js'
 import { type Finding, type Verdict, completeFinding, findPodProblems } from './pods.js'
-import { knownResource, resourcePath } from './resources.js'
+import type { ObjectRef } from './objects.js'
+import { defaultApiVersion, knownResource, resourceInfo, resourcePath } from './resources.js'
 import { selectorString } from './selectors.js'
 import type { Backoff } from './retry.js'
 import { Informer, type InformerSpec } from './watch.js'
@@ -332,6 +333,50 @@ export function waitForJob(cluster: ClusterLike, name: string, opts: WaitOptions
       }
       if (!pods) pods = waiter.informer<V1Pod>(podSpec(cluster, jobPodSelector(job)), check)
       check()
+    }
+  )
+  return waiter.done
+}
+
+/** What a wait for one object makes of it as it is now (undefined: it does not exist). */
+export type ObjectVerdict =
+  { state: 'done' } | { state: 'failed'; message: string } | { state: 'pending'; message: string }
+
+/**
+ * Resolves once `judge` says the object is done; rejects at once with its message when it says
+ * failed, and on timeout with the last pending message. The object is watched by name (one LIST,
+ * then WATCH), so each change is judged as it happens, never polled.
+ */
+export async function waitForObject<T extends KubernetesObject>(
+  cluster: ClusterLike,
+  ref: ObjectRef,
+  /** `HTTPRoute shop/web generation 4 to be accepted`, for messages. */
+  what: string,
+  judge: (object: T | undefined) => ObjectVerdict,
+  opts: WaitOptions
+): Promise<void> {
+  const info = await resourceInfo(
+    cluster,
+    ref.apiVersion ?? defaultApiVersion(ref.kind) ?? '',
+    ref.kind
+  )
+  const namespace = ref.namespace ?? cluster.namespace
+  const waiter = new Waiter(cluster, { ...opts, diagnose: false }, what)
+  waiter.informer<T>(
+    {
+      path: resourcePath(info, namespace),
+      resource: info.plural,
+      namespace,
+      fieldSelector: `metadata.name=${ref.name}`
+    },
+    inf => {
+      const verdict = judge(inf.items.get(ref.name))
+      if (verdict.state === 'done') waiter.succeed()
+      else if (verdict.state === 'failed') waiter.fail(verdict.message, undefined)
+      else {
+        waiter.lastSeen = verdict.message
+        waiter.progress(verdict.message)
+      }
     }
   )
   return waiter.done

@@ -5,8 +5,10 @@
  * Kept, always: the live release; the previous one (the most recently replaced, where rollback
  * goes); releases never live (deployed, awaiting promotion); the newest `keep` releases that were
  * live (live and previous count); any replaced less than `minAgeMs` ago (still draining); any whose
- * replaced-at is unknown. Everything else is deleted.
+ * replaced-at is unknown. Everything else is deleted, unless its load was measured (drain-query,
+ * drain-path) and is not drained: then it is kept as busy, or as unmeasured when the load is unknown.
  */
+import { decideDrain, formatLoad, type LoadReading } from '../analysis/drain.js'
 
 export interface ReleaseRecord {
   name: string
@@ -20,7 +22,8 @@ export interface ReleaseRecord {
   live: boolean
 }
 
-export type ReleaseState = 'live' | 'previous' | 'pending' | 'kept' | 'draining' | 'deleted'
+export type ReleaseState =
+  'live' | 'previous' | 'pending' | 'kept' | 'draining' | 'busy' | 'unmeasured' | 'deleted'
 
 export interface CleanupDecision {
   name: string
@@ -28,6 +31,8 @@ export interface CleanupDecision {
   /** ms since it was replaced (live: since released; pending: undefined). */
   ageMs?: number
   reason: string
+  /** Its load as measured (drain-query, drain-path); undefined: not measured. */
+  load?: LoadReading
 }
 
 export interface CleanupOptions {
@@ -100,6 +105,36 @@ export function planCleanup(releases: ReleaseRecord[], opts: CleanupOptions): Cl
     decisions.set(r.name, decision)
   })
   return releases.map(r => decisions.get(r.name) as CleanupDecision)
+}
+
+/**
+ * The age rules' decisions with each release's measured load: a deletion stands only for a release
+ * drained to `threshold` or below (analysis/drain.ts decideDrain); every other decision keeps its
+ * state and shows its load.
+ */
+export function withLoads(
+  decisions: CleanupDecision[],
+  loads: ReadonlyMap<string, LoadReading>,
+  threshold: number
+): CleanupDecision[] {
+  const drained = decideDrain(
+    decisions.map(d => ({ name: d.name, delete: d.state === 'deleted', reason: d.reason })),
+    loads,
+    threshold
+  )
+  return decisions.map((decision, index) => {
+    const { load, reason } = drained[index]
+    const measured = load ? { ...decision, load } : decision
+    if (decision.state !== 'deleted' || drained[index].delete) return { ...measured, reason }
+    return { ...measured, state: load?.load === undefined ? 'unmeasured' : 'busy', reason }
+  })
+}
+
+/** A table cell: `2 (GET /connections on 1 pod: shop-web-x: 2)`, or `–` when not measured. */
+export function describeLoad(reading: LoadReading | undefined): string {
+  if (!reading) return '–'
+  const value = reading.load === undefined ? 'unknown' : formatLoad(reading.load)
+  return `${value} (${reading.source}: ${reading.detail})`
 }
 
 /** 90 s, 12 min, 3.5 h, 2 d: ages as a person reads them. */

@@ -3,12 +3,13 @@
  * plan order, are played on it as it is. With cluster access the first write of an object is a
  * server-side dry run (defaults and admission included) and later ones on the result it gave;
  * without, the manifests at the base ref stand in for the cluster and writes are played locally.
- * An object the plan creates and later deletes (a canary) is shown as it will be while it lives.
+ * An object the plan creates and later deletes (a canary) is shown as it will be while it lives; one
+ * it changes and later puts back as it was (the user's HTTPRoute) as it will be while changed.
  */
 import type { KubernetesObject } from '@kubernetes/client-node'
 import type { Cluster } from '../k8s/client.js'
 import { KubeError } from '../k8s/errors.js'
-import { apply, isForbidden, mergePatch, read } from '../k8s/objects.js'
+import { apply, isForbidden, mergePatch, modify, read } from '../k8s/objects.js'
 import { diffObject } from '../k8s/object-diff.js'
 import type { Write, WriteRole } from './types.js'
 import { mergePatched, objectKey, objectName } from './writes.js'
@@ -43,6 +44,8 @@ export interface Projector {
   apply(write: Write): Promise<KubernetesObject>
   /** What a merge patch would make of it, when it is as it is now (else patched locally). */
   patchLive(write: Write): Promise<KubernetesObject>
+  /** What a modify would make of it, when it is as it is now (else changed locally). */
+  modifyLive(write: Write): Promise<KubernetesObject | undefined>
 }
 
 /** The cluster's answers: reads, and server-side dry runs (dryRun=All: nothing is stored). */
@@ -59,8 +62,18 @@ export function clusterProjector(cluster: Cluster): Projector {
     },
     apply: write =>
       apply(cluster, write.body as KubernetesObject, { dryRun: true, force: write.force }),
-    patchLive: write => mergePatch(cluster, write.ref, write.body ?? {}, { dryRun: true })
+    patchLive: write => mergePatch(cluster, write.ref, write.body ?? {}, { dryRun: true }),
+    modifyLive: async write =>
+      (await modify(cluster, write.ref, changeOf(write), { dryRun: true })).object
   }
+}
+
+const changeOf = (write: Write) => write.change ?? (() => undefined)
+
+/** What a modify makes of `state`, played locally; nothing of an object not there to change. */
+function modifiedLocally(state: KubernetesObject | undefined, write: Write) {
+  const patch = state && changeOf(write)(state)
+  return state && patch ? mergePatched(state, patch) : state
 }
 
 /** The manifests at the base ref as the cluster's state; writes played locally. */
@@ -83,14 +96,15 @@ export function offlineProjector(base: KubernetesObject[], namespace: string): P
     current: async write => ({ object: before.get(objectKey(write.ref, namespace)) }),
     apply: async write => write.body as KubernetesObject,
     patchLive: async write =>
-      mergePatched(before.get(objectKey(write.ref, namespace)) ?? {}, write.body ?? {})
+      mergePatched(before.get(objectKey(write.ref, namespace)) ?? {}, write.body ?? {}),
+    modifyLive: async write => modifiedLocally(before.get(objectKey(write.ref, namespace)), write)
   }
 }
 
 const VERB: Record<Write['verb'], string> = {
   apply: 'applies',
   'merge-patch': 'patches',
-  replace: 'replaces',
+  modify: 'patches',
   delete: 'deletes'
 }
 
@@ -128,19 +142,12 @@ async function projectObject(
   const base = { label, steps, roles, text: '' }
   const { object: before, unreadable } = await projector.current(first)
   if (unreadable) return { ...base, kind: 'unreadable', note: unreadable }
-  if (first.role === 'migration' && before) {
-    // A Job's template is immutable and deploy looks for this exact name: it will not migrate again.
-    return {
-      ...base,
-      kind: 'unchanged',
-      note: 'exists: this version has already been migrated (or is migrating); deploy will not run it again'
-    }
-  }
   let state = before
   let untouched = true
-  let shown: KubernetesObject | undefined
+  /** Every state the writes leave it in, in order (not its deletion), and whose write it was. */
+  const states: { object: KubernetesObject; command: PlanPhase['command'] }[] = []
   try {
-    for (const { write } of entries) {
+    for (const { command, write } of entries) {
       if (write.verb === 'delete') {
         state = undefined
       } else if (write.verb === 'merge-patch') {
@@ -148,11 +155,12 @@ async function projectObject(
           untouched && state
             ? await projector.patchLive(write)
             : state && mergePatched(state, write.body ?? {})
-        shown = state
+      } else if (write.verb === 'modify') {
+        state = untouched ? await projector.modifyLive(write) : modifiedLocally(state, write)
       } else {
         state = await projector.apply(write)
-        shown = state
       }
+      if (state) states.push({ object: state, command })
       untouched = false
     }
   } catch (error) {
@@ -161,10 +169,18 @@ async function projectObject(
     return { ...base, kind: 'refused', note: errorText(error) }
   }
   // Deleted at the end (a canary after promotion): shown as it lives until then.
-  const after = state ?? shown
+  const after = state ?? states.at(-1)?.object
   if (!before && !after) return undefined
-  const { kind, text } = diffObject(label, before, after)
-  return { ...base, kind, text }
+  const diff = diffObject(label, before, after)
+  if (diff.kind !== 'unchanged') return { ...base, ...diff }
+  // Put back as it was at the end (the route after promotion): shown as it is while changed.
+  const changed = states.findLast(s => diffObject(label, before, s.object).kind !== 'unchanged')
+  if (!changed) return { ...base, ...diff }
+  return {
+    ...base,
+    ...diffObject(label, before, changed.object),
+    note: `shown as ${changed.command} leaves it; ${entries[entries.length - 1].command} puts it back as it was`
+  }
 }
 
 function errorText(error: unknown): string {

@@ -1,30 +1,22 @@
 /**
- * Carrying out a plan's writes through the object verbs, and keeping, for each one, the write that
- * puts it back (the object as it was, a merge patch of the earlier values, or a delete of what did
- * not exist): a failed promotion is undone from that log, newest first.
+ * Carrying out a plan's writes through the object verbs, one after another, saying what each did;
+ * promote passes each through its undo log (undo.ts) first.
  */
 import type { KubernetesObject } from '@kubernetes/client-node'
 import type { Cluster } from '../k8s/client.js'
-import { apply, isForbidden, mergePatch, read, remove, replace } from '../k8s/objects.js'
+import { apply, mergePatch, modify, remove } from '../k8s/objects.js'
 import type { Logger } from '../logger.js'
 import type { Write } from './types.js'
-import { deleteOf, inverseMergePatch, objectName, patchOf } from './writes.js'
+import type { UndoLog } from './undo.js'
+import { objectName } from './writes.js'
 
 /** What one write did: the object as the server returned it, or whether a delete found it. */
 export interface Done {
   object?: KubernetesObject
   /** delete: false when it was already gone. */
   removed?: boolean
-}
-
-/** The object `before` put back over whatever version is there now. */
-function restoring(before: KubernetesObject) {
-  return (current: KubernetesObject): KubernetesObject => {
-    const { status: _status, ...rest } = before as KubernetesObject & { status?: unknown }
-    const metadata = { ...rest.metadata, resourceVersion: current.metadata?.resourceVersion }
-    delete metadata.managedFields
-    return { ...rest, metadata }
-  }
+  /** modify: false when there was nothing to change (nothing was written). */
+  changed?: boolean
 }
 
 /** One write, as its verb says. */
@@ -37,62 +29,17 @@ export async function perform(cluster: Cluster, write: Write): Promise<Done> {
       }
     case 'merge-patch':
       return { object: await mergePatch(cluster, ref, write.body ?? {}) }
-    case 'replace':
-      return {
-        object: await replace(cluster, ref, restoring(write.body as KubernetesObject))
-      }
+    case 'modify':
+      return await modify(cluster, ref, write.change ?? (() => undefined))
     case 'delete':
       return { removed: await remove(cluster, ref) }
-  }
-}
-
-/** A write that was made, and how to put back what it changed. */
-export interface Undoable {
-  write: Write
-  /** Undefined when it cannot be undone; `why` says why. */
-  inverse?: Write
-  why?: string
-}
-
-/** The inverse of each write made through it, in the order they were made. */
-export class UndoLog {
-  readonly done: Undoable[] = []
-
-  constructor(private readonly cluster: Cluster) {}
-
-  /** Reads the object as it is, notes how to put it back, then makes the write. */
-  async perform(write: Write): Promise<Done> {
-    this.done.push(await this.inverseOf(write))
-    return perform(this.cluster, write)
-  }
-
-  private async inverseOf(write: Write): Promise<Undoable> {
-    let before: KubernetesObject | undefined
-    try {
-      before = await read(this.cluster, write.ref)
-    } catch (error) {
-      if (!isForbidden(error)) throw error
-      // Written all the same (the identity may write what it may not read); not put back.
-      return { write, why: 'its earlier state is not readable by this identity' }
-    }
-    const role = write.role
-    if (write.verb === 'merge-patch')
-      return before
-        ? { write, inverse: patchOf(role, write.ref, inverseMergePatch(before, write.body ?? {})) }
-        : { write }
-    if (write.verb === 'delete') return { write, why: 'deleted objects are not put back' }
-    if (!before) return { write, inverse: deleteOf(role, write.ref) }
-    return {
-      write,
-      inverse: { role, verb: 'replace', ref: write.ref, body: before, rollout: write.rollout }
-    }
   }
 }
 
 export interface CarryOutOptions {
   logger: Logger
   /** Where the inverse of each write is kept (promote). */
-  undo?: UndoLog
+  undo?: Pick<UndoLog, 'perform'>
   /** After each write lands: a router's check, a rollout wait. */
   after?: (write: Write, done: Done) => Promise<void>
 }
@@ -100,13 +47,14 @@ export interface CarryOutOptions {
 const PAST: Record<Write['verb'], string> = {
   apply: 'applied',
   'merge-patch': 'patched',
-  replace: 'put back',
+  modify: 'patched',
   delete: 'deleted'
 }
 
 /** What a write did, in words: `Deployment shop/web-canary: deleted (never live)`. */
 export function describeDone(write: Write, done: Done, namespace: string): string | undefined {
   if (write.verb === 'delete' && !done.removed) return undefined
+  if (write.verb === 'modify' && !done.changed) return undefined
   const says = write.says ? ` (${write.says})` : ''
   return `${objectName(write.ref, namespace)}: ${PAST[write.verb]}${says}`
 }

@@ -3,17 +3,17 @@
  * writes. deploy applies the deploy plan; promote applies the promote plan and keeps the inverse of
  * each write to undo a failed promotion; diff dry-runs both, in this order, and shows every write.
  */
-import type { V1Deployment, V1Job } from '@kubernetes/client-node'
-import { migrationJobName } from '../k8s/labels.js'
-import { migrationJobFromStable } from './render.js'
+import type { V1Deployment } from '@kubernetes/client-node'
+import { planMigration, type MigrationPlan, type MigrationView } from './migration.js'
 import type { ExposeStep, PlanContext, Planner, PromoteContext, Write } from './types.js'
-import { applyOf } from './writes.js'
+import { refOf } from '../k8s/objects.js'
+import { applyOf, objectKey } from './writes.js'
 
 export interface DeployPlan {
-  /** The migration Job of this version, first attempt (a retry is named -2, -3: migrationJob). */
-  migration?: Write
+  /** What is done about the migration (a Job created, waited for, or nothing); none without one. */
+  migration?: MigrationPlan
   /** The release Deployment beside each stable one, each waited for. */
-  release: Write[]
+  releaseDeployments: Write[]
   /** Traffic steps: the first exposes the release; deploy judges it after each later one. */
   steps: ExposeStep[]
   /** The release Deployment beside each stable one as rendered, in order, whether written or not. */
@@ -35,23 +35,22 @@ export interface PromotePlan {
   retire: Write[]
 }
 
-/** The migration Job for an attempt: the stable pod template, the new image, the command. */
-export function migrationJob(ctx: PlanContext, attempt: number): V1Job | undefined {
-  const { settings, release, templates } = ctx
-  if (!settings.migration || !templates[0]) return undefined
-  const name = migrationJobName(settings.app, settings.version, attempt)
-  return migrationJobFromStable(templates[0], release, { name, ...settings.migration })
-}
-
-export function planDeploy(planner: Planner, ctx: PlanContext): DeployPlan {
+/** `migration`: what observeMigration read (undefined: no migration). */
+export function planDeploy(
+  planner: Planner,
+  ctx: PlanContext,
+  migration?: MigrationView
+): DeployPlan {
   // Rendered even when live: rendering refuses a live release's name for another image.
   const rendered = ctx.templates.map(template => planner.render(template, ctx.release))
   const live = ctx.templates.flatMap(template => planner.live(template.metadata?.name ?? '') ?? [])
-  if (live.length > 0) return { release: [], steps: [], rendered, live }
-  const job = migrationJob(ctx, 1)
+  if (live.length > 0) return { releaseDeployments: [], steps: [], rendered, live }
+  const migrating = migration && planMigration(ctx, migration)
   return {
-    ...(job ? { migration: applyOf('migration', job) } : {}),
-    release: rendered.map(deployment => applyOf('canary', deployment, { rollout: true })),
+    ...(migrating ? { migration: migrating } : {}),
+    releaseDeployments: rendered.map(deployment =>
+      applyOf('release', deployment, { rollout: true })
+    ),
     steps: planner.expose(ctx),
     rendered,
     live
@@ -59,18 +58,27 @@ export function planDeploy(planner: Planner, ctx: PlanContext): DeployPlan {
 }
 
 export function planPromote(planner: Planner, ctx: PromoteContext): PromotePlan {
+  const retire = planner.retire()
+  // An object the router changes in place (the user's HTTPRoute) stays its owner's to apply: an
+  // apply of the manifests' copy would take its rules from under the router and their owner.
+  const namespace = ctx.settings.cluster.namespace
+  const steered = new Set(
+    retire.filter(w => w.verb === 'modify').map(w => objectKey(w.ref, namespace))
+  )
   return {
-    manifests: ctx.manifests.others.map(object => applyOf('manifest', object)),
+    manifests: ctx.manifests.others
+      .filter(object => !steered.has(objectKey(refOf(object), namespace)))
+      .map(object => applyOf('manifest', object)),
     promote: planner.promote(ctx),
-    retire: planner.retire()
+    retire
   }
 }
 
 /** Every write of a deploy plan, in the order deploy makes them. */
 export function deployWrites(plan: DeployPlan): Write[] {
   return [
-    ...(plan.migration ? [plan.migration] : []),
-    ...plan.release,
+    ...(plan.migration?.kind === 'run' ? [plan.migration.write] : []),
+    ...plan.releaseDeployments,
     ...plan.steps.flatMap(step => step.writes)
   ]
 }

@@ -18,6 +18,7 @@ import {
   ANNOTATION_VERSION,
   LABEL_APP,
   LABEL_TRACK,
+  LABEL_VERSION,
   PREFIX,
   canaryName
 } from '../k8s/labels.js'
@@ -115,7 +116,7 @@ export function canaryFromStable(
   const podSpec = template.spec as V1PodSpec
   targetContainer(podSpec, release.container, deploymentLabel(stable)).image = release.imageRef
 
-  const trackLabels = { [LABEL_TRACK]: 'canary', [ANNOTATION_VERSION]: release.version }
+  const trackLabels = { [LABEL_TRACK]: 'canary', [LABEL_VERSION]: release.version }
   template.metadata = {
     ...template.metadata,
     labels: { ...(template.metadata?.labels ?? {}), ...trackLabels },
@@ -202,7 +203,7 @@ export function migrationJobFromStable(
     metadata: {
       name: opts.name,
       ...(stable.metadata?.namespace ? { namespace: stable.metadata.namespace } : {}),
-      labels: { [LABEL_APP]: release.app, [ANNOTATION_VERSION]: release.version },
+      labels: { [LABEL_APP]: release.app, [LABEL_VERSION]: release.version },
       annotations: releaseAnnotations(release)
     },
     spec: {

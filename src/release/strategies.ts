@@ -4,6 +4,7 @@
 import type { V1Deployment } from '@kubernetes/client-node'
 import type { Strategy as StrategyName } from '../settings.js'
 import type { Reads } from './reads.js'
+import { gatewayRouter } from './routers/gateway.js'
 import { ingressHostRouter } from './routers/ingress-host.js'
 import { ingressWeightRouter } from './routers/ingress-weight.js'
 import { serviceSelectorRouter } from './routers/service-selector.js'
@@ -42,7 +43,12 @@ export function compose<W, R>(name: string, workload: Workload<W>, router: Route
           ...router.revert(ctx, routed),
           ...workload.rollback(ctx, seen)
         ],
-        ...(router.verify ? { verify: router.verify.bind(router) } : {})
+        ...(router.verify
+          ? {
+              verify: (cluster, written, signal) =>
+                router.verify?.(settings, cluster, written, signal) ?? Promise.resolve()
+            }
+          : {})
       }
     }
   }
@@ -51,6 +57,7 @@ export function compose<W, R>(name: string, workload: Workload<W>, router: Route
 const STRATEGIES: Record<StrategyName, Strategy> = {
   replicas: compose('replicas', canaryWorkload, sharedServiceRouter),
   'ingress-host': compose('ingress-host', canaryWorkload, ingressHostRouter),
+  gateway: compose('gateway', canaryWorkload, gatewayRouter),
   'ingress-weight': compose('ingress-weight', canaryWorkload, ingressWeightRouter),
   rainbow: compose('rainbow', rainbowWorkload, serviceSelectorRouter)
 }

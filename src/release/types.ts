@@ -14,15 +14,25 @@ import type { ReleaseManifests } from './manifests.js'
 import type { Reads } from './reads.js'
 import type { Release } from './render.js'
 
-/** What a write is for: the report and diff group by it, promote undoes by it. */
-export type WriteRole = 'migration' | 'canary' | 'service' | 'route' | 'stable' | 'manifest'
+/**
+ * What a write is for, named for the object it writes: `release`, a release Deployment (a canary,
+ * a rainbow release: started, marked live or replaced, deleted); `stable`, a stable Deployment
+ * taking the release in place; `service` and `route`, what traffic goes through; `migration`, the
+ * migration Job; `manifest`, another object of the manifests.
+ */
+export type WriteRole = 'migration' | 'release' | 'stable' | 'service' | 'route' | 'manifest'
 
 /**
  * apply: server-side apply of the whole body under our field manager. merge-patch: a JSON merge
- * patch (only its keys change). delete: the object goes. replace: a PUT of the body on the object's
- * current version (only undoing a promotion puts an object back that way).
+ * patch (only its keys change). modify: a JSON merge patch that `change` computes from the object
+ * as it is when written, conditional on its resourceVersion (computed again if someone wrote it
+ * meanwhile): for an object others own whose atomic lists we change, such as the user's HTTPRoute.
+ * delete: the object goes.
  */
-export type WriteVerb = 'apply' | 'merge-patch' | 'delete' | 'replace'
+export type WriteVerb = 'apply' | 'merge-patch' | 'modify' | 'delete'
+
+/** modify: the merge patch to make of the object as it is; undefined when nothing is to change. */
+export type Change = (current: KubernetesObject | undefined) => object | undefined
 
 /** One write of a plan. */
 export interface Write {
@@ -30,8 +40,10 @@ export interface Write {
   verb: WriteVerb
   /** The object written. */
   ref: ObjectRef
-  /** apply and replace: the object; merge-patch: the patch; delete: nothing. */
+  /** apply: the object; merge-patch: the patch; modify and delete: nothing. */
   body?: KubernetesObject | object
+  /** modify: the patch, from the object as it is when the write is made (or dry-run). */
+  change?: Change
   /** apply: take over fields other managers own (a promotion takes the image field). */
   force?: boolean
   /** After this write, wait for the Deployment to roll out. */
@@ -121,7 +133,7 @@ export interface Workload<View> {
 }
 
 /**
- * How traffic reaches the release. A new router (a Gateway API HTTPRoute, say) is one more file:
+ * How traffic reaches the release. A new router is one more file (routers/gateway.ts is one):
  * implement this interface in `routers/<name>.ts`, add a strategy composing it with a workload in
  * `strategies.ts` (and its name to STRATEGIES in settings.ts). Its writes go through the same plan,
  * so deploy applies them, promote undoes them on failure and diff shows them, with nothing else to
@@ -132,13 +144,14 @@ export interface Workload<View> {
  * - `expose` returns deploy's traffic steps: the first exposes the canary (its Service, the route
  *   at the first weight, a header rule); deploy judges the canary after each later one (smoke
  *   checks today, metric analysis next), `step-interval` apart. Weights are the router's to compute.
- * - `verify`, if given, runs after each of its writes lands (e.g. read the route's
- *   status.parents conditions for our generation) and throws to fail the step.
+ * - `verify`, if given, runs after each write of deploy's steps lands (the gateway router waits for
+ *   the route's status.parents conditions for our generation) and throws to fail the step.
  * - `promote` moves traffic once the workload's writes are done (the rainbow Service selector);
  *   `withdraw` removes what `expose` added (after a promotion, on a failed deploy and on rollback);
  *   `revert` moves traffic back on rollback after a promotion that `promote` made.
  * Writes with server-side apply (our field manager) on objects others own, so their fields stay
- * theirs; merge patches only for fields our apply must not come to own.
+ * theirs; merge patches only for fields our apply must not come to own; modify where an atomic list
+ * others own must change (an HTTPRoute's rules).
  */
 export interface Router<View> {
   observe(reads: Reads, stables: V1Deployment[]): Promise<View>
@@ -146,7 +159,12 @@ export interface Router<View> {
   expose(ctx: PlanContext, view: View): ExposeStep[]
   /** What deploy reports once exposed; undefined: nothing to say (no expose stage). */
   exposure(ctx: PlanContext, view: View): Exposure | undefined
-  verify?(cluster: Cluster, written: KubernetesObject, signal: AbortSignal): Promise<void>
+  verify?(
+    settings: Settings,
+    cluster: Cluster,
+    written: KubernetesObject,
+    signal: AbortSignal
+  ): Promise<void>
   promote(ctx: PromoteContext, view: View): Write[]
   withdraw(settings: Settings, view: View): Write[]
   revert(ctx: RollbackContext, view: View): Write[]

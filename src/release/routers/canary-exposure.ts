@@ -9,6 +9,7 @@ import {
   ANNOTATION_VERSION,
   LABEL_APP,
   LABEL_TRACK,
+  LABEL_VERSION,
   canaryName
 } from '../../k8s/labels.js'
 import { selects } from '../../k8s/selectors.js'
@@ -46,11 +47,11 @@ export function requireService(settings: Settings, view: StableExposure, warn: W
   const canaryLabels = {
     ...(web.spec?.template.metadata?.labels ?? {}),
     [LABEL_TRACK]: 'canary',
-    [ANNOTATION_VERSION]: settings.version
+    [LABEL_VERSION]: settings.version
   }
   if (selects(service.spec?.selector, canaryLabels)) {
     warn(
-      `Service ${service.metadata?.name} selects the canary's pods too (selector ${JSON.stringify(service.spec?.selector)}), so stable traffic reaches the canary by replica ratio as well; add ${LABEL_TRACK}: stable to its selector to keep the canary behind its own Ingress only`
+      `Service ${service.metadata?.name} selects the canary's pods too (selector ${JSON.stringify(service.spec?.selector)}), so stable traffic reaches the canary by replica ratio as well; add ${LABEL_TRACK}: stable to its selector so the canary gets only the traffic the ${settings.strategy} strategy sends it`
     )
   }
   return service
@@ -63,7 +64,7 @@ export function canaryMetadata(settings: Settings, annotations: Record<string, s
     labels: {
       [LABEL_APP]: settings.app,
       [LABEL_TRACK]: 'canary',
-      [ANNOTATION_VERSION]: settings.version
+      [LABEL_VERSION]: settings.version
     },
     annotations: {
       ...annotations,

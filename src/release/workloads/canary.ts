@@ -19,7 +19,7 @@ import { applyOf, deleteOf } from '../writes.js'
 
 function deleteCanaries(settings: Settings): Write[] {
   return settings.deployments.map(stable =>
-    deleteOf('canary', { kind: 'Deployment', name: canaryName(stable) })
+    deleteOf('release', { kind: 'Deployment', name: canaryName(stable) })
   )
 }
 

@@ -22,6 +22,7 @@ import {
   LABEL_RELEASE,
   LABEL_RELEASE_OF,
   LABEL_TRACK,
+  LABEL_VERSION,
   rainbowName
 } from '../../k8s/labels.js'
 import { removeAll, remove } from '../../k8s/objects.js'
@@ -201,7 +202,7 @@ export const rainbowWorkload: Workload<RainbowView> = {
     for (const { taken } of view.values()) {
       if (!taken) continue
       const version =
-        taken.metadata?.labels?.[ANNOTATION_VERSION] ?? annotation(taken, ANNOTATION_VERSION)
+        taken.metadata?.labels?.[LABEL_VERSION] ?? annotation(taken, ANNOTATION_VERSION)
       if (version !== settings.version) {
         throw new Error(
           `${nameOf(taken)} went live as version ${version ?? '(none)'}; deploying this commit as ${settings.version} would replace it in place under the same name (it comes from the commit): deploy ${settings.version} from a new commit`
@@ -266,7 +267,7 @@ export const rainbowWorkload: Workload<RainbowView> = {
   async find(reads, stable) {
     const releases = await listReleases(reads, stable)
     return releases
-      .filter(r => r.metadata?.labels?.[ANNOTATION_VERSION] === reads.settings.version)
+      .filter(r => r.metadata?.labels?.[LABEL_VERSION] === reads.settings.version)
       .pop()
   },
 
@@ -278,7 +279,7 @@ export const rainbowWorkload: Workload<RainbowView> = {
       const previous = seen ? liveRelease(seen.releases, seen.service) : undefined
       writes.push(
         patchOf(
-          'stable',
+          'release',
           deploymentRef(nameOf(next)),
           {
             metadata: {
@@ -296,7 +297,7 @@ export const rainbowWorkload: Workload<RainbowView> = {
       if (previous && nameOf(previous) !== nameOf(next)) {
         writes.push(
           patchOf(
-            'stable',
+            'release',
             deploymentRef(nameOf(previous)),
             { metadata: { annotations: { [ANNOTATION_REPLACED_AT]: at } } },
             'replaced: drains until cleanup deletes it'
@@ -315,7 +316,7 @@ export const rainbowWorkload: Workload<RainbowView> = {
     return [...view.entries()]
       .filter(([, seen]) => !seen.taken)
       .map(([stable]) =>
-        deleteOf('canary', deploymentRef(releaseNameOf(stable, settings)), 'never live')
+        deleteOf('release', deploymentRef(releaseNameOf(stable, settings)), 'never live')
       )
   },
 
@@ -326,7 +327,7 @@ export const rainbowWorkload: Workload<RainbowView> = {
       const seen = view.get(nameOf(stable))
       if (!release || !seen) return
       if (!annotation(release, ANNOTATION_RELEASED_AT)) {
-        writes.push(deleteOf('canary', deploymentRef(nameOf(release)), 'never live'))
+        writes.push(deleteOf('release', deploymentRef(nameOf(release)), 'never live'))
         return
       }
       if (nameOf(liveRelease(seen.releases, seen.service)) !== nameOf(release)) return
@@ -334,7 +335,7 @@ export const rainbowWorkload: Workload<RainbowView> = {
       if (previous) {
         writes.push(
           patchOf(
-            'stable',
+            'release',
             deploymentRef(nameOf(previous)),
             { metadata: { annotations: { [ANNOTATION_REPLACED_AT]: null } } },
             'live again'
@@ -343,7 +344,7 @@ export const rainbowWorkload: Workload<RainbowView> = {
       }
       writes.push(
         patchOf(
-          'stable',
+          'release',
           deploymentRef(nameOf(release)),
           { metadata: { annotations: { [ANNOTATION_REPLACED_AT]: at } } },
           `out of traffic; back to ${nameOf(previous) || 'the previous release'}`

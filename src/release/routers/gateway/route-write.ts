@@ -1,7 +1,8 @@
 /**
  * How the canary gets into the user's HTTPRoute and out again: one JSON merge patch of `spec.rules`
- * (fieldManager canary-deploy) carrying `metadata.resourceVersion` as a precondition. Why not
- * server-side apply of only our fields:
+ * (fieldManager canary-deploy), computed from the route as read and carrying its
+ * `metadata.resourceVersion` as a precondition (the `modify` object verb adds it, and on 409 reads
+ * and computes again). Why not server-side apply of only our fields:
  *
  * - In the v1.6.1 CRD, `spec.rules`, `rules[].backendRefs` and `rules[].matches` are all
  *   `x-kubernetes-list-type: atomic`. Server-side apply treats an atomic list as one value with one
@@ -13,8 +14,8 @@
  * - So an apply would be a read-modify-write anyway, without its benefits. A merge patch says exactly
  *   that: JSON merge patch replaces a list whole (an atomic list's own meaning), and the
  *   resourceVersion makes the write fail with 409 Conflict if anyone changed the route since we read
- *   it; the caller re-reads and recomputes (the rules are computed from the route as read, see
- *   canary-rules.ts) instead of overwriting their change.
+ *   it; the route is read again and the patch computed again (the rules are computed from the route
+ *   as read, see canary-rules.ts) instead of overwriting their change.
  *
  * What the patch leaves to its owners: every field outside spec.rules (parentRefs, hostnames, labels,
  * other annotations) is not in the patch, so its value and its managedFields entry stay as they are.
@@ -25,32 +26,24 @@
  * writer: a later server-side apply by the user that changes the rules reports a conflict on
  * spec.rules with canary-deploy (`--force-conflicts` takes it back; Flux forces by default).
  *
- * While the canary is in the route, `canary-deploy.dev/source` on it says which run put it there;
- * removing the canary removes that annotation too (null in a merge patch deletes the key).
+ * While the canary is in the route, `canary-deploy.dev/source` on it says which run put it there,
+ * and `canary-deploy.dev/route-weights` keeps the user's weights a step had to divide; removing the
+ * canary removes both (null in a merge patch deletes the key).
  */
-import { ANNOTATION_SOURCE } from '../../../k8s/labels.js'
-import { rulesWithCanary, rulesWithoutCanary, type CanaryStep } from './canary-rules.js'
+import { ANNOTATION_ROUTE_WEIGHTS, ANNOTATION_SOURCE } from '../../../k8s/labels.js'
 import {
-  HTTP_ROUTE_API_VERSION,
-  HTTP_ROUTE_KIND,
-  type HTTPRoute,
-  type HTTPRouteRule,
-  routeName
-} from './http-route.js'
+  type CanaryStep,
+  routeHasCanary,
+  rulesWithCanary,
+  rulesWithoutCanary
+} from './canary-rules.js'
+import type { HTTPRoute, HTTPRouteRule } from './http-route.js'
 import type { SplitServices } from './weights.js'
 
-export const MERGE_PATCH = 'application/merge-patch+json'
-
-/** One write of the route: a merge patch (content type MERGE_PATCH) of the named HTTPRoute. */
+/** One write of the route: a JSON merge patch of its spec.rules and our annotations. */
 export interface RoutePatch {
-  apiVersion: typeof HTTP_ROUTE_API_VERSION
-  kind: typeof HTTP_ROUTE_KIND
-  namespace: string
-  name: string
-  body: {
-    metadata: { resourceVersion: string; annotations: Record<string, string | null> }
-    spec: { rules: HTTPRouteRule[] }
-  }
+  metadata: { annotations: Record<string, string | null> }
+  spec: { rules: HTTPRouteRule[] }
 }
 
 /** The patch that puts the canary into `route` (as read) at `step`; `source` is this run. */
@@ -60,30 +53,28 @@ export function canaryPatch(
   step: CanaryStep,
   source: string
 ): RoutePatch {
-  return routePatch(route, rulesWithCanary(route, services, step), source)
-}
-
-/** The patch that takes every canary backendRef and header rule out of `route` (as read). */
-export function revertPatch(route: HTTPRoute, services: SplitServices): RoutePatch {
-  return routePatch(route, rulesWithoutCanary(route, services), null)
-}
-
-function routePatch(route: HTTPRoute, rules: HTTPRouteRule[], source: string | null): RoutePatch {
-  const { name, namespace, resourceVersion } = route.metadata ?? {}
-  if (!name || !namespace || !resourceVersion) {
-    // Only a route read from the cluster can be written: the precondition is its resourceVersion.
-    throw new Error(
-      `${routeName(route)} was not read from the cluster (no name, namespace or resourceVersion)`
-    )
-  }
+  const { rules, kept } = rulesWithCanary(route, services, step)
   return {
-    apiVersion: HTTP_ROUTE_API_VERSION,
-    kind: HTTP_ROUTE_KIND,
-    namespace,
-    name,
-    body: {
-      metadata: { resourceVersion, annotations: { [ANNOTATION_SOURCE]: source } },
-      spec: { rules: structuredClone(rules) }
-    }
+    metadata: {
+      annotations: {
+        [ANNOTATION_SOURCE]: source,
+        [ANNOTATION_ROUTE_WEIGHTS]: Object.keys(kept).length > 0 ? JSON.stringify(kept) : null
+      }
+    },
+    spec: { rules: structuredClone(rules) }
+  }
+}
+
+/**
+ * The patch that takes every canary backendRef and header rule of ours out of `route` (as read), and
+ * our annotations with them; undefined when there is nothing of ours in it.
+ */
+export function revertPatch(route: HTTPRoute, services: SplitServices): RoutePatch | undefined {
+  const annotations = route.metadata?.annotations ?? {}
+  const ours = [ANNOTATION_SOURCE, ANNOTATION_ROUTE_WEIGHTS].filter(key => key in annotations)
+  if (!routeHasCanary(route, services) && ours.length === 0) return undefined
+  return {
+    metadata: { annotations: Object.fromEntries(ours.map(key => [key, null])) },
+    spec: { rules: structuredClone(rulesWithoutCanary(route, services)) }
   }
 }

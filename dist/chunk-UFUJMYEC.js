@@ -1,0 +1,4 @@
+import { createRequire as __createRequire } from 'node:module'
+const require = __createRequire(import.meta.url)
+import{b as i,d as t,f as a,i as s,j as p,k as c}from"./chunk-5BW6G2FX.js";import{g as m,h as d}from"./chunk-P6KMDYXQ.js";import"./chunk-Y7FWSWT4.js";import{q as l}from"./chunk-647475XM.js";import"./chunk-CWDM67MZ.js";import"./chunk-7YKKP3R7.js";async function v(){if(s())return;let o=p();if(!o.deployment&&!o.lockHolder&&o.applied.length===0&&o.promoting.length===0){a("The main step did not finish, but it had written nothing: nothing to clean up.");return}try{let e=await m(r=>r==="command"?l:i(r),{logger:c,env:process.env,signal:new AbortController().signal,abandoned:o}),n=d(e);n&&t(`post step could not clean up after the main step: ${n}`)}catch(e){t(`post step could not clean up after the main step: ${e instanceof Error?e.message:e}`)}}export{v as runPost};
+//# sourceMappingURL=chunk-UFUJMYEC.js.map
