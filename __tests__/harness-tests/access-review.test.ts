@@ -33,4 +33,17 @@ describe('test cluster: SelfSubjectAccessReview (kubectl auth can-i)', () => {
     })
     expect(await review()).toBe(true)
   })
+
+  it('names the RoleBinding, Role and ServiceAccount that allow, as RBAC describes them', async () => {
+    cluster.enforceRole({
+      metadata: { name: 'deployer', namespace: 'k8sdiff' },
+      rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['create'] }]
+    })
+    const a = await rawRequest(cluster, 'POST', REVIEWS, readManifest('ssar.json'))
+    expect((a.body as { status: Record<string, unknown> }).status).toEqual({
+      allowed: true,
+      reason:
+        'RBAC: allowed by RoleBinding "deployer/k8sdiff" of Role "deployer" to ServiceAccount "deployer/k8sdiff"'
+    })
+  })
 })

@@ -9,6 +9,7 @@ import {
 } from '@kubernetes/client-node'
 import { startTestCluster, type TestCluster } from '../harness/cluster.js'
 import { deployment } from '../harness/objects.js'
+import { rawRequest } from '../harness/raw.js'
 
 /** The Status body client-node's ApiException carries. */
 function statusOf(e: unknown): {
@@ -318,6 +319,17 @@ describe('test cluster: CRUD through client-node', () => {
       reason: 'Unauthorized',
       code: 401
     })
+  })
+
+  it('puts pods, services, deployments, replicasets and jobs in the `all` category (kubectl get all)', async () => {
+    const all: string[] = []
+    for (const gv of ['/api/v1', '/apis/apps/v1', '/apis/batch/v1']) {
+      const list = (await rawRequest(cluster, 'GET', gv)).body as {
+        resources: { name: string; categories?: string[] }[]
+      }
+      all.push(...list.resources.filter(r => r.categories?.includes('all')).map(r => r.name))
+    }
+    expect(all.sort()).toEqual(['deployments', 'jobs', 'pods', 'replicasets', 'services'])
   })
 
   it('serves discovery, so KubernetesObjectApi can create and read generic objects', async () => {

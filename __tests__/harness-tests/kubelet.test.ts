@@ -236,6 +236,27 @@ describe('test cluster: scripted kubelet', () => {
       expect(prev).toBe('panic: nil map\n')
     })
 
+    it('names the init containers too when a multi-container pod’s log needs a container', async () => {
+      cluster.put({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'two', namespace: 'default' },
+        spec: {
+          initContainers: [{ name: 'init', image: 'init:1' }],
+          containers: [
+            { name: 'a', image: 'a:1' },
+            { name: 'b', image: 'b:1' }
+          ]
+        }
+      } as never)
+      const err = await core
+        .readNamespacedPodLog({ name: 'two', namespace: 'default' })
+        .catch((e: { code: number; body: string }) => e)
+      expect(JSON.parse((err as { body: string }).body).message).toBe(
+        'a container name must be specified for pod two, choose one of: [a b] or one of the init containers: [init]'
+      )
+    })
+
     it('answers 400 for previous logs of a container that never terminated', async () => {
       cluster.put(deployment('web', { replicas: 1 }) as never)
       const p = await podOf('web', x => x.status?.phase === 'Running')

@@ -53,6 +53,14 @@ describe('test cluster: list resourceVersion semantics and paging', () => {
     expect(rest.metadata.resourceVersion).toBe(first.metadata.resourceVersion)
   })
 
+  it('pages a resourceVersion=0 list from the cache too: limit honoured, continue set', async () => {
+    for (const n of ['a', 'b', 'c']) await create(n)
+    const first = await list('resourceVersion=0&limit=2')
+    expect(names(first)).toEqual(['a', 'b'])
+    expect(first.metadata.continue).toBeDefined()
+    expect(first.metadata.remainingItemCount).toBe(1)
+  })
+
   it('refuses resourceVersionMatch without a resourceVersion', async () => {
     const a = await rawRequest(cluster, 'GET', `${CMS}?resourceVersionMatch=Exact`)
     expect(a.status).toBe(422)

@@ -112,6 +112,21 @@ describe('test cluster: more verbs and subresources', () => {
     expect(cluster.writes()[3]).toMatchObject({ verb: 'deletecollection', resource: 'configmaps' })
   })
 
+  it('answers a deletecollection with the list as read before the deletions, at its revision', async () => {
+    await core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'a', labels: { app: 'x' } } }
+    })
+    const before = await core.listNamespacedConfigMap({ namespace: 'default' })
+    const out = await core.deleteCollectionNamespacedConfigMap({
+      namespace: 'default',
+      labelSelector: 'app=x'
+    })
+    expect((out as { metadata: { resourceVersion: string } }).metadata.resourceVersion).toBe(
+      before.metadata?.resourceVersion
+    )
+  })
+
   it('deletes in the foreground: dependents first, the owner marked until then', async () => {
     await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('web') })
     await cluster.settle()
@@ -242,6 +257,19 @@ describe('test cluster: more verbs and subresources', () => {
     expect(svc.spec?.clusterIP).toMatch(/^10\.96\./)
     expect(svc.spec?.ports?.[0]).toMatchObject({ port: 80, targetPort: 80, protocol: 'TCP' })
     expect(svc.spec?.type).toBe('ClusterIP')
+  })
+
+  it('drops the fields a strategic merge patch’s $retainKeys leaves out (strategy to Recreate)', async () => {
+    await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('web') })
+    const out = await apps.patchNamespacedDeployment(
+      {
+        name: 'web',
+        namespace: 'default',
+        body: { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate' } } }
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)
+    )
+    expect(out.spec?.strategy).toEqual({ type: 'Recreate' })
   })
 
   it('strategic-merge-patches Service ports by port', async () => {

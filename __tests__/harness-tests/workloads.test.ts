@@ -100,6 +100,16 @@ describe('test cluster: workload controllers', () => {
     })
   })
 
+  it('creates the ReplicaSet spec as the controller’s Go client sends it (no minReadySeconds of 0)', async () => {
+    await apps.createNamespacedDeployment({
+      namespace: 'default',
+      body: deployment('web', { replicas: 2 })
+    })
+    await cluster.settle()
+    const [rs] = (await apps.listNamespacedReplicaSet({ namespace: 'default' })).items
+    expect(Object.keys(rs.spec ?? {}).sort()).toEqual(['replicas', 'selector', 'template'])
+  })
+
   it('rolls a template change to a second ReplicaSet and scales the first to 0, keeping it', async () => {
     await apps.createNamespacedDeployment({
       namespace: 'default',

@@ -2,8 +2,7 @@
  * The admission plugins a pod meets on create in a default kube-apiserver, limited to what they
  * add to the pod (recording 33): ServiceAccount (serviceAccountName `default` and the projected
  * `kube-api-access-xxxxx` token volume mounted in every container), DefaultTolerationSeconds
- * (not-ready / unreachable NoExecute for 300 s), Priority (priority 0, PreemptLowerPriority), and
- * the Pod-only defaulting of enableServiceLinks.
+ * (not-ready / unreachable NoExecute for 300 s), Priority (priority 0, PreemptLowerPriority).
  * https://kubernetes.io/docs/reference/access-authn-authz/admission-controllers/
  */
 import { randomSuffix } from './api.js'
@@ -42,7 +41,6 @@ const TOLERATIONS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreach
 
 export function admitPod(pod: KObject): void {
   const spec = isRecord(pod.spec) ? pod.spec : (pod.spec = {})
-  if (spec.enableServiceLinks === undefined) spec.enableServiceLinks = true
   const sa = typeof spec.serviceAccountName === 'string' && spec.serviceAccountName
   spec.serviceAccountName = sa || 'default'
   spec.serviceAccount = spec.serviceAccountName

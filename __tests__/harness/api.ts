@@ -6,13 +6,20 @@
  * https://kubernetes.io/docs/reference/using-api/api-concepts/
  */
 import { randomUUID } from 'node:crypto'
-import { serverSideApply, trackUpdate } from './apply.js'
+import { serverSideApply, trackUpdate, withLastApplied } from './apply.js'
 import { goQuote } from './gojson.js'
 import { deepEqual, jsonPatch, mergePatch, PatchError, strategicMerge } from './patch.js'
 import { Registry, validateObject } from './registry/index.js'
 import { groupVersion, type ResourceType } from './resources.js'
 import { converterMismatch, decodeAs, goPrint, typedModel } from './schema.js'
 import { typedPatchError } from './typed.js'
+import {
+  bodyStrictErrors,
+  jsonPatchStrictErrors,
+  patchStrictErrors,
+  yamlDuplicateKeys,
+  yamlStrictMessage
+} from './strict.js'
 import { fieldSelector, labelSelector } from './selectors.js'
 import {
   alreadyExists,
@@ -44,6 +51,8 @@ export interface WriteOptions {
   fieldValidation?: string
   /** collects the Warning headers the write earns (unknown fields dropped) */
   warnings?: string[]
+  /** the request body as sent: where duplicate fields and their order are read from */
+  body?: string
 }
 
 export interface DeleteOptions {
@@ -152,11 +161,18 @@ export class Api {
       obj.metadata.namespace = obj.metadata.namespace || ns
     } else delete obj.metadata.namespace
     this.admitNamespace(t, obj.metadata.namespace, obj.metadata.name ?? '')
+    // The create handler records the creator's fields on the decoded (defaulted) object, before
+    // the registry's PrepareForCreate and mutating admission add theirs (handlers/create.go).
+    t.defaults?.(obj)
+    trackUpdate(undefined, obj, opts.fieldManager ?? 'unknown', t)
+    const managedFields = obj.metadata.managedFields
     if (!obj.metadata.name && obj.metadata.generateName) {
-      obj.metadata.name = `${obj.metadata.generateName}${randomSuffix()}`
+      // names.SimpleNameGenerator: the base is cut to 58 characters before the 5 random ones.
+      obj.metadata.name = `${obj.metadata.generateName.slice(0, 58)}${randomSuffix()}`
     }
     const requestedRV = obj.metadata.resourceVersion
     this.prepareForCreate(t, obj)
+    if (managedFields) obj.metadata.managedFields = managedFields
     this.check(t, obj)
     // Storage refuses this before it looks for the name; the dry-run storage does not check it.
     if (requestedRV && !opts.dryRun) {
@@ -173,7 +189,6 @@ export class Api {
     }
     if (this.store.get(t, obj.metadata.namespace, obj.metadata.name ?? ''))
       throw alreadyExists(t, obj.metadata.name ?? '')
-    trackUpdate(undefined, obj, opts.fieldManager ?? 'unknown', t)
     if (opts.dryRun) return obj
     return this.store.create(t, obj)
   }
@@ -197,7 +212,13 @@ export class Api {
     const cannot = `${kind} in version "${version}" cannot be handled as a ${t.kind}`
     const decoded = decodeKind(t, body)
     if (decoded.error) throw badRequest(`${cannot}: ${decoded.error}`)
-    this.unknownFields(decoded.unknown, opts, cannot)
+    if (opts.fieldValidation !== 'Ignore') {
+      const errs =
+        opts.body !== undefined
+          ? bodyStrictErrors(opts.body, decoded.unknown, Boolean(t.decode))
+          : decoded.unknown.map(p => `unknown field ${JSON.stringify(p)}`)
+      strictDecoding(errs, opts, all => badRequest(`${cannot}: strict decoding error: ${all}`))
+    }
     const obj = decoded.value as KObject
     if (obj.apiVersion !== undefined && obj.apiVersion !== gv) {
       throw badRequest(
@@ -213,15 +234,6 @@ export class Api {
     obj.kind = t.kind
     obj.metadata = isRecord(obj.metadata) ? obj.metadata : {}
     return obj
-  }
-
-  /** fieldValidation: Warn (default) sends `unknown field "x"` warnings, Strict refuses, Ignore says nothing. */
-  private unknownFields(paths: string[], opts: WriteOptions, cannot: string): void {
-    if (paths.length === 0 || opts.fieldValidation === 'Ignore') return
-    const words = paths.map(p => `unknown field ${JSON.stringify(p)}`)
-    if (opts.fieldValidation === 'Strict')
-      throw badRequest(`${cannot}: strict decoding error: ${words.join(', ')}`)
-    opts.warnings?.push(...words)
   }
 
   /** Stored objects hold what Go would have decoded: empties omitted, unset plain times null. */
@@ -337,6 +349,13 @@ export class Api {
     else delete m.deletionGracePeriodSeconds
     if (old.metadata.generation !== undefined) m.generation = old.metadata.generation
     else delete m.generation
+    // FieldManager.Update: managedFields a write sets (not empty, not on a subresource) replace the
+    // stored ones as the starting point (how kubectl hands client-side apply fields to an applier).
+    const given = m.managedFields
+    const baseline =
+      track && opts.subresource === undefined && Array.isArray(given) && given.length > 0
+        ? given
+        : old.metadata.managedFields
     if (track) m.managedFields = old.metadata.managedFields
     if (opts.subresource !== 'status') {
       t.prepareForUpdate?.(next, old)
@@ -348,11 +367,18 @@ export class Api {
     }
     next.metadata.resourceVersion = old.metadata.resourceVersion
     this.check(t, next, old, opts.subresource)
-    if (track) trackUpdate(old, next, opts.fieldManager ?? 'unknown', t, opts.subresource)
+    if (track) {
+      const from = { ...old, metadata: { ...old.metadata, managedFields: baseline } }
+      trackUpdate(from, next, opts.fieldManager ?? 'unknown', t, opts.subresource)
+    }
     const stored = this.normalize(t, next)
     if (sameIgnoringManagedTimes(stored, old)) return old
     if (opts.dryRun) return stored
-    if (stored.metadata.deletionTimestamp && (stored.metadata.finalizers ?? []).length === 0) {
+    if (
+      stored.metadata.deletionTimestamp &&
+      (stored.metadata.finalizers ?? []).length === 0 &&
+      (t.finalized?.(stored) ?? true)
+    ) {
       return this.store.delete(t, stored.metadata.namespace, stored.metadata.name ?? '') ?? stored
     }
     return this.store.update(t, stored)
@@ -436,7 +462,25 @@ export class Api {
         }
       ])
     }
-    const obj = this.decode(t, patched, opts)
+    if (opts.fieldValidation !== 'Ignore') {
+      const text = opts.body ?? JSON.stringify(body)
+      const errs =
+        type === 'application/json-patch+json'
+          ? jsonPatchStrictErrors(text, decoded.unknown)
+          : patchStrictErrors(text, decoded.unknown)
+      // The patch handler refuses with the patched object (or, strategic, the patch) quoted.
+      const quoted = strategic ? goQuote(goPrint(body)) : goQuote(JSON.stringify(patched))
+      strictDecoding(errs, opts, all =>
+        invalidAs('', '', '', [
+          {
+            field: 'patch',
+            reason: 'FieldValueInvalid',
+            detail: `Invalid value: ${quoted}: strict decoding error: ${all}`
+          }
+        ])
+      )
+    }
+    const obj = this.decode(t, patched, { ...opts, fieldValidation: 'Ignore' })
     this.checkIdentity(t, ns, name, obj)
     return { object: this.replace(t, old, obj, opts, true), created: false }
   }
@@ -477,7 +521,7 @@ export class Api {
       name
     )
     if (typed) throw typed
-    const applied = this.decode(t, body, opts)
+    const applied = this.decode(t, body, { ...opts, fieldValidation: 'Ignore' })
     if (!isRecord(body) || body.apiVersion === undefined || body.kind === undefined) {
       throw badRequest('apiVersion and kind must be set in an apply patch')
     }
@@ -494,6 +538,14 @@ export class Api {
       resource: t,
       subresource: opts.subresource
     })
+    withLastApplied(merged, applied, live, opts.fieldManager)
+    // After the merge (conflicts come first), the body is read again strictly for repeated keys.
+    if (opts.fieldValidation !== 'Ignore' && opts.body !== undefined) {
+      const lines = yamlDuplicateKeys(opts.body)
+      if (opts.fieldValidation === 'Strict' && lines.length > 0)
+        throw badRequest(yamlStrictMessage(lines))
+      opts.warnings?.push(...lines)
+    }
     if (!live) {
       const managedFields = merged.metadata.managedFields
       this.prepareForCreate(t, merged)
@@ -682,6 +734,20 @@ export class Api {
     this.podIPCounter++
     return `10.244.${Math.floor(this.podIPCounter / 250)}.${(this.podIPCounter % 250) + 1}`
   }
+}
+
+/**
+ * fieldValidation: Warn (the default) sends each strict decoding error as a warning, Strict
+ * refuses with all of them (joined by `, `), Ignore says nothing.
+ */
+function strictDecoding(
+  errs: string[],
+  opts: WriteOptions,
+  refusal: (all: string) => StatusError
+): void {
+  if (errs.length === 0 || opts.fieldValidation === 'Ignore') return
+  if (opts.fieldValidation === 'Strict') throw refusal(errs.join(', '))
+  opts.warnings?.push(...errs)
 }
 
 /** A body as the kind's Go struct, or by its CRD's schema for a custom resource. */

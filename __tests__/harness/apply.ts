@@ -10,6 +10,7 @@
  */
 import { deepEqual } from './patch.js'
 import type { ResourceType } from './resources.js'
+import { zeroValueHas } from './schema.js'
 import { StatusError, failure } from './status.js'
 import { isRecord, now, type FieldsV1, type KObject, type ManagedFieldsEntry } from './types.js'
 
@@ -90,32 +91,56 @@ function atomicMap(t: ResourceType | undefined, path: Path, field: string): bool
   return t?.atomicMap ? t.atomicMap(namesOf(path)) : ATOMIC_MAPS.has(field)
 }
 
-function walk(v: Record<string, unknown>, path: Path, out: FieldSet, t?: ResourceType): void {
+/** List items that are one field whole (`+structType=atomic`): an owner reference. */
+const ATOMIC_ITEMS = new Set(['ownerReferences'])
+
+/**
+ * Collects the fields an object sets into `out` (leaves, list items) and, when `nodes` is given,
+ * the maps and associative lists that hold them (what an Update owns with `.` once it adds them).
+ */
+function walk(
+  v: Record<string, unknown>,
+  path: Path,
+  out: FieldSet,
+  t?: ResourceType,
+  nodes?: FieldSet
+): void {
   const entries = Object.entries(v).filter(([, x]) => x !== undefined)
   if (entries.length === 0) {
     if (path.length > 0) out.add(join(path))
     return
   }
+  if (path.length > 0 && !isItem(join(path))) nodes?.add(join(path))
   for (const [k, x] of entries) {
     const p = [...path, `f:${k}`]
-    if (Array.isArray(x)) walkList(k, x, p, out, t)
-    else if (isRecord(x) && !atomicMap(t, p, k)) walk(x, p, out, t)
+    if (Array.isArray(x)) walkList(k, x, p, out, t, nodes)
+    else if (isRecord(x) && !atomicMap(t, p, k)) walk(x, p, out, t, nodes)
     else out.add(join(p))
   }
 }
 
-function walkList(field: string, items: unknown[], p: Path, out: FieldSet, t?: ResourceType): void {
+function walkList(
+  field: string,
+  items: unknown[],
+  p: Path,
+  out: FieldSet,
+  t?: ResourceType,
+  nodes?: FieldSet
+): void {
   const keys = keysOf(t, p, field, items)
   if (items.length === 0 || keys === undefined) {
     out.add(join(p))
-  } else if (keys === 'set') {
+    return
+  }
+  nodes?.add(join(p))
+  if (keys === 'set') {
     for (const i of items) out.add(join([...p, `v:${JSON.stringify(i)}`]))
   } else {
     for (const i of items) {
       if (!isRecord(i)) continue
       const ip = [...p, keyElement(i, keys)]
       out.add(join(ip))
-      walk(i, ip, out, t)
+      if (!ATOMIC_ITEMS.has(field)) walk(i, ip, out, t, nodes)
     }
   }
 }
@@ -134,19 +159,49 @@ const STRIPPED = [
   ['f:metadata', 'f:selfLink']
 ].map(p => join(typeof p === 'string' ? [p] : p))
 
+/**
+ * Whether a manager of the main resource (or of /status) can own this path: what the strategy's
+ * GetResetFields does not reset, status for the main resource; spec and the metadata the status
+ * strategy keeps (a Deployment's labels, a Pod's ownerReferences) for /status.
+ */
+function ownable(p: string, t: ResourceType, subresource?: string): boolean {
+  if (STRIPPED.some(s => p === s || p.startsWith(s + SEP))) return false
+  if (p === 'f:metadata') return false
+  if (!t.statusSubresource) return true
+  const [top, field] = split(p)
+  if (subresource !== 'status') return top !== 'f:status'
+  if (top === 'f:metadata') return !(t.statusKeeps ?? []).some(k => field === `f:${k}`)
+  return top !== 'f:spec'
+}
+
 /** The fields an object sets, less those no manager can own, for the main resource or /status. */
 export function fieldSet(obj: unknown, t: ResourceType, subresource?: string): FieldSet {
   const all: FieldSet = new Set()
   if (isRecord(obj)) walk(obj, [], all, t)
-  const out: FieldSet = new Set()
-  for (const p of all) {
-    if (STRIPPED.some(s => p === s || p.startsWith(s + SEP))) continue
-    if (p === 'f:metadata') continue
-    const isStatus = p === 'f:status' || p.startsWith('f:status' + SEP)
-    if (t.statusSubresource && (subresource === 'status') !== isStatus) continue
-    out.add(p)
-  }
-  return out
+  return new Set([...all].filter(p => ownable(p, t, subresource)))
+}
+
+/** The maps and associative lists holding an object's fields (ownable ones, as fieldSet). */
+function nodeSet(obj: unknown, t: ResourceType, subresource?: string): FieldSet {
+  const nodes: FieldSet = new Set()
+  if (isRecord(obj)) walk(obj, [], new Set(), t, nodes)
+  return new Set([...nodes].filter(p => ownable(p, t, subresource)))
+}
+
+/**
+ * Whether a map or list is there before a write: set in the stored object, or part of the Go
+ * zero value every object starts from (its non-pointer structs, schema.ts), which an Update
+ * therefore never adds (`f:spec`, `f:template` get no `.`; `f:labels` of a new object does).
+ */
+function existedBefore(old: KObject | undefined, path: string, t: ResourceType): boolean {
+  const v = valueAt(old, split(path))
+  if (v !== undefined && v !== null) return true
+  const names = split(path)
+  if (!names.every(pe => pe.startsWith('f:'))) return false
+  const fields = names.map(pe => pe.slice(2))
+  // A custom resource has no Go struct: only its top-level objects are assumed there.
+  if (t.decode) return fields.length === 1
+  return zeroValueHas(t.model, fields)
 }
 
 function valueAt(obj: unknown, path: Path): unknown {
@@ -304,20 +359,21 @@ function mergeApplied(
   if (Array.isArray(applied)) {
     const keys = keysOf(t, path, field, applied)
     if (!Array.isArray(live) || keys === undefined) return structuredClone(applied)
-    if (keys === 'set') {
-      const out = [...live]
-      for (const v of applied) if (!out.some(x => deepEqual(x, v))) out.push(v)
-      return out
-    }
-    const out = structuredClone(live)
-    for (const a of applied) {
-      if (!isRecord(a)) continue
-      const id = keyElement(a, keys)
-      const i = out.findIndex(x => isRecord(x) && keyElement(x, keys) === id)
-      if (i >= 0) out[i] = mergeApplied(out[i], a, '', t, [...path, id])
-      else out.push(structuredClone(a))
-    }
-    return out
+    if (keys === 'set')
+      return mergeListItems(
+        live,
+        applied,
+        v => `v:${JSON.stringify(v)}`,
+        (_, r) => r
+      )
+    const items = (l: unknown[]): unknown[] => l.filter(isRecord)
+    return mergeListItems(
+      items(live),
+      items(applied),
+      x => keyElement(x as Record<string, unknown>, keys),
+      (l, r, pe) =>
+        l === undefined ? structuredClone(r) : mergeApplied(l, r, '', t, [...path, pe])
+    )
   }
   if (!isRecord(applied) || (path.length > 0 && atomicMap(t, path, field)))
     return structuredClone(applied)
@@ -327,6 +383,119 @@ function mergeApplied(
     else out[k] = mergeApplied(out[k], v, k, t, [...path, `f:${k}`])
   }
   return out
+}
+
+/**
+ * SMD's mergingWalker.visitListItems: the applied items in their applied order; a live item the
+ * configuration does not name stays where it was among them.
+ */
+function mergeListItems(
+  live: unknown[],
+  applied: unknown[],
+  id: (item: unknown) => string,
+  merge: (live: unknown, applied: unknown, pe: string) => unknown
+): unknown[] {
+  const lhs = live.map(id)
+  const rhs = applied.map(id)
+  const liveById = new Map(live.map((v, i) => [lhs[i], v]))
+  const appliedById = new Map(applied.map((v, i) => [rhs[i], v]))
+  const shared = rhs.filter(pe => liveById.has(pe))
+  let nextShared = shared.shift()
+  const merged = new Set<string>()
+  const out: unknown[] = []
+  const take = (pe: string): void => {
+    merged.add(pe)
+    out.push(merge(liveById.get(pe), appliedById.get(pe), pe))
+  }
+  let l = 0
+  let r = 0
+  while (l < lhs.length || r < rhs.length) {
+    if (l < lhs.length && r < rhs.length) {
+      if (lhs[l] === rhs[r]) {
+        take(lhs[l])
+        l++
+        r++
+        nextShared = shared.shift()
+        continue
+      }
+      // A shared item, but not the one due now: it comes when the configuration names it.
+      if (appliedById.has(lhs[l]) && nextShared !== undefined && nextShared !== lhs[l]) {
+        l++
+        continue
+      }
+    }
+    if (l < lhs.length && (!appliedById.has(lhs[l]) || merged.has(lhs[l]))) {
+      if (!appliedById.has(lhs[l])) out.push(structuredClone(live[l]))
+      l++
+      continue
+    }
+    if (r < rhs.length) {
+      take(rhs[r])
+      if (nextShared === rhs[r]) nextShared = shared.shift()
+      r++
+    } else l++
+  }
+  return out
+}
+
+/** The annotation client-side apply keeps its last configuration in. */
+export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration'
+
+/**
+ * lastAppliedManager.allowedConflictsFromLastApplied: the fields of the last client-side applied
+ * configuration that the live object still holds with the same value; a conflict on them does not
+ * stop an apply by the field manager `kubectl` (how `kubectl apply --server-side` takes over).
+ */
+function lastAppliedAllowance(live: KObject, t: ResourceType): FieldSet {
+  const text = live.metadata.annotations?.[LAST_APPLIED]
+  if (!text) return new Set()
+  let last: unknown
+  try {
+    last = JSON.parse(text)
+  } catch {
+    return new Set()
+  }
+  return new Set(
+    [...fieldSet(last, t)].filter(p => {
+      const was = valueAt(last, split(p))
+      const now = valueAt(live, split(p))
+      return now !== undefined && (isItem(p) || deepEqual(was, now))
+    })
+  )
+}
+
+/**
+ * lastAppliedUpdater: after an apply by `kubectl` to an object that has the client-side apply
+ * annotation, the result's annotation is set to the applied configuration (without the
+ * annotation), JSON with sorted keys as the unstructured encoder writes it, so both apply styles
+ * agree on what was last applied; ownership is left as the apply computed it.
+ */
+export function withLastApplied(
+  result: KObject,
+  applied: KObject,
+  live: KObject | undefined,
+  manager: string
+): void {
+  if (manager !== 'kubectl' || !live?.metadata.annotations?.[LAST_APPLIED]) return
+  const copy = structuredClone(applied)
+  const annotations = { ...(copy.metadata.annotations ?? {}) }
+  delete annotations[LAST_APPLIED]
+  if (Object.keys(annotations).length > 0) copy.metadata.annotations = annotations
+  else delete copy.metadata.annotations
+  result.metadata.annotations = {
+    ...(result.metadata.annotations ?? {}),
+    [LAST_APPLIED]: `${JSON.stringify(sortedKeys(copy))}\n`
+  }
+}
+
+function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys)
+  if (!isRecord(v)) return v
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map(k => [k, sortedKeys(v[k])])
+  )
 }
 
 export interface ApplyRequest {
@@ -354,7 +523,12 @@ export function serverSideApply(req: ApplyRequest): KObject {
         conflicts.push({ entry: e, path: p })
     }
   }
-  if (conflicts.length > 0 && !force) throw conflictError(conflicts)
+  if (conflicts.length > 0 && !force) {
+    // lastAppliedManager: kubectl's own apply may take over what client-side apply last set.
+    const allowed = manager === 'kubectl' && live ? lastAppliedAllowance(live, t) : new Set()
+    const left = conflicts.filter(c => !allowed.has(c.path))
+    if (left.length > 0) throw conflictError(left)
+  }
   const kept: ManagedFieldsEntry[] = []
   const ownedByOthers: FieldSet = new Set()
   for (const e of others) {
@@ -372,8 +546,11 @@ export function serverSideApply(req: ApplyRequest): KObject {
   const dropped = [...previouslyMine]
     .filter(p => !appliedSet.has(p) && !ownedByOthers.has(p))
     .filter(p => ![...ownedByOthers].some(o => o.startsWith(p + SEP)))
+  // An item goes whole: its own fields are not removed first (the key would no longer find it).
+  const outermost = dropped
+    .filter(p => !dropped.some(d => d !== p && p.startsWith(d + SEP)))
     .sort((a, b) => b.length - a.length)
-  for (const p of dropped) removeAt(base, split(p))
+  for (const p of outermost) removeAt(base, split(p))
   const merged = mergeApplied(base, applied, '', t) as KObject
   merged.metadata = { ...(isRecord(merged.metadata) ? merged.metadata : {}) }
   const entry: ManagedFieldsEntry = {
@@ -413,11 +590,20 @@ export function trackUpdate(
   const nextSet = fieldSet(next, t, subresource)
   const changed: FieldSet = new Set()
   for (const p of nextSet) {
-    const before = valueAt(old, split(p))
-    if (before === undefined || (!isItem(p) && !deepEqual(before, valueAt(next, split(p)))))
-      changed.add(p)
+    const value = valueAt(next, split(p))
+    // An empty struct the Go zero value already holds (a template's metadata {}) is no change.
+    const zero = isRecord(value) && Object.keys(value).length === 0 && existedBefore(old, p, t)
+    const before = valueAt(old, split(p)) ?? (zero ? value : undefined)
+    if (before === undefined || (!isItem(p) && !deepEqual(before, value))) changed.add(p)
   }
-  const allNext = new Set([...fieldSet(next, t), ...fieldSet(next, t, 'status')])
+  // A map or list the write brings into being is owned itself too (SMD's comparison: added).
+  for (const p of nodeSet(next, t, subresource)) if (!existedBefore(old, p, t)) changed.add(p)
+  const allNext = new Set([
+    ...fieldSet(next, t),
+    ...fieldSet(next, t, 'status'),
+    ...nodeSet(next, t),
+    ...nodeSet(next, t, 'status')
+  ])
   const entries: ManagedFieldsEntry[] = []
   let mine: ManagedFieldsEntry | undefined
   for (const e of old?.metadata.managedFields ?? []) {

@@ -34,7 +34,10 @@ export interface TestClusterOptions {
   token?: string
   /** simulated container start time; default 20ms */
   podStartMs?: number
-  /** interval of BOOKMARK events on watches that allow them; default 1000ms */
+  /**
+   * interval of BOOKMARK events on watches that allow them; default 60 s, the watch cache's
+   * (one more comes 2 s before a watch's timeoutSeconds ends it)
+   */
   bookmarkIntervalMs?: number
   /** how many change events watches can resume from; default 1000 */
   watchHistory?: number
@@ -117,7 +120,10 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const store = new Store(opts.watchHistory ?? 1000)
   const api = new Api(store)
   const events = new EventRecorder(api)
-  const server = new ApiServer(api, { token, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 1000 })
+  const server = new ApiServer(api, {
+    token,
+    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000
+  })
   const kubelet = new FakeKubelet(api, events, opts.podStartMs ?? 20)
   server.runtime = kubelet
   const controllers = opts.controllers === false ? undefined : new Controllers(api, events)

@@ -412,7 +412,8 @@ export class Controllers {
         },
         spec: {
           replicas: initial,
-          minReadySeconds: d.spec.minReadySeconds ?? 0,
+          // omitempty in ReplicaSetSpec: the controller's Go client never sends a 0.
+          ...(d.spec.minReadySeconds ? { minReadySeconds: d.spec.minReadySeconds } : {}),
           selector: {
             ...d.spec.selector,
             matchLabels: { ...(d.spec.selector.matchLabels ?? {}), [HASH]: hash }

@@ -5,16 +5,17 @@
  * - `foregroundDeletion`: its dependents are deleted (those with dependents of their own in the
  *   foreground too); once no dependent that blocks owner deletion is left, the finalizer goes;
  * - an object deleted: dependents whose owners are all gone are deleted in the background;
- * - a Terminating namespace: everything in it is deleted (pods gracefully); once it is empty its
- *   `kubernetes` finalizer goes and the namespace with it.
+ * - a Terminating namespace: the namespace controller (namespace-deletion.ts) passes over it
+ *   whenever it or anything in it changes.
  * https://kubernetes.io/docs/concepts/architecture/garbage-collection/
  * https://kubernetes.io/docs/tasks/administer-cluster/use-cascading-deletion/
  */
 import type { Api } from './api.js'
 import type { ResourceType } from './resources.js'
+import { syncTerminatingNamespace } from './namespace-deletion.js'
 import type { StoreEvent } from './store.js'
 import { StatusError } from './status.js'
-import { isRecord, type KObject } from './types.js'
+import type { KObject } from './types.js'
 
 type Work = () => void
 
@@ -43,7 +44,7 @@ export class GarbageCollector {
       if (fins.includes('foregroundDeletion'))
         this.enqueue(e.resource, o, () => this.foreground(e.resource, o))
       if (e.resource.kind === 'Namespace')
-        this.enqueue(e.resource, o, () => this.emptyNamespace(o.metadata.name ?? ''))
+        this.enqueue(e.resource, o, () => syncTerminatingNamespace(this.api, o.metadata.name ?? ''))
     }
     if (e.type === 'DELETED') {
       this.enqueue(e.resource, o, () => this.collectDependents(o), 'dependents')
@@ -54,11 +55,13 @@ export class GarbageCollector {
           this.enqueue(owner.t, owner.obj, () => this.foreground(owner.t, owner.obj))
       }
     }
-    if (ns !== undefined && e.type === 'DELETED') {
+    // Anything gone or changed in a Terminating namespace (a pod finished, a finalizer removed)
+    // brings its controller back, as the real one requeues until the namespace is empty.
+    if (ns !== undefined) {
       const nsType = this.api.kindOf('Namespace')
       const namespace = this.api.store.get(nsType, undefined, ns)
       if (namespace?.metadata.deletionTimestamp)
-        this.enqueue(nsType, namespace, () => this.emptyNamespace(ns))
+        this.enqueue(nsType, namespace, () => syncTerminatingNamespace(this.api, ns))
     }
   }
 
@@ -153,31 +156,5 @@ export class GarbageCollector {
         propagationPolicy: 'Background'
       })
     }
-  }
-
-  /** The namespace controller: delete the contents, then finalize the namespace. */
-  private emptyNamespace(ns: string): void {
-    const nsType = this.api.kindOf('Namespace')
-    const namespace = this.api.store.get(nsType, undefined, ns)
-    if (!namespace?.metadata.deletionTimestamp) return
-    let remaining = 0
-    for (const t of this.api.registry.all()) {
-      if (!t.namespaced) continue
-      for (const o of this.api.store.list(t, ns)) {
-        remaining++
-        if (o.metadata.deletionTimestamp) continue
-        this.api.delete(t, ns, o.metadata.name ?? '', { propagationPolicy: 'Background' })
-      }
-    }
-    if (remaining > 0) return
-    const spec = isRecord(namespace.spec) ? namespace.spec : {}
-    const finalizers = (Array.isArray(spec.finalizers) ? spec.finalizers : []).filter(
-      f => f !== 'kubernetes'
-    )
-    if (finalizers.length > 0 || (namespace.metadata.finalizers ?? []).length > 0) {
-      this.api.store.update(nsType, { ...namespace, spec: { ...spec, finalizers } })
-      return
-    }
-    this.api.store.delete(nsType, undefined, ns)
   }
 }

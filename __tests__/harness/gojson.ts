@@ -177,3 +177,87 @@ export function goJsonType(v: unknown): string {
 export function goQuote(s: string): string {
   return JSON.stringify(s).replace(/\\u00([0-9a-f]{2})/g, '\\x$1')
 }
+
+/** One object key of a JSON text: its path from the root (`spec.template.spec.containers[0].name`). */
+export interface JsonKey {
+  path: string
+  /** the key itself */
+  key: string
+  /** where the key starts in the text, for ordering */
+  offset: number
+  /** 1-based line of the key, as go-yaml counts it */
+  line: number
+  /** the key was already set in the same object */
+  duplicate: boolean
+}
+
+/**
+ * Every object key of a well-formed JSON text, in document order: what sigs.k8s.io/json's strict
+ * decoder walks to report `duplicate field "path"` (JSON.parse keeps only the last value).
+ */
+export function jsonKeys(text: string): JsonKey[] {
+  const keys: JsonKey[] = []
+  let i = 0
+  let line = 1
+  const ws = (): void => {
+    while (i < text.length && ' \t\r\n'.includes(text[i])) {
+      if (text[i] === '\n') line++
+      i++
+    }
+  }
+  const str = (): string => {
+    const start = i
+    i++
+    while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1
+    i++
+    return JSON.parse(text.slice(start, i)) as string
+  }
+  const value = (path: string): void => {
+    ws()
+    const c = text[i]
+    if (c === '{') {
+      i++
+      const seen = new Set<string>()
+      ws()
+      if (text[i] === '}') {
+        i++
+        return
+      }
+      for (;;) {
+        ws()
+        const offset = i
+        const keyLine = line
+        const key = str()
+        const p = path ? `${path}.${key}` : key
+        keys.push({ path: p, key, offset, line: keyLine, duplicate: seen.has(key) })
+        seen.add(key)
+        ws()
+        i++ // ':'
+        value(p)
+        ws()
+        if (text[i++] === '}') return
+      }
+    }
+    if (c === '[') {
+      i++
+      ws()
+      if (text[i] === ']') {
+        i++
+        return
+      }
+      for (let n = 0; ; n++) {
+        value(`${path}[${n}]`)
+        ws()
+        if (text[i++] === ']') return
+      }
+    }
+    if (c === '"') {
+      str()
+      return
+    }
+    while (i < text.length && !',}] \t\r\n'.includes(text[i])) i++
+  }
+  if (goJsonSyntaxError(text) !== undefined) return []
+  value('')
+  return keys
+}

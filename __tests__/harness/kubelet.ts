@@ -210,14 +210,18 @@ export class FakeKubelet implements Kubelet, PodRuntime {
   // ------------------------------------------------------------------ PodRuntime
 
   readLogs(pod: Pod, q: URLSearchParams): string {
+    // pkg/registry/core/pod validateContainer: init containers may be named too.
     const names = pod.spec.containers.map(c => c.name)
+    const initNames = (pod.spec.initContainers ?? []).map(c => c.name)
     const container = q.get('container') ?? (names.length === 1 ? names[0] : undefined)
     if (!container) {
+      const init =
+        initNames.length > 0 ? ` or one of the init containers: [${initNames.join(' ')}]` : ''
       throw badRequest(
-        `a container name must be specified for pod ${pod.metadata.name ?? ''}, choose one of: [${names.join(' ')}]`
+        `a container name must be specified for pod ${pod.metadata.name ?? ''}, choose one of: [${names.join(' ')}]${init}`
       )
     }
-    if (!names.includes(container)) {
+    if (!names.includes(container) && !initNames.includes(container)) {
       throw badRequest(`container ${container} is not valid for pod ${pod.metadata.name ?? ''}`)
     }
     const cs = pod.status?.containerStatuses?.find(c => c.name === container)

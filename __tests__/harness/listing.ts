@@ -11,7 +11,7 @@
  */
 import { goJsonSyntaxError } from './gojson.js'
 import type { ResourceType } from './resources.js'
-import { badRequest, failure, invalidAs, StatusError } from './status.js'
+import { badRequest, failure, invalidAs, StatusError, type FieldError } from './status.js'
 import type { Store } from './store.js'
 import { isRecord, type KObject } from './types.js'
 
@@ -88,10 +88,93 @@ function tooLarge(rv: number, current: number): StatusError {
   )
 }
 
-function listOptionsInvalid(field: string, detail: string): StatusError {
-  return invalidAs('meta.k8s.io', 'ListOptions', '', [
-    { field, reason: 'FieldValueForbidden', detail: `Forbidden: ${detail}` }
-  ])
+const forbid = (field: string, detail: string): FieldError => ({
+  field,
+  reason: 'FieldValueForbidden',
+  detail: `Forbidden: ${detail}`
+})
+
+function notSupported(field: string, value: string, supported: string[]): FieldError {
+  return {
+    field,
+    reason: 'FieldValueNotSupported',
+    detail: `Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map(v => JSON.stringify(v)).join(', ')}`
+  }
+}
+
+/**
+ * ValidateListOptions (apimachinery meta/internalversion/validation), every error at once: a 422
+ * `ListOptions.meta.k8s.io "" is invalid` before anything is read. A watch takes
+ * resourceVersionMatch only with sendInitialEvents (a watch-list), and then only NotOlderThan.
+ */
+export function validateListOptions(q: URLSearchParams, watch: boolean): void {
+  const errs: FieldError[] = []
+  const match = q.get('resourceVersionMatch') ?? ''
+  const rv = q.get('resourceVersion') ?? ''
+  const hasContinue = (q.get('continue') ?? '') !== ''
+  const initialEvents = q.get('sendInitialEvents')
+  if (watch) {
+    if (initialEvents !== null) {
+      if (match !== 'NotOlderThan')
+        errs.push(
+          forbid(
+            'resourceVersionMatch',
+            'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'
+          )
+        )
+      if (initialEvents === 'true' && q.get('allowWatchBookmarks') !== 'true')
+        errs.push(
+          forbid('allowWatchBookmarks', 'sendInitialEvents requires allowWatchBookmarks=true')
+        )
+    }
+    if (match !== '') {
+      if (initialEvents === null)
+        errs.push(
+          forbid(
+            'resourceVersionMatch',
+            'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'
+          )
+        )
+      if (match !== 'NotOlderThan')
+        errs.push(notSupported('resourceVersionMatch', match, ['NotOlderThan']))
+      if (hasContinue)
+        errs.push(
+          forbid(
+            'resourceVersionMatch',
+            'resourceVersionMatch is forbidden when continue is provided'
+          )
+        )
+    }
+  } else {
+    if (match !== '') {
+      if (rv === '')
+        errs.push(
+          forbid(
+            'resourceVersionMatch',
+            'resourceVersionMatch is forbidden unless resourceVersion is provided'
+          )
+        )
+      if (hasContinue)
+        errs.push(
+          forbid(
+            'resourceVersionMatch',
+            'resourceVersionMatch is forbidden when continue is provided'
+          )
+        )
+      if (match !== 'Exact' && match !== 'NotOlderThan')
+        errs.push(notSupported('resourceVersionMatch', match, ['Exact', 'NotOlderThan', '']))
+      if (match === 'Exact' && rv === '0')
+        errs.push(
+          forbid(
+            'resourceVersionMatch',
+            'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'
+          )
+        )
+    }
+    if (initialEvents !== null)
+      errs.push(forbid('sendInitialEvents', 'sendInitialEvents is forbidden for list'))
+  }
+  if (errs.length > 0) throw invalidAs('meta.k8s.io', 'ListOptions', '', errs)
 }
 
 /**
@@ -110,18 +193,11 @@ export function listPage(
   let snapshotRV = current
   let start: string | undefined
   const rvParam = q.resourceVersion ?? ''
-  if (q.resourceVersionMatch && rvParam === '')
-    throw listOptionsInvalid(
-      'resourceVersionMatch',
-      'resourceVersionMatch is forbidden unless resourceVersion is provided'
-    )
   if (q.continue) {
-    if (rvParam !== '' && rvParam !== '0')
-      throw listOptionsInvalid(
-        'resourceVersion',
-        'specifying resource version is not allowed when using continue'
-      )
+    // storage.ValidateListOptions: the token is read first, then the version is refused.
     const token = decodeToken(q.continue)
+    if (rvParam !== '' && rvParam !== '0')
+      throw badRequest('specifying resource version is not allowed when using continue')
     snapshotRV = token.rv
     start = token.start
   } else if (rvParam !== '' && rvParam !== '0') {

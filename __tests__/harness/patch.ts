@@ -4,7 +4,8 @@
  * - application/json-patch+json: RFC 6902
  * - application/merge-patch+json: RFC 7386
  * - application/strategic-merge-patch+json: lists merge by their patchMergeKey (below), `null`
- *   deletes, `$patch: replace|delete` directives, `$setElementOrder/...` accepted and ignored.
+ *   deletes, `$patch: replace|delete` directives, `$retainKeys`, `$deleteFromPrimitiveList/...`,
+ *   `$setElementOrder/...` (the order of the merged list).
  */
 import { isRecord } from './types.js'
 
@@ -291,6 +292,15 @@ export function strategicMerge(live: Json, patch: Json): Json {
   if (patch.$patch === 'replace') return stripDirectives(patch)
   if (patch.$patch === 'delete') return undefined
   const out: Record<string, unknown> = isRecord(live) ? structuredClone(live) : {}
+  const retain = patch.$retainKeys
+  if (Array.isArray(retain)) {
+    // $retainKeys (kubectl sends it for a Deployment's strategy): the fields it does not list go;
+    // a patch that sets a field outside it is refused (ErrPatchContentNotMatchRetainKeys).
+    for (const k of Object.keys(patch))
+      if (!k.startsWith('$') && patch[k] !== null && !retain.includes(k))
+        throw new PatchError('the patch contains fields that are not in $retainKeys')
+    for (const k of Object.keys(out)) if (!retain.includes(k)) delete out[k]
+  }
   const orderOf = (field: string): unknown[] | undefined => {
     const v = patch[`$setElementOrder/${field}`]
     return Array.isArray(v) ? v : undefined

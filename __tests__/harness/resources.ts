@@ -32,6 +32,9 @@ export function findKind(kind: string): ResourceType | undefined {
 }
 
 /** GET /api/v1 and /apis/{group}/{version}: the APIResourceList client-node's KubernetesObjectApi reads. */
+/** The resources kube-apiserver puts in the `all` category (of those served here). */
+const ALL_CATEGORY = new Set(['pods', 'services', 'deployments', 'replicasets', 'jobs'])
+
 export function apiResourceList(
   served: readonly ResourceType[],
   group: string,
@@ -47,7 +50,9 @@ export function apiResourceList(
       namespaced: t.namespaced,
       kind: t.kind,
       verbs: t.verbs ?? VERBS,
-      ...(t.shortNames ? { shortNames: t.shortNames } : {})
+      ...(t.shortNames ? { shortNames: t.shortNames } : {}),
+      // `kubectl get all` expands the category from discovery.
+      ...(ALL_CATEGORY.has(t.resource) ? { categories: ['all'] } : {})
     })
     for (const sub of t.subresources) {
       const verbs =

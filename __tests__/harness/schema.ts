@@ -205,6 +205,34 @@ function decodeStruct(v: unknown, model: string, pos: Pos, ctx: Ctx): unknown {
   return out
 }
 
+/**
+ * The struct fields that are values, not pointers, in the Go types (and `containers`, a slice
+ * without omitempty): the zero value of their parent already holds them. Top-level metadata,
+ * spec and status are values in every built-in kind.
+ */
+const VALUE_FIELDS: Record<string, string[]> = {
+  V1DeploymentSpec: ['strategy', 'template'],
+  V1ReplicaSetSpec: ['template'],
+  V1JobSpec: ['template'],
+  V1PodTemplateSpec: ['metadata', 'spec'],
+  V1PodSpec: ['containers'],
+  V1ServiceStatus: ['loadBalancer'],
+  CoreV1Event: ['involvedObject', 'source']
+}
+
+/** Whether the Go zero value of `model` has something (a struct, a null slice) at this field path. */
+export function zeroValueHas(model: string, fields: string[]): boolean {
+  let type = model
+  for (const [i, name] of fields.entries()) {
+    const a = attributes(type)?.get(name)
+    if (!a) return false
+    const topLevel = i === 0 && ['metadata', 'spec', 'status'].includes(name)
+    if (!topLevel && !(VALUE_FIELDS[type] ?? []).includes(name)) return false
+    type = a.type
+  }
+  return true
+}
+
 /** Decodes `body` as the Go struct of `model` (V1Deployment, ...), as encoding/json does. */
 export function decodeAs(model: string, body: unknown): Decoded {
   const ctx: Ctx = { unknown: [] }

@@ -6,11 +6,13 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { parse as parseYaml } from 'yaml'
-import { PATCH_TYPES, type Api, type DeleteOptions } from './api.js'
+import { PATCH_TYPES, type Api } from './api.js'
 import { FaultState } from './faults.js'
 import { apiGroupList, apiResourceList, groupVersion, type ResourceType } from './resources.js'
 import { parseGoJson } from './gojson.js'
-import { listPage } from './listing.js'
+import { listPage, validateListOptions } from './listing.js'
+import { negotiateOutput } from './negotiation.js'
+import { deleteOptions, validateWriteOptions } from './request-options.js'
 import { toTable, wantsTable } from './table.js'
 import { fieldSelector, labelSelector } from './selectors.js'
 import { jsonPatch, mergePatch, strategicMerge } from './patch.js'
@@ -22,10 +24,12 @@ import {
   type RbacRole,
   type RequestAttributes
 } from './rbac.js'
+import { decodeAs } from './schema.js'
 import {
   badRequest,
   failure,
   invalidAs,
+  invalidValue,
   methodNotAllowed,
   pathNotFound,
   StatusError,
@@ -273,11 +277,18 @@ export class ApiServer {
 
     if (this.faults.latencyMs > 0) await new Promise(r => setTimeout(r, this.faults.latencyMs))
     const auth = req.headers.authorization
-    // Anonymous requests may read the public info paths (system:public-info-viewer); nothing else.
-    const publicInfo =
-      auth === undefined &&
-      ['/version', '/healthz', '/livez', '/readyz'].includes(url.pathname.replace(/\/+$/, ''))
-    if (auth !== `Bearer ${this.opts.token}` && !publicInfo) {
+    // A request without a bearer token is system:anonymous (anonymous auth is on by default), who
+    // may read the public info paths (system:public-info-viewer) and is forbidden the rest by RBAC;
+    // a bearer token nobody issued is 401 (it is never taken as anonymous).
+    const anonymous = auth === undefined || !/^bearer /i.test(auth)
+    const publicInfo = ['/version', '/healthz', '/livez', '/readyz'].includes(
+      url.pathname.replace(/\/+$/, '')
+    )
+    if (anonymous && !publicInfo) {
+      await drain(req)
+      throw anonymousForbidden(url.pathname, method, route, watch)
+    }
+    if (!anonymous && auth !== `Bearer ${this.opts.token}`) {
       await drain(req)
       this.send(res, 401, failure(401, 'Unauthorized', 'Unauthorized'))
       return
@@ -359,6 +370,14 @@ export class ApiServer {
       this.authorized.push(...allowed)
     }
     if (route.subresource === 'proxy') return this.proxy(req, res, route, q)
+    if (route.subresource !== 'log') {
+      try {
+        negotiateOutput(req.headers.accept, verb === 'watch')
+      } catch (e) {
+        await drain(req)
+        throw e
+      }
+    }
     const body = await readBody(req, method)
     if (MUTATING.includes(verb) && body) record.body = body
     await this.dispatch(res, route, route.resource, verb, q, body, ct ?? '')
@@ -483,11 +502,15 @@ export class ApiServer {
     const forceParam = q.get('force')
     const force = forceParam === null ? undefined : forceParam === 'true' || forceParam === '1'
     const name = route.name
+    // go-restful has no route for these: a collection takes no PUT or PATCH, a subresource (status,
+    // scale) no POST or DELETE (405, recording 27's wording).
+    if ((verb === 'update' || verb === 'patch') && name === undefined) throw methodNotAllowed()
+    if (sub !== undefined && (verb === 'create' || verb === 'delete')) throw methodNotAllowed()
     const warnings: string[] = []
     // Deprecated kinds say so on every request (v1 Endpoints, recording 33).
     warnings.push(...(t.warnings ?? []))
     const fieldValidation = q.get('fieldValidation') ?? undefined
-    const write = { dryRun, fieldValidation, warnings }
+    const write = { dryRun, fieldValidation, warnings, body }
     const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse
     res.writeHead = ((...args: unknown[]) => {
       if (warnings.length > 0 && !res.headersSent)
@@ -500,10 +523,16 @@ export class ApiServer {
     // Custom resources are served without go-restful: the patch handler refuses patch types itself.
     if (['create', 'update', 'patch'].includes(verb) && !(t.decode && verb === 'patch'))
       checkContentType(verb, contentType)
+    if (verb === 'create' || verb === 'update' || verb === 'patch') {
+      const kind =
+        verb === 'create' ? 'CreateOptions' : verb === 'update' ? 'UpdateOptions' : 'PatchOptions'
+      validateWriteOptions(kind, q, contentType.startsWith('application/apply-patch+yaml'))
+    }
     switch (verb) {
       case 'watch':
         return this.watch(res, t, ns, q)
       case 'list': {
+        validateListOptions(q, false)
         const byLabel = labelSelector(q.get('labelSelector') ?? undefined)
         const byField = fieldSelector(t, q.get('fieldSelector') ?? undefined)
         const page = listPage(
@@ -563,7 +592,7 @@ export class ApiServer {
               name ?? '',
               parseBody(body, t, contentType),
               dryRun,
-              fieldManager
+              fieldManager ?? defaultManager(res)
             )
           )
         const updated = this.api.update(t, ns, name ?? '', parseBody(body, t, contentType), {
@@ -588,7 +617,14 @@ export class ApiServer {
           return this.send(
             res,
             200,
-            this.updateScale(t, ns, name ?? '', patched, dryRun, fieldManager)
+            this.updateScale(
+              t,
+              ns,
+              name ?? '',
+              patched,
+              dryRun,
+              fieldManager ?? defaultManager(res)
+            )
           )
         }
         const out = this.api.patch(t, ns, name ?? '', contentType, parsed, {
@@ -604,6 +640,8 @@ export class ApiServer {
         return this.send(res, out.code, out.body)
       }
       case 'deletecollection': {
+        // The answer is the list as read before the deletions, at that revision.
+        const listedAt = String(this.api.store.currentRV())
         const items = this.api.deleteCollection(
           t,
           ns,
@@ -613,11 +651,7 @@ export class ApiServer {
           },
           deleteOptions(q, body)
         )
-        return this.send(
-          res,
-          200,
-          listOf(t, items, { resourceVersion: String(this.api.store.currentRV()) })
-        )
+        return this.send(res, 200, listOf(t, items, { resourceVersion: listedAt }))
       }
       default:
         throw methodNotAllowed()
@@ -650,8 +684,12 @@ export class ApiServer {
           })
       allowed = !denied
       const role = this.rbac.role.metadata
+      // roleBindingDescriber: the subject is described by its kind (the docs bind each Role to a
+      // same-named ServiceAccount through a same-named RoleBinding).
+      const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(this.rbac.user)
+      const subject = sa ? `ServiceAccount "${sa[2]}/${sa[1]}"` : `User "${this.rbac.user}"`
       if (allowed)
-        reason = `RBAC: allowed by RoleBinding "${role?.name ?? ''}/${role?.namespace ?? ''}" of Role "${role?.name ?? ''}" to User "${this.rbac.user}"`
+        reason = `RBAC: allowed by RoleBinding "${role?.name ?? ''}/${role?.namespace ?? ''}" of Role "${role?.name ?? ''}" to ${subject}`
     }
     return {
       kind: 'SelfSubjectAccessReview',
@@ -668,13 +706,22 @@ export class ApiServer {
     name: string,
     body: unknown,
     dryRun: boolean,
-    fieldManager?: string
+    fieldManager: string
   ): unknown {
     const obj = this.api.get(t, ns, name)
-    if (!isRecord(body) || !isRecord(body.spec) || typeof body.spec.replicas !== 'number') {
-      throw badRequest('spec.replicas is required in a Scale')
-    }
-    const meta = isRecord(body.metadata) ? body.metadata : {}
+    const decoded = decodeAs('V1Scale', body)
+    if (decoded.error)
+      throw badRequest(`Scale in version "v1" cannot be handled as a Scale: ${decoded.error}`)
+    const scale = isRecord(decoded.value) ? decoded.value : {}
+    // Scale's spec.replicas is omitempty: absent is 0.
+    const replicas =
+      isRecord(scale.spec) && typeof scale.spec.replicas === 'number' ? scale.spec.replicas : 0
+    if (replicas < 0)
+      // ScaleREST validates the Scale itself (autoscaling validation.ValidateScale).
+      throw invalidAs('autoscaling', 'Scale', name, [
+        invalidValue('spec.replicas', replicas, 'must be greater than or equal to 0')
+      ])
+    const meta = isRecord(scale.metadata) ? scale.metadata : {}
     const rv =
       typeof meta.resourceVersion === 'string' && meta.resourceVersion
         ? meta.resourceVersion
@@ -683,10 +730,10 @@ export class ApiServer {
     const next = {
       ...obj,
       metadata: { ...obj.metadata, resourceVersion: rv },
-      spec: { ...spec, replicas: body.spec.replicas }
+      spec: { ...spec, replicas }
     }
     return toScale(
-      this.api.update(t, ns, name, next, { dryRun, fieldManager: fieldManager ?? 'unknown' })
+      this.api.update(t, ns, name, next, { dryRun, fieldManager, subresource: 'scale' })
     )
   }
 
@@ -698,25 +745,8 @@ export class ApiServer {
   ): void {
     const byLabel = labelSelector(q.get('labelSelector') ?? undefined)
     const byField = fieldSelector(t, q.get('fieldSelector') ?? undefined)
+    validateListOptions(q, true)
     const sendInitialEvents = q.get('sendInitialEvents') === 'true'
-    if (sendInitialEvents) {
-      // ValidateListOptions for a watch-list request.
-      const errs = []
-      if (q.get('resourceVersionMatch') !== 'NotOlderThan')
-        errs.push({
-          field: 'resourceVersionMatch',
-          reason: 'FieldValueForbidden',
-          detail:
-            'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'
-        })
-      if (q.get('allowWatchBookmarks') !== 'true')
-        errs.push({
-          field: 'allowWatchBookmarks',
-          reason: 'FieldValueForbidden',
-          detail: 'Forbidden: sendInitialEvents requires allowWatchBookmarks=true'
-        })
-      if (errs.length > 0) throw invalidAs('meta.k8s.io', 'ListOptions', '', errs)
-    }
     const gone = this.faults.takeGone()
     if (gone) {
       const status = failure(
@@ -824,6 +854,45 @@ function authorizationVerb(method: string, route: Route, watch: boolean): string
   }
 }
 
+/**
+ * RBAC's denial of system:anonymous, as responsewriters.Forbidden words it: a resource request
+ * names the resource and namespace, any other path the path (`forbidden: User "system:anonymous"
+ * cannot get path "/apis"`, details `{}`).
+ */
+function anonymousForbidden(
+  path: string,
+  method: string,
+  route: Route | undefined,
+  watch: boolean
+): StatusError {
+  const user = 'User "system:anonymous"'
+  if (!route) {
+    const message = `forbidden: ${user} cannot ${method.toLowerCase()} path ${JSON.stringify(path)}`
+    return new StatusError({ ...failure(403, 'Forbidden', message), details: {} })
+  }
+  const resource = route.subresource
+    ? `${route.resourceName}/${route.subresource}`
+    : route.resourceName
+  const ns =
+    route.resourceName === 'namespaces' && route.namespace === undefined
+      ? route.name
+      : route.namespace
+  const where = ns ? `in the namespace ${JSON.stringify(ns)}` : 'at the cluster scope'
+  const verb = authorizationVerb(method, route, watch)
+  const why = `${user} cannot ${verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(route.group)} ${where}`
+  const what = route.group ? `${route.resourceName}.${route.group}` : route.resourceName
+  const message = route.name
+    ? `${what} ${JSON.stringify(route.name)} is forbidden: ${why}`
+    : `${what} is forbidden: ${why}`
+  return new StatusError(
+    failure(403, 'Forbidden', message, {
+      name: route.name,
+      group: route.group,
+      kind: route.resourceName
+    })
+  )
+}
+
 async function readBody(req: IncomingMessage, method: string): Promise<string> {
   if (method === 'GET') {
     await drain(req)
@@ -886,49 +955,11 @@ function listOf(t: ResourceType, items: KObject[], metadata: Record<string, unkn
 
 function parseApplyBody(body: string): unknown {
   try {
-    return parseYaml(body)
+    // Repeated keys are not an error here: field validation reports them (strict.ts).
+    return parseYaml(body, { uniqueKeys: false })
   } catch (e) {
     throw badRequest(`error decoding YAML: ${e instanceof Error ? e.message : String(e)}`)
   }
-}
-
-function deleteOptions(q: URLSearchParams, body: string): DeleteOptions {
-  const opts: DeleteOptions = { dryRun: q.get('dryRun') === 'All' }
-  let parsed: unknown
-  try {
-    parsed = body.trim() ? JSON.parse(body) : undefined
-  } catch {
-    throw badRequest('error decoding DeleteOptions')
-  }
-  const policy =
-    q.get('propagationPolicy') ?? (isRecord(parsed) ? parsed.propagationPolicy : undefined)
-  if (policy === 'Foreground' || policy === 'Background' || policy === 'Orphan')
-    opts.propagationPolicy = policy
-  else if (policy !== undefined && policy !== null)
-    throw badRequest(`propagationPolicy: Unsupported value: "${String(policy)}"`)
-  const grace =
-    q.get('gracePeriodSeconds') ?? (isRecord(parsed) ? parsed.gracePeriodSeconds : undefined)
-  if (grace !== undefined && grace !== null) opts.gracePeriodSeconds = Number(grace)
-  const orphan =
-    q.get('orphanDependents') ?? (isRecord(parsed) ? parsed.orphanDependents : undefined)
-  if (orphan === true || orphan === 'true') {
-    opts.orphanDependents = true
-    opts.propagationPolicy ??= 'Orphan'
-  } else if (orphan === false || orphan === 'false') {
-    opts.orphanDependents = false
-    opts.propagationPolicy ??= 'Foreground'
-  }
-  if (isRecord(parsed)) {
-    if (isRecord(parsed.preconditions)) {
-      const p = parsed.preconditions
-      opts.preconditions = {
-        uid: typeof p.uid === 'string' ? p.uid : undefined,
-        resourceVersion: typeof p.resourceVersion === 'string' ? p.resourceVersion : undefined
-      }
-    }
-    if (Array.isArray(parsed.dryRun) && parsed.dryRun.includes('All')) opts.dryRun = true
-  }
-  return opts
 }
 
 /** Without ?fieldManager the manager is the user agent's product name. */
@@ -952,7 +983,8 @@ function toScale(obj: KObject): Record<string, unknown> {
       resourceVersion: obj.metadata.resourceVersion,
       creationTimestamp: obj.metadata.creationTimestamp
     },
-    spec: { replicas: spec.replicas ?? 0 },
+    // omitempty: a Scale of 0 replicas has an empty spec.
+    spec: spec.replicas ? { replicas: spec.replicas } : {},
     status: {
       replicas: status.replicas ?? 0,
       selector: Object.entries(sel)

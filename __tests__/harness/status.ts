@@ -3,6 +3,7 @@
  * https://kubernetes.io/docs/reference/using-api/api-concepts/#responses
  */
 import { qualifiedKind, qualifiedResource, type ResourceType } from './resources.js'
+import { isRecord } from './types.js'
 
 export interface StatusCause {
   reason?: string
@@ -159,6 +160,41 @@ export function invalidValue(field: string, value: unknown, detail: string): Fie
     reason: 'FieldValueInvalid',
     detail: `Invalid value: ${goValue(value)}: ${detail}`
   }
+}
+
+/** A Go value field.Invalid prints with %#v, already spelled (a struct such as a LabelSelector). */
+export function invalidGoValue(field: string, printed: string, detail: string): FieldError {
+  return { field, reason: 'FieldValueInvalid', detail: `Invalid value: ${printed}: ${detail}` }
+}
+
+const goStrings = (v: unknown): string =>
+  Array.isArray(v)
+    ? `[]string{${v.map(x => JSON.stringify(String(x))).join(', ')}}`
+    : '[]string(nil)'
+
+/**
+ * %#v of a metav1.LabelSelector, as an immutable selector's refusal prints it:
+ * `v1.LabelSelector{MatchLabels:map[string]string{"app":"web"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}`.
+ */
+export function goLabelSelector(selector: unknown): string {
+  if (!isRecord(selector)) return '(*v1.LabelSelector)(nil)'
+  const labels = isRecord(selector.matchLabels) ? selector.matchLabels : undefined
+  const matchLabels = labels
+    ? `map[string]string{${Object.keys(labels)
+        .sort()
+        .map(k => `${JSON.stringify(k)}:${JSON.stringify(String(labels[k]))}`)
+        .join(', ')}}`
+    : 'map[string]string(nil)'
+  const exprs = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : undefined
+  const matchExpressions = exprs
+    ? `[]v1.LabelSelectorRequirement{${exprs
+        .map(e => {
+          const r = isRecord(e) ? e : {}
+          return `v1.LabelSelectorRequirement{Key:${JSON.stringify(String(r.key ?? ''))}, Operator:${JSON.stringify(String(r.operator ?? ''))}, Values:${goStrings(r.values)}}`
+        })
+        .join(', ')}}`
+    : '[]v1.LabelSelectorRequirement(nil)'
+  return `v1.LabelSelector{MatchLabels:${matchLabels}, MatchExpressions:${matchExpressions}}`
 }
 
 export function required(field: string, detail = ''): FieldError {

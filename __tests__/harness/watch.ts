@@ -57,14 +57,9 @@ export class WatchStream {
         if (req.matches(o)) this.send({ type: 'ADDED', object: o })
       this.send({
         type: 'BOOKMARK',
-        object: {
-          kind: t.kind,
-          apiVersion: groupVersion(t),
-          metadata: {
-            resourceVersion: String(this.store.currentRV()),
-            annotations: { 'k8s.io/initial-events-end': 'true' }
-          }
-        }
+        object: withAnnotation(bookmarkObject(t, this.store.currentRV()), {
+          'k8s.io/initial-events-end': 'true'
+        })
       })
     } else if (rv === undefined || rv === '' || rv === '0') {
       for (const o of this.store.list(t, req.namespace))
@@ -87,21 +82,31 @@ export class WatchStream {
       for (const e of events) if (inScope(e)) this.deliver(e, req.matches)
     }
     this.cleanups.push(this.store.subscribe(e => inScope(e) && this.deliver(e, req.matches)))
-    if (req.bookmarks) {
-      const timer = setInterval(() => {
-        const object = {
-          kind: t.kind,
-          apiVersion: groupVersion(t),
-          metadata: { resourceVersion: String(this.store.currentRV()) }
-        }
-        this.send({ type: 'BOOKMARK', object })
-      }, req.bookmarkIntervalMs)
-      this.cleanups.push(() => clearInterval(timer))
-    }
-    if (req.timeoutSeconds !== undefined && req.timeoutSeconds > 0) {
-      const timer = setTimeout(() => this.end(), req.timeoutSeconds * 1000)
+    const deadline =
+      req.timeoutSeconds !== undefined && req.timeoutSeconds > 0
+        ? Date.now() + req.timeoutSeconds * 1000
+        : undefined
+    if (req.bookmarks) this.scheduleBookmark(t, req.bookmarkIntervalMs, deadline)
+    if (deadline !== undefined) {
+      const timer = setTimeout(() => this.end(), deadline - Date.now())
       this.cleanups.push(() => clearTimeout(timer))
     }
+  }
+
+  /**
+   * cacheWatcher.nextBookmarkTime: a BOOKMARK every interval (kube: about a minute) and one 2 s
+   * before the watch's deadline, none once that moment has passed.
+   */
+  private scheduleBookmark(t: ResourceType, intervalMs: number, deadline?: number): void {
+    const now = Date.now()
+    let at = now + intervalMs
+    if (deadline !== undefined) at = Math.min(at, deadline - 2000)
+    if (at <= now) return
+    const timer = setTimeout(() => {
+      this.send({ type: 'BOOKMARK', object: bookmarkObject(t, this.store.currentRV()) })
+      this.scheduleBookmark(t, intervalMs, deadline)
+    }, at - now)
+    this.cleanups.push(() => clearTimeout(timer))
   }
 
   private deliver(e: StoreEvent, matches: (o: KObject) => boolean): void {
@@ -143,4 +148,22 @@ export class WatchStream {
     for (const c of this.cleanups) c()
     this.onClose(this)
   }
+}
+
+/** The kind's empty object with only a resourceVersion, as the watch cache sends a bookmark. */
+function bookmarkObject(t: ResourceType, rv: number): Record<string, unknown> {
+  return {
+    kind: t.kind,
+    apiVersion: groupVersion(t),
+    metadata: { resourceVersion: String(rv) },
+    ...structuredClone(t.zeroValue ?? {})
+  }
+}
+
+function withAnnotation(
+  o: Record<string, unknown>,
+  annotations: Record<string, string>
+): Record<string, unknown> {
+  const metadata = o.metadata as Record<string, unknown>
+  return { ...o, metadata: { ...metadata, annotations } }
 }

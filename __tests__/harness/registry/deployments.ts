@@ -5,9 +5,15 @@
  * but may write annotations (the controller's revision, recording 14); the selector is immutable.
  */
 import { deepEqual } from '../patch.js'
-import { invalidValue, required, type FieldError } from '../status.js'
+import {
+  goLabelSelector,
+  invalidGoValue,
+  invalidValue,
+  required,
+  type FieldError
+} from '../status.js'
 import { isRecord, type KObject } from '../types.js'
-import { defaultTemplate, rec, setDefault, templateErrors } from './podspec.js'
+import { defaultTemplate, rec, setDefault, templateErrors, ZERO_TEMPLATE } from './podspec.js'
 import { resource } from './strategy.js'
 import { workloadTable } from './podspec.js'
 
@@ -26,11 +32,12 @@ export function replicatedErrors(
   errs.push(...templateErrors(spec, kind))
   const oldSpec = old && isRecord(old.spec) ? old.spec : undefined
   if (oldSpec && !deepEqual(spec.selector, oldSpec.selector))
-    errs.push(invalidValue('spec.selector', spec.selector, 'field is immutable'))
+    errs.push(invalidGoValue('spec.selector', goLabelSelector(spec.selector), 'field is immutable'))
   return errs
 }
 
 export const deployments = resource('apps', 'v1', 'deployments', 'Deployment', {
+  zeroValue: { spec: { selector: null, template: ZERO_TEMPLATE, strategy: {} }, status: {} },
   shortNames: ['deploy'],
   subresources: ['status', 'scale'],
   generation: true,

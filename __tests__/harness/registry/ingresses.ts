@@ -5,5 +5,6 @@ export const ingresses = resource('networking.k8s.io', 'v1', 'ingresses', 'Ingre
   shortNames: ['ing'],
   subresources: ['status'],
   generation: true,
-  statusSubresource: true
+  statusSubresource: true,
+  zeroValue: { spec: {}, status: { loadBalancer: {} } }
 })

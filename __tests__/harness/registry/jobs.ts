@@ -4,9 +4,15 @@
  * completions; a DELETE without a policy orphans the pods (kept for old clients, recording 57).
  */
 import { deepEqual } from '../patch.js'
-import { invalidValue, required, type FieldError } from '../status.js'
+import {
+  goLabelSelector,
+  invalidGoValue,
+  invalidValue,
+  required,
+  type FieldError
+} from '../status.js'
 import { isRecord, type KObject } from '../types.js'
-import { defaultTemplate, setDefault, templateErrors } from './podspec.js'
+import { defaultTemplate, setDefault, templateErrors, ZERO_TEMPLATE } from './podspec.js'
 import { resource } from './strategy.js'
 import { humanDuration } from '../table.js'
 import { workloadTable } from './podspec.js'
@@ -14,6 +20,7 @@ import { workloadTable } from './podspec.js'
 const IMMUTABLE = 'field is immutable'
 
 export const jobs = resource('batch', 'v1', 'jobs', 'Job', {
+  zeroValue: { spec: { template: ZERO_TEMPLATE }, status: {} },
   subresources: ['status'],
   generation: true,
   statusSubresource: true,
@@ -58,8 +65,11 @@ export const jobs = resource('batch', 'v1', 'jobs', 'Job', {
     const oldSpec = old && isRecord(old.spec) ? old.spec : undefined
     if (oldSpec) {
       for (const field of ['selector', 'completions', 'template']) {
-        if (!deepEqual(spec[field], oldSpec[field]))
-          errs.push(invalidValue(`spec.${field}`, spec[field], IMMUTABLE))
+        if (deepEqual(spec[field], oldSpec[field])) continue
+        // field.Invalid prints a struct with %#v: spelled out for the selector.
+        if (field === 'selector')
+          errs.push(invalidGoValue('spec.selector', goLabelSelector(spec.selector), IMMUTABLE))
+        else errs.push(invalidValue(`spec.${field}`, spec[field], IMMUTABLE))
       }
     }
     return errs

@@ -4,6 +4,7 @@ import { isRecord } from '../types.js'
 import { resource } from './strategy.js'
 
 export const leases = resource('coordination.k8s.io', 'v1', 'leases', 'Lease', {
+  zeroValue: { spec: {} },
   unconditionalUpdate: false,
   table: simpleTable(
     { name: 'Holder', type: 'string', description: 'The holder of the lease.' },

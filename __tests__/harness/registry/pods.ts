@@ -6,7 +6,7 @@ import { admitPod } from '../admission.js'
 import { deepEqual } from '../patch.js'
 import { forbidden } from '../status.js'
 import { isRecord, type KObject } from '../types.js'
-import { defaultPodSpec, podSpecErrors } from './podspec.js'
+import { defaultPodSpec, podSpecErrors, setDefault } from './podspec.js'
 import { resource } from './strategy.js'
 import { AGE, NAME, age, humanDuration } from '../table.js'
 
@@ -41,10 +41,14 @@ export const pods = resource('', 'v1', 'pods', 'Pod', {
     obj.status = { phase: 'Pending', qosClass: 'BestEffort' }
   },
   defaults(obj: KObject) {
-    if (isRecord(obj.spec)) defaultPodSpec(obj.spec, true)
+    if (!isRecord(obj.spec)) return
+    defaultPodSpec(obj.spec, true)
+    // SetDefaults_Pod: a Pod's own default, not its templates'.
+    setDefault(obj.spec, 'enableServiceLinks', true)
   },
   admit: admitPod,
   returnsDeletedObject: true,
+  zeroValue: { spec: { containers: null }, status: {} },
   deleteGracePeriod(pod: KObject, requested: number | undefined) {
     const spec = isRecord(pod.spec) ? pod.spec : {}
     const status = isRecord(pod.status) ? pod.status : {}

@@ -65,6 +65,9 @@ export function defaultPodSpec(spec: Rec, restartPolicy: boolean): void {
   }
 }
 
+/** An empty PodTemplateSpec as Go writes it (containers has no omitempty). */
+export const ZERO_TEMPLATE = { metadata: {}, spec: { containers: null } }
+
 export function defaultTemplate(spec: Rec, restartPolicy: boolean): void {
   const template = rec(spec, 'template')
   rec(template, 'metadata')

@@ -1,7 +1,7 @@
 /** apps/v1 replicasets (pkg/registry/apps/replicaset): 1 replica by default, immutable selector. */
 import { isRecord, type KObject } from '../types.js'
 import { replicatedErrors } from './deployments.js'
-import { defaultTemplate, setDefault } from './podspec.js'
+import { defaultTemplate, setDefault, ZERO_TEMPLATE } from './podspec.js'
 import { resource } from './strategy.js'
 import { workloadTable } from './podspec.js'
 
@@ -11,6 +11,8 @@ export const replicasets = resource('apps', 'v1', 'replicasets', 'ReplicaSet', {
   generation: true,
   statusSubresource: true,
   selectableFields: ['status.replicas'],
+  // ReplicaSetStatus.replicas has no omitempty.
+  zeroValue: { spec: { selector: null, template: ZERO_TEMPLATE }, status: { replicas: 0 } },
   defaults(obj: KObject) {
     const spec = isRecord(obj.spec) ? obj.spec : undefined
     if (!spec) return

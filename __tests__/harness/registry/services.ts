@@ -10,6 +10,7 @@ import { AGE, NAME, age } from '../table.js'
 import { selectorString } from './podspec.js'
 
 export const services = resource('', 'v1', 'services', 'Service', {
+  zeroValue: { spec: {}, status: { loadBalancer: {} } },
   shortNames: ['svc'],
   subresources: ['status', 'proxy'],
   statusSubresource: true,

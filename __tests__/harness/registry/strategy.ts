@@ -71,6 +71,16 @@ export interface ResourceType {
   returnsDeletedObject?: boolean
   /** DELETE only marks it (namespaces: Terminating until their controller emptied them) */
   markOnDelete?(marked: KObject): void
+  /**
+   * ShouldDeleteDuringUpdate beyond metadata.finalizers: whether a deleted object without them
+   * goes (namespaces: only once spec.finalizers is empty too)
+   */
+  finalized?(obj: KObject): boolean
+  /**
+   * The Go zero value's fields besides metadata, as encoding/json writes them (a watch BOOKMARK
+   * is the kind's empty object carrying only a resourceVersion): `spec: {containers: null}`.
+   */
+  zeroValue?: Record<string, unknown>
   /** custom resources: decoding (pruning, defaults) by the CRD's schema instead of `model` */
   decode?(body: unknown): { value: unknown; error?: string; unknown: string[] }
   /**
