@@ -99,12 +99,14 @@ export class WatchStream {
    */
   private scheduleBookmark(t: ResourceType, intervalMs: number, deadline?: number): void {
     const now = Date.now()
-    let at = now + intervalMs
-    if (deadline !== undefined) at = Math.min(at, deadline - 2000)
+    const last = deadline !== undefined && now + intervalMs >= deadline - 2000
+    const at = last ? deadline - 2000 : now + intervalMs
     if (at <= now) return
     const timer = setTimeout(() => {
       this.send({ type: 'BOOKMARK', object: bookmarkObject(t, this.store.currentRV()) })
-      this.scheduleBookmark(t, intervalMs, deadline)
+      // The one before the deadline is the last: a timer may fire a millisecond early, and must
+      // not then find its moment still ahead and send it twice.
+      if (!last) this.scheduleBookmark(t, intervalMs, deadline)
     }, at - now)
     this.cleanups.push(() => clearTimeout(timer))
   }
